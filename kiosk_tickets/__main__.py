@@ -1,0 +1,5 @@
+"""`python -m kiosk_tickets` runs the command line."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,386 @@
+"""The HTTP layer: pretix's /api/v1 routes; each view parses with a schema, calls a service and dumps with a schema."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any, Callable
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, Response, current_app, request
+from marshmallow import Schema
+from werkzeug.exceptions import HTTPException
+
+from . import schemas
+from .errors import BadRequest, KioskError, NotFound
+from .services import auth, idempotency
+from .services import catalog
+from .services.catalog import Resource, Scope
+from .services.quotas import availability
+from .store import Store, Transaction
+
+log = logging.getLogger(__name__)
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+JSON_TYPES = ("application/json", "text/javascript")
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+ORG = "/organizers/<organizer>"
+EVENT = ORG + "/events/<event>"
+
+
+# ---------------------------------------------------------------------------------------- plumbing
+
+
+def get_store() -> Store:
+    return current_app.extensions["kiosk_tickets.store"]
+
+
+def now() -> datetime:
+    """The current time from the app's injectable clock."""
+    return current_app.config["CLOCK"]()
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    response = current_app.response_class(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")), status=status, mimetype="application/json"
+    )
+    response.headers.update(headers or {})
+    return response
+
+
+def error_response(error: KioskError) -> Response:
+    """Render a typed error as pretix does; the single place error bodies are made."""
+    return json_response(error.body(), error.status_code, error.headers())
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def request_json() -> Any:
+    """Return the parsed JSON body (an empty body counts as {}); raise BadRequest for anything else."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    mimetype = request.mimetype or ""
+    if mimetype not in JSON_TYPES and not mimetype.endswith("+json"):
+        raise BadRequest(f'Unsupported media type "{request.content_type or ""}" in request.')
+    try:
+        return json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise BadRequest(f"JSON parse error - {exc}") from None
+
+
+def query_args(schema: Schema) -> dict[str, Any]:
+    """Validate the query string with `schema`; only the parameters given are returned."""
+    given = {key: value for key, value in request.args.items() if key in schema.fields}
+    return schemas.load(schema, given, partial=True)
+
+
+def _page_url(page: int | None) -> str:
+    args = request.args.to_dict()
+    args.pop("page", None)
+    if page is not None and page > 1:
+        args["page"] = str(page)
+    query = urlencode(args)
+    return request.base_url + (f"?{query}" if query else "")
+
+
+def paginate(docs: list[dict], present: Callable[[dict], dict], schema: Schema) -> Response:
+    """Answer with pretix's pagination envelope; only the requested page is presented and dumped."""
+    params = query_args(schemas.PageQuery())
+    limit = current_app.config["PAGE_SIZE"]
+    size = min(params.get("page_size") or limit, limit)
+    page = params.get("page", 1)
+    start = (page - 1) * size
+    if start >= len(docs) and page != 1:
+        raise NotFound("Invalid page.")
+    chunk = docs[start : start + size]
+    return json_response(
+        {
+            "count": len(docs),
+            "next": _page_url(page + 1) if start + size < len(docs) else None,
+            "previous": _page_url(page - 1) if page > 1 else None,
+            "results": schema.dump([present(doc) for doc in chunk], many=True),
+        }
+    )
+
+
+def endpoint(permission: str) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
+    """Run the view in one store transaction after authentication and scope resolution.
+
+    The view is called as view(tx, scope, **url_arguments). Writes that carry an X-Idempotency-Key are
+    answered from the store if seen before; otherwise their response is stored in the same transaction
+    as the change itself, so a retry can never repeat a sale. A failed write (4xx) leaves nothing behind.
+    """
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Response]:
+        @wraps(view)
+        def run(**kwargs: Any) -> Response:
+            key = request.headers.get("X-Idempotency-Key") if request.method in WRITE_METHODS else None
+            moment = now()
+            with get_store().transaction() as tx:
+                identity = hashlib.sha256((request.headers.get("Authorization") or "").encode()).hexdigest()
+                keep = timedelta(hours=current_app.config["IDEMPOTENCY_HOURS"])
+                if key:
+                    stored = idempotency.recall(tx, identity, key, moment, keep)
+                    if stored is not None:
+                        return current_app.response_class(
+                            stored["body"], status=stored["status"], mimetype=stored["mimetype"], headers=stored["headers"]
+                        )
+                savepoint = get_store().savepoint()
+                try:
+                    response = _run_view(view, tx, permission, kwargs)
+                except KioskError as error:
+                    if not key:
+                        raise
+                    response = error_response(error)
+                if response.status_code >= 400:
+                    get_store().rollback_to(savepoint)
+                if key:
+                    idempotency.remember(tx, identity, key, _recordable(response), moment, keep)
+                return response
+
+        return run
+
+    return decorate
+
+
+def _run_view(view: Callable[..., Any], tx: Transaction, permission: str, kwargs: dict[str, Any]) -> Response:
+    token = auth.authenticate(tx, request.headers.get("Authorization"))
+    organizer_slug = kwargs.pop("organizer", None)
+    if organizer_slug is None:
+        return view(tx, token, **kwargs)
+    organizer = catalog.organizer_by_slug(tx, organizer_slug)
+    auth.require(token, organizer["slug"], permission)
+    event_slug = kwargs.pop("event", None)
+    event = catalog.event_by_slug(tx, organizer, event_slug) if event_slug is not None else None
+    return view(tx, Scope(organizer, event), **kwargs)
+
+
+def _recordable(response: Response) -> dict[str, Any]:
+    headers = {name: value for name, value in response.headers.items() if name in ("Location", "Retry-After")}
+    return {
+        "status": response.status_code,
+        "body": response.get_data(as_text=True),
+        "mimetype": response.mimetype,
+        "headers": headers,
+    }
+
+
+# ---------------------------------------------------------------------------------------- generic collections
+
+
+PARENTS: dict[str, Resource] = {"item": catalog.ITEMS, "question": catalog.QUESTIONS}
+
+
+def _with_parent(tx: Transaction, scope: Scope, kwargs: dict[str, Any]) -> Scope:
+    """Resolve a nested resource's parent from the URL (404 if it is not an object of the event)."""
+    for name, resource in PARENTS.items():
+        if name in kwargs:
+            return Scope(scope.organizer, scope.event, resource.get(tx, scope, kwargs.pop(name)))
+    return scope
+
+
+def register_collection(
+    rule: str,
+    name: str,
+    resource: Resource,
+    schema: type[Schema],
+    *,
+    read: str = "catalog.read",
+    write: str = "catalog.write",
+    query: type[Schema] | None = None,
+    update_schema: type[Schema] | None = None,
+) -> None:
+    """Add list, create, detail, update (PATCH/PUT) and delete views for one resource."""
+    update_schema = update_schema or schema
+
+    def present(tx: Transaction, scope: Scope) -> Callable[[dict], dict]:
+        moment = now()
+        options = query_args(query()) if query else {}
+        return lambda doc: resource.present(tx, scope, doc, moment, options)
+
+    @endpoint(read)
+    def list_view(tx: Transaction, scope: Scope, **kwargs: Any) -> Response:
+        scope = _with_parent(tx, scope, kwargs)
+        filters = query_args(query()) if query else {}
+        docs = resource.list(tx, scope, filters, request.args.get("ordering"))
+        return paginate(docs, present(tx, scope), schema())
+
+    @endpoint(write)
+    def create_view(tx: Transaction, scope: Scope, **kwargs: Any) -> Response:
+        scope = _with_parent(tx, scope, kwargs)
+        doc = resource.create(tx, scope, schemas.load(schema(), request_json()), now())
+        return json_response(schema().dump(present(tx, scope)(doc)), 201)
+
+    @endpoint(read)
+    def detail_view(tx: Transaction, scope: Scope, object_id: str, **kwargs: Any) -> Response:
+        scope = _with_parent(tx, scope, kwargs)
+        return json_response(schema().dump(present(tx, scope)(resource.get(tx, scope, object_id))))
+
+    @endpoint(write)
+    def update_view(tx: Transaction, scope: Scope, object_id: str, **kwargs: Any) -> Response:
+        scope = _with_parent(tx, scope, kwargs)
+        doc = resource.get(tx, scope, object_id)
+        changes = schemas.load(update_schema(), request_json(), partial=request.method == "PATCH")
+        updated = resource.update(tx, scope, doc, changes, now())
+        return json_response(schema().dump(present(tx, scope)(updated)))
+
+    @endpoint(write)
+    def delete_view(tx: Transaction, scope: Scope, object_id: str, **kwargs: Any) -> Response:
+        scope = _with_parent(tx, scope, kwargs)
+        resource.delete(tx, scope, resource.get(tx, scope, object_id), now())
+        return Response(status=204)
+
+    api.add_url_rule(rule, f"{name}_list", list_view, methods=["GET"])
+    api.add_url_rule(rule, f"{name}_create", create_view, methods=["POST"])
+    detail = rule + "<object_id>/"
+    api.add_url_rule(detail, f"{name}_detail", detail_view, methods=["GET"])
+    api.add_url_rule(detail, f"{name}_update", update_view, methods=["PATCH", "PUT"])
+    api.add_url_rule(detail, f"{name}_delete", delete_view, methods=["DELETE"])
+
+
+register_collection(EVENT + "/categories/", "categories", catalog.CATEGORIES, schemas.CategorySchema, query=schemas.CategoryListQuery)
+register_collection(EVENT + "/taxrules/", "taxrules", catalog.TAXRULES, schemas.TaxRuleSchema)
+register_collection(
+    EVENT + "/items/", "items", catalog.ITEMS, schemas.ItemSchema,
+    query=schemas.ItemListQuery, update_schema=schemas.ItemUpdateSchema,
+)
+register_collection(
+    EVENT + "/items/<item>/variations/", "variations", catalog.VARIATIONS, schemas.VariationSchema,
+    query=schemas.VariationListQuery,
+)
+register_collection(EVENT + "/items/<item>/addons/", "addons", catalog.ADDONS, schemas.AddOnSchema)
+register_collection(EVENT + "/items/<item>/bundles/", "bundles", catalog.BUNDLES, schemas.BundleSchema)
+register_collection(EVENT + "/quotas/", "quotas", catalog.QUOTAS, schemas.QuotaSchema, query=schemas.QuotaListQuery)
+register_collection(EVENT + "/questions/", "questions", catalog.QUESTIONS, schemas.QuestionSchema, query=schemas.QuestionListQuery)
+register_collection(EVENT + "/questions/<question>/options/", "options", catalog.OPTIONS, schemas.QuestionOptionSchema)
+register_collection(EVENT + "/vouchers/", "vouchers", catalog.VOUCHERS, schemas.VoucherSchema, query=schemas.VoucherListQuery)
+
+
+# ---------------------------------------------------------------------------------------- organizers and events
+
+
+def _organizer_out(organizer: dict) -> dict:
+    return {**organizer, "public_url": f"{request.host_url}{organizer['slug']}/"}
+
+
+@api.get("/organizers/")
+@endpoint("organizer.read")
+def organizer_list(tx: Transaction, token: dict) -> Response:
+    organizers = tx.find("organizers", slug=token["organizer"])
+    ordering = request.args.get("ordering")
+    organizers = catalog.order_documents(organizers, ordering, ("slug", "name"), "slug")
+    return paginate(organizers, _organizer_out, schemas.OrganizerSchema())
+
+
+@api.get(ORG + "/")
+@endpoint("organizer.read")
+def organizer_detail(tx: Transaction, scope: Scope) -> Response:
+    return json_response(schemas.OrganizerSchema().dump(_organizer_out(scope.organizer)))
+
+
+def _event_out(tx: Transaction, scope: Scope) -> Callable[[dict], dict]:
+    moment = now()
+    return lambda event: {
+        **catalog.EVENTS.present(tx, scope, event, moment, {}),
+        "public_url": f"{request.host_url}{scope.organizer['slug']}/{event['slug']}/",
+    }
+
+
+@api.get(ORG + "/events/")
+@endpoint("organizer.read")
+def event_list(tx: Transaction, scope: Scope) -> Response:
+    filters = {**query_args(schemas.EventListQuery()), "now": now()}
+    events = catalog.EVENTS.list(tx, scope, filters, request.args.get("ordering"))
+    return paginate(events, _event_out(tx, scope), schemas.EventSchema(exclude=("valid_keys",)))
+
+
+@api.post(ORG + "/events/")
+@endpoint("events.write")
+def event_create(tx: Transaction, scope: Scope) -> Response:
+    event = catalog.EVENTS.create(tx, scope, schemas.load(schemas.EventSchema(), request_json()), now())
+    return json_response(schemas.EventSchema().dump(_event_out(tx, scope)(event)), 201)
+
+
+@api.get(EVENT + "/")
+@endpoint("organizer.read")
+def event_detail(tx: Transaction, scope: Scope) -> Response:
+    return json_response(schemas.EventSchema().dump(_event_out(tx, scope)(scope.event)))
+
+
+@api.route(EVENT + "/", methods=["PATCH", "PUT"])
+@endpoint("events.write")
+def event_update(tx: Transaction, scope: Scope) -> Response:
+    changes = schemas.load(schemas.EventSchema(), request_json(), partial=request.method == "PATCH")
+    event = catalog.EVENTS.update(tx, scope, scope.event, changes, now())
+    return json_response(schemas.EventSchema().dump(_event_out(tx, scope)(event)))
+
+
+@api.delete(EVENT + "/")
+@endpoint("events.write")
+def event_delete(tx: Transaction, scope: Scope) -> Response:
+    catalog.EVENTS.delete(tx, scope, scope.event, now())
+    return Response(status=204)
+
+
+# ---------------------------------------------------------------------------------------- quotas and vouchers
+
+
+@api.get(EVENT + "/quotas/<object_id>/availability/")
+@endpoint("catalog.read")
+def quota_availability(tx: Transaction, scope: Scope, object_id: str) -> Response:
+    quota = catalog.QUOTAS.get(tx, scope, object_id)
+    return json_response(schemas.AvailabilitySchema().dump(availability(tx, quota, now())))
+
+
+@api.post(EVENT + "/vouchers/batch_create/")
+@endpoint("catalog.write")
+def voucher_batch_create(tx: Transaction, scope: Scope) -> Response:
+    body = request_json()
+    if not isinstance(body, list):
+        raise schemas.ValidationFailed.non_field(f'Expected a list of items but got type "{type(body).__name__}".')
+    loaded, failures = [], []
+    for entry in body:
+        try:
+            loaded.append(schemas.load(schemas.VoucherSchema(), entry))
+            failures.append({})
+        except schemas.ValidationFailed as failure:
+            failures.append(failure.detail)
+    if any(failures):
+        raise schemas.ValidationFailed(failures)
+    created = catalog.VOUCHERS.batch_create(tx, scope, loaded, now())
+    return json_response(schemas.VoucherSchema().dump(created, many=True), 201)
+
+
+# ---------------------------------------------------------------------------------------- error handling
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Turn every error into pretix's JSON body: typed errors, HTTP errors of routing, and the unexpected."""
+
+    @app.errorhandler(KioskError)
+    def handle_kiosk_error(error: KioskError) -> Response:
+        return error_response(error)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException) -> Response:
+        messages = {
+            404: "Not found.",
+            405: f'Method "{request.method}" not allowed.',
+            413: "Request body too large.",
+        }
+        response = json_response({"detail": messages.get(error.code or 500, error.description)}, error.code or 500)
+        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception) -> Response:
+        log.exception("unhandled error", exc_info=error)
+        return json_response({"detail": "A server error occurred."}, 500)

@@ -1,0 +1,193 @@
+"""The kiosk-tickets command: init, demo, token, serve."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import datetime, timedelta, timezone
+from typing import Sequence
+
+from . import create_app
+from .config import load_config
+from .errors import KioskError
+from .schemas import CategorySchema, EventSchema, ItemSchema, QuestionSchema, QuotaSchema, TaxRuleSchema, load
+from .services import auth, catalog
+from .services.catalog import Scope
+from .store import Store, Transaction
+
+DEMO_ORGANIZER = "demo"
+DEMO_EVENT = "festival"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _open_store(args: argparse.Namespace) -> Store:
+    config = load_config({"DATA_DIR": args.data_dir} if args.data_dir else None)
+    return Store(config["DATA_DIR"], lock_timeout=float(config["LOCK_TIMEOUT"]))
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    with store.transaction() as tx:
+        catalog.ensure_organizer(tx, args.organizer, args.name)
+        token, _ = auth.create_token(tx, args.organizer, "admin", _now(), name="init")
+    print(f"Organizer {args.organizer!r} is ready. Admin API token:")
+    print(token)
+    return 0
+
+
+def build_demo(store: Store, now: datetime) -> tuple[str, str]:
+    """Create the demo organizer and event if missing; return (event slug, new admin token)."""
+    with store.transaction() as tx:
+        organizer = catalog.ensure_organizer(tx, DEMO_ORGANIZER, "Demo Box Office")
+        scope = Scope(organizer)
+        if tx.find_one("events", organizer=DEMO_ORGANIZER, slug=DEMO_EVENT) is None:
+            start = (now + timedelta(days=30)).replace(hour=16, minute=0, second=0, microsecond=0)
+            event_data = {
+                "name": {"en": "Kiosk Demo Festival"},
+                "slug": DEMO_EVENT,
+                "date_from": start.isoformat(),
+                "date_to": (start + timedelta(hours=8)).isoformat(),
+                "date_admission": (start - timedelta(hours=1)).isoformat(),
+                "location": {"en": "Town Hall"},
+                "timezone": "Europe/Berlin",
+            }
+            event = catalog.EVENTS.create(tx, scope, load(EventSchema(), event_data), now)
+            _fill_demo_event(tx, Scope(organizer, event), now)
+        token, _ = auth.create_token(tx, DEMO_ORGANIZER, "admin", now, name="demo")
+    return DEMO_EVENT, token
+
+
+def _fill_demo_event(tx: Transaction, scope: Scope, now: datetime) -> None:
+    """Add a tax rule, tickets, a shirt with sizes, a pass with workshop add-ons, quotas and questions."""
+
+    def make(resource: catalog.Resource, schema, data: dict) -> dict:
+        return resource.create(tx, scope, load(schema(), data), now)
+
+    tax = make(catalog.TAXRULES, TaxRuleSchema, {"name": {"en": "VAT"}, "rate": "19.00", "default": True})
+    workshops = make(catalog.CATEGORIES, CategorySchema, {"name": {"en": "Workshops"}, "is_addon": True})
+    tickets = make(catalog.CATEGORIES, CategorySchema, {"name": {"en": "Tickets"}, "position": 1})
+    day = make(catalog.ITEMS, ItemSchema, {
+        "name": {"en": "Day ticket"}, "default_price": "25.00", "admission": True,
+        "category": tickets["id"], "tax_rule": tax["id"],
+    })
+    workshop_a = make(catalog.ITEMS, ItemSchema, {
+        "name": {"en": "Workshop: Screen printing"}, "default_price": "10.00", "category": workshops["id"],
+        "tax_rule": tax["id"],
+    })
+    workshop_b = make(catalog.ITEMS, ItemSchema, {
+        "name": {"en": "Workshop: Drumming"}, "default_price": "12.00", "category": workshops["id"],
+        "tax_rule": tax["id"], "position": 1,
+    })
+    festival_pass = make(catalog.ITEMS, ItemSchema, {
+        "name": {"en": "Festival pass"}, "default_price": "60.00", "admission": True,
+        "category": tickets["id"], "tax_rule": tax["id"], "position": 1,
+        "addons": [{"addon_category": workshops["id"], "min_count": 0, "max_count": 2}],
+    })
+    shirt = make(catalog.ITEMS, ItemSchema, {
+        "name": {"en": "Festival T-shirt"}, "default_price": "20.00", "tax_rule": tax["id"], "position": 2,
+        "variations": [
+            {"value": {"en": "S"}, "position": 0},
+            {"value": {"en": "M"}, "position": 1},
+            {"value": {"en": "L"}, "position": 2},
+            {"value": {"en": "XL"}, "default_price": "22.00", "position": 3},
+        ],
+    })
+    shirt_variations = tx.ids("variations", item=shirt["id"])
+    make(catalog.QUOTAS, QuotaSchema, {"name": "Admission", "size": 500, "items": [day["id"], festival_pass["id"]]})
+    make(catalog.QUOTAS, QuotaSchema, {"name": "Workshops", "size": 30, "items": [workshop_a["id"], workshop_b["id"]]})
+    make(catalog.QUOTAS, QuotaSchema, {"name": "T-shirts", "size": 100, "items": [shirt["id"]], "variations": shirt_variations})
+    make(catalog.QUESTIONS, QuestionSchema, {
+        "question": {"en": "Company"}, "type": "S", "items": [day["id"], festival_pass["id"]], "identifier": "COMPANY",
+    })
+    make(catalog.QUESTIONS, QuestionSchema, {
+        "question": {"en": "Meal preference"}, "type": "C", "required": True, "items": [festival_pass["id"]],
+        "identifier": "MEAL", "options": [
+            {"answer": {"en": "Vegetarian"}, "identifier": "VEG"},
+            {"answer": {"en": "Vegan"}, "identifier": "VEGAN", "position": 1},
+            {"answer": {"en": "No preference"}, "identifier": "ANY", "position": 2},
+        ],
+    })
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    event, token = build_demo(_open_store(args), _now())
+    print(f"Demo event ready: /api/v1/organizers/{DEMO_ORGANIZER}/events/{event}/")
+    print("Send it with every request as:  Authorization: Token <token>. Admin API token:")
+    print(token)
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    with store.transaction() as tx:
+        if args.token_command == "create":
+            token, record = auth.create_token(tx, args.organizer, args.scope, _now(), name=args.name)
+            print(f"Token {record['id']} ({args.scope}) for {args.organizer}:")
+            print(token)
+        elif args.token_command == "list":
+            for record in auth.list_tokens(tx, args.organizer):
+                state = "active" if record["active"] else "revoked"
+                print(f"{record['id']}\t{record['organizer']}\t{record['scope']}\t{state}\t{record['created']}\t{record['name']}")
+        else:
+            auth.revoke_token(tx, args.id)
+            print(f"Token {args.id} revoked.")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import waitress
+
+    app = create_app({"DATA_DIR": args.data_dir} if args.data_dir else None)
+    print(f"kiosk-tickets serving {app.config['DATA_DIR']} on http://{args.host}:{args.port}/api/v1/", flush=True)
+    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="kiosk-tickets")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk-tickets", description="Offline box office speaking the pretix API.")
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("KIOSK_TICKETS_DATA_DIR"),
+        help="data directory (default: $KIOSK_TICKETS_DATA_DIR, then ./data)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    init = commands.add_parser("init", help="create an organizer (if missing) and print a new admin token")
+    init.add_argument("--organizer", required=True)
+    init.add_argument("--name", required=True)
+    init.set_defaults(run=cmd_init)
+
+    demo = commands.add_parser("demo", help="create the demo organizer and event and print a token")
+    demo.set_defaults(run=cmd_demo)
+
+    token = commands.add_parser("token", help="create, list or revoke API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser("create")
+    create.add_argument("--organizer", required=True)
+    create.add_argument("--scope", required=True, choices=auth.SCOPES)
+    create.add_argument("--name", default="")
+    listing = token_commands.add_parser("list")
+    listing.add_argument("--organizer")
+    revoke = token_commands.add_parser("revoke")
+    revoke.add_argument("id", type=int)
+    token.set_defaults(run=cmd_token)
+
+    serve = commands.add_parser("serve", help="serve the API with waitress")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--threads", type=int, default=4)
+    serve.set_defaults(run=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except KioskError as error:
+        print(f"error: {error.body()}", file=sys.stderr)
+        return 2

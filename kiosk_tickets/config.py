@@ -1,0 +1,52 @@
+"""Configuration: defaults, then a config file, then KIOSK_TICKETS_* environment variables, then overrides."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+DEFAULTS: dict[str, Any] = {
+    "DATA_DIR": "data",
+    # How long a request waits for the store lock before answering 409 with Retry-After.
+    "LOCK_TIMEOUT": 10.0,
+    # Cart reservations last this long unless the event says otherwise.
+    "RESERVATION_MINUTES": 30,
+    # A body larger than this is refused with 413 before anything parses it.
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "PAGE_SIZE": 50,
+    "IDEMPOTENCY_HOURS": 24,
+}
+
+_ENV_PREFIX = "KIOSK_TICKETS_"
+
+
+def _coerce(value: str, like: Any) -> Any:
+    if isinstance(like, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(like, int):
+        return int(value)
+    if isinstance(like, float):
+        return float(value)
+    return value
+
+
+def load_config(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """Return the merged configuration; later sources win over earlier ones."""
+    environ = os.environ if environ is None else environ
+    config = dict(DEFAULTS)
+    config_file = config_file or environ.get(_ENV_PREFIX + "CONFIG")
+    if config_file:
+        config.update(json.loads(Path(config_file).read_text(encoding="utf-8")))
+    for key, default in DEFAULTS.items():
+        raw = environ.get(_ENV_PREFIX + key)
+        if raw is not None:
+            config[key] = _coerce(raw, default)
+    if overrides:
+        config.update(overrides)
+    return config

@@ -1,0 +1,564 @@
+"""Persistence: TinyDB over an fsynced journal plus atomic snapshots, serialised by a thread lock and a file lock.
+
+Layout of a data directory:
+
+    snapshot.json          the whole database as of generation G (replaced atomically)
+    journal-<G>.log        every transaction committed since that snapshot, one record each
+    .lock                  the filelock all processes on this directory take
+
+A journal record is ``MAGIC | length | crc32 | payload`` where the payload is the JSON list of the
+transaction's changes ``[[table, doc_id, document or null], …]``. A record is appended and fsynced
+before the transaction is acknowledged, so its cost does not depend on how large the store is. A
+record whose length or checksum does not match (a power cut during the append) is dropped when the
+next process takes the lock, and everything before it is kept.
+
+TinyDB is bent at its extension points: ``JournalStorage`` hands out the live in-memory tables, and
+``JournalTable`` replaces TinyDB's whole-table rewrite with a change-tracking view, so a write costs
+what it changes, not what the table holds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import threading
+import time
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable
+
+import filelock
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Table
+
+from .errors import StoreBusy, StoreCorrupt
+
+SCHEMA_VERSION = 1
+SNAPSHOT_NAME = "snapshot.json"
+LOCK_NAME = ".lock"
+_RECORD_MAGIC = b"KTJ1"
+_HEADER = struct.Struct(">4sII")
+# fdatasync is enough for an append (it flushes the size too) and cheaper; not every platform has it.
+_sync_data = getattr(os, "fdatasync", os.fsync)
+
+# Secondary indexes: (table, field). A list-valued field is indexed by each of its elements.
+INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
+    "organizers": ("slug",),
+    "events": ("organizer",),
+    "api_tokens": ("token_hash", "organizer"),
+    "idempotency_keys": ("key_hash",),
+    "categories": ("event",),
+    "taxrules": ("event",),
+    "items": ("event", "category"),
+    "variations": ("item", "event"),
+    "addons": ("item", "addon_category"),
+    "bundles": ("item", "bundled_item", "bundled_variation"),
+    "quotas": ("event", "items", "variations"),
+    "questions": ("event", "items"),
+    "question_options": ("question",),
+    "vouchers": ("event", "code", "item", "quota"),
+    "cartpositions": ("event", "cart_id", "item", "variation", "voucher", "addon_to"),
+    "orders": ("event", "code"),
+    "orderpositions": ("order", "event", "item", "variation", "secret", "voucher", "addon_to"),
+    "checkinlists": ("event",),
+    "checkins": ("position", "list", "nonce"),
+}
+
+
+def clone(value: Any) -> Any:
+    """Return a deep copy of JSON-shaped data (dicts, lists, scalars), faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        return {key: clone(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [clone(item) for item in value]
+    return value
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_file_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that a crash leaves either the old or the new file, never a mix."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def encode_record(changes: list[list[Any]]) -> bytes:
+    """Return one journal record holding `changes`."""
+    payload = json.dumps(changes, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _HEADER.pack(_RECORD_MAGIC, len(payload), zlib.crc32(payload)) + payload
+
+
+def decode_records(data: bytes) -> tuple[list[list[list[Any]]], int]:
+    """Return the complete, intact records at the start of `data` and the offset just past them."""
+    records = []
+    offset = 0
+    while offset + _HEADER.size <= len(data):
+        magic, length, checksum = _HEADER.unpack_from(data, offset)
+        start = offset + _HEADER.size
+        payload = data[start : start + length]
+        if magic != _RECORD_MAGIC or len(payload) != length or zlib.crc32(payload) != checksum:
+            break
+        try:
+            records.append(json.loads(payload))
+        except ValueError:
+            break
+        offset = start + length
+    return records, offset
+
+
+class JournalStorage(Storage):
+    """TinyDB storage whose data lives in memory; persistence is the Store's journal, not write()."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[str, dict]] = {}
+
+    def read(self) -> dict[str, dict[str, dict]]:
+        return self.tables
+
+    def write(self, data: dict[str, dict[str, dict]]) -> None:
+        # Every change reaches the tables through JournalTable, which journals it; a whole-database
+        # write would bypass the journal, so it is a programming error.
+        raise RuntimeError("JournalStorage is written through transactions only")
+
+
+class _ChangeView(MutableMapping):
+    """The int-keyed table TinyDB's updaters expect, copying documents on access and collecting changes."""
+
+    def __init__(self, raw: dict[str, dict]) -> None:
+        self._raw = raw
+        self.changes: dict[int, dict | None] = {}
+
+    def __getitem__(self, doc_id: int) -> dict:
+        if doc_id in self.changes:
+            doc = self.changes[doc_id]
+            if doc is None:
+                raise KeyError(doc_id)
+            return doc
+        doc = clone(self._raw[str(doc_id)])
+        # In-place updates (TinyDB's update()) mutate this copy; it is written back afterwards.
+        self.changes[doc_id] = doc
+        return doc
+
+    def __setitem__(self, doc_id: int, doc: dict) -> None:
+        self.changes[doc_id] = doc
+
+    def __delitem__(self, doc_id: int) -> None:
+        if doc_id not in self:
+            raise KeyError(doc_id)
+        self.changes[doc_id] = None
+
+    def __contains__(self, doc_id: object) -> bool:
+        if doc_id in self.changes:
+            return self.changes[doc_id] is not None
+        return str(doc_id) in self._raw
+
+    def __iter__(self) -> Iterator[int]:
+        for key in list(self._raw):
+            doc_id = int(key)
+            if self.changes.get(doc_id, True) is not None:
+                yield doc_id
+        for doc_id, doc in list(self.changes.items()):
+            if doc is not None and str(doc_id) not in self._raw:
+                yield doc_id
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class JournalTable(Table):
+    """A TinyDB table whose writes touch only the changed documents and report them to the Store."""
+
+    store: "Store"
+
+    def _update_table(self, updater: Callable[[dict[int, Mapping]], None]) -> None:
+        view = _ChangeView(self._storage.read().setdefault(self.name, {}))
+        updater(view)  # type: ignore[arg-type]
+        for doc_id, doc in view.changes.items():
+            self.store._apply(self.name, doc_id, doc)
+        self.clear_cache()
+
+
+class Store:
+    """The database of one data directory; use it only inside `transaction()`."""
+
+    def __init__(self, data_dir: str | os.PathLike[str], lock_timeout: float = 10.0) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.lock_timeout = lock_timeout
+        self._thread_lock = threading.RLock()
+        self._file_lock = filelock.FileLock(str(self.data_dir / LOCK_NAME))
+        self._depth = 0
+        self._undo: list[tuple[str, int, dict | None]] = []
+        self._redo: list[list[Any]] = []
+        self._storage = JournalStorage()
+        store = self
+
+        class _BoundTable(JournalTable):
+            pass
+
+        _BoundTable.store = store
+        self._db = TinyDB(storage=lambda: self._storage)
+        self._db.table_class = _BoundTable
+        self._indexes: dict[str, dict[str, dict[Any, set[int]]]] = {}
+        self._next_ids: dict[str, int] = {}
+        self._generation = -1
+        self._snapshot_identity: tuple[int, int] | None = None
+        self._journal_fd: int | None = None
+        self._journal_offset = 0
+        self._snapshot_bytes = 0
+        self.schema_version = SCHEMA_VERSION
+
+    # ------------------------------------------------------------------ locking and catching up
+
+    @contextmanager
+    def transaction(self) -> Iterator["Transaction"]:
+        """Run the block atomically across threads and processes; commit durably when it ends.
+
+        A nested `transaction()` in the same thread joins the outer one; if the nested block raises,
+        only its own changes are undone. Raises StoreBusy if the lock cannot be had in time.
+        """
+        deadline = time.monotonic() + self.lock_timeout
+        if not self._thread_lock.acquire(timeout=self.lock_timeout):
+            raise StoreBusy()
+        try:
+            if self._depth == 0:
+                try:
+                    self._file_lock.acquire(timeout=max(0.0, deadline - time.monotonic()))
+                except filelock.Timeout:
+                    raise StoreBusy() from None
+                try:
+                    self._catch_up()
+                except BaseException:
+                    self._file_lock.release()
+                    raise
+            savepoint = len(self._undo)
+            self._depth += 1
+            try:
+                yield Transaction(self)
+            except BaseException:
+                self._rollback_to(savepoint)
+                raise
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    try:
+                        if self._redo:
+                            self._commit()
+                    finally:
+                        self._undo.clear()
+                        self._redo.clear()
+                        self._file_lock.release()
+        finally:
+            self._thread_lock.release()
+
+    def savepoint(self) -> int:
+        """Return a mark that `rollback_to` can return the open transaction to."""
+        return len(self._undo)
+
+    def rollback_to(self, savepoint: int) -> None:
+        """Undo every change made since `savepoint` in the open transaction."""
+        self._rollback_to(savepoint)
+
+    def _catch_up(self) -> None:
+        """Bring memory up to date with the files: reload after a new snapshot, else read the journal tail."""
+        snapshot_path = self.data_dir / SNAPSHOT_NAME
+        try:
+            stat = snapshot_path.stat()
+        except FileNotFoundError:
+            self._initialise_empty()
+            stat = snapshot_path.stat()
+        identity = (stat.st_ino, stat.st_mtime_ns)
+        if identity != self._snapshot_identity:
+            self._load_snapshot(snapshot_path, identity)
+        self._read_journal_tail()
+
+    def _initialise_empty(self) -> None:
+        self._write_snapshot(generation=0, tables={}, next_ids={})
+
+    def _journal_path(self, generation: int) -> Path:
+        return self.data_dir / f"journal-{generation:08d}.log"
+
+    def _load_snapshot(self, path: Path, identity: tuple[int, int]) -> None:
+        raw = path.read_bytes()
+        try:
+            snapshot = json.loads(raw)
+        except ValueError as exc:
+            raise StoreCorrupt(f"{path} is not valid JSON: {exc}") from exc
+        version = snapshot.get("schema_version")
+        if not isinstance(version, int) or version > SCHEMA_VERSION:
+            raise StoreCorrupt(f"{path} has schema version {version!r}; this program reads up to {SCHEMA_VERSION}")
+        self.schema_version = version
+        self._storage.tables = snapshot["tables"]
+        self._next_ids = {name: int(value) for name, value in snapshot.get("next_ids", {}).items()}
+        self._generation = snapshot["generation"]
+        self._snapshot_identity = identity
+        self._snapshot_bytes = len(raw)
+        self._db._tables.clear()
+        self._rebuild_indexes()
+        if self._journal_fd is not None:
+            os.close(self._journal_fd)
+        self._journal_fd = os.open(
+            self._journal_path(self._generation), os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600
+        )
+        self._journal_offset = 0
+
+    def _read_journal_tail(self) -> None:
+        assert self._journal_fd is not None
+        size = os.fstat(self._journal_fd).st_size
+        if size == self._journal_offset:
+            return
+        data = os.pread(self._journal_fd, size - self._journal_offset, self._journal_offset)
+        records, consumed = decode_records(data)
+        for changes in records:
+            for table, doc_id, doc in changes:
+                self._set(table, int(doc_id), doc)
+        self._journal_offset += consumed
+        if consumed < len(data):
+            # We hold the lock, so nobody is appending: the rest is a torn record of a crashed writer.
+            os.ftruncate(self._journal_fd, self._journal_offset)
+            os.fsync(self._journal_fd)
+
+    # ------------------------------------------------------------------ applying changes
+
+    def _rebuild_indexes(self) -> None:
+        self._indexes = {table: {field: {} for field in fields} for table, fields in INDEXED_FIELDS.items()}
+        for table, docs in self._storage.tables.items():
+            for key, doc in docs.items():
+                self._index(table, int(key), doc, add=True)
+
+    def _index(self, table: str, doc_id: int, doc: dict, add: bool) -> None:
+        for field, index in self._indexes.get(table, {}).items():
+            value = doc.get(field)
+            for key in value if isinstance(value, list) else (value,):
+                if add:
+                    index.setdefault(key, set()).add(doc_id)
+                else:
+                    bucket = index.get(key)
+                    if bucket is not None:
+                        bucket.discard(doc_id)
+                        if not bucket:
+                            del index[key]
+
+    def _set(self, table: str, doc_id: int, doc: dict | None) -> dict | None:
+        """Put `doc` (None deletes) in place, keeping indexes and id counters right; return the old document."""
+        raw = self._storage.tables.setdefault(table, {})
+        key = str(doc_id)
+        old = raw.get(key)
+        if old is not None:
+            self._index(table, doc_id, old, add=False)
+        if doc is None:
+            raw.pop(key, None)
+        else:
+            raw[key] = doc
+            self._index(table, doc_id, doc, add=True)
+            if doc_id >= self._next_ids.get(table, 1):
+                self._next_ids[table] = doc_id + 1
+        bound = self._db._tables.get(table)
+        if bound is not None:
+            bound._next_id = self._next_ids.get(table, 1)
+            bound.clear_cache()
+        return old
+
+    def _apply(self, table: str, doc_id: int, doc: dict | None) -> None:
+        if self._depth == 0:
+            raise RuntimeError("store writes must happen inside store.transaction()")
+        if doc is not None:
+            doc = clone(doc)
+        old = self._set(table, doc_id, doc)
+        self._undo.append((table, doc_id, old))
+        self._redo.append([table, doc_id, doc])
+
+    def _rollback_to(self, savepoint: int) -> None:
+        while len(self._undo) > savepoint:
+            table, doc_id, old = self._undo.pop()
+            self._redo.pop()
+            self._set(table, doc_id, old)
+
+    def _commit(self) -> None:
+        assert self._journal_fd is not None
+        record = encode_record(self._redo)
+        try:
+            written = os.write(self._journal_fd, record)
+            if written != len(record):
+                raise OSError(f"short write to the journal ({written} of {len(record)} bytes)")
+            _sync_data(self._journal_fd)
+        except BaseException:
+            # Not durable, so not committed: drop the bytes and the in-memory changes.
+            self._rollback_to(0)
+            os.ftruncate(self._journal_fd, self._journal_offset)
+            raise
+        self._journal_offset += len(record)
+        if self._journal_offset > max(4 * 1024 * 1024, self._snapshot_bytes):
+            # Compacting once the journal outgrows the snapshot keeps the amortised cost per write constant.
+            self._compact()
+
+    # ------------------------------------------------------------------ snapshots
+
+    def _write_snapshot(self, generation: int, tables: dict, next_ids: dict) -> int:
+        data = json.dumps(
+            {
+                "format": "kiosk-tickets",
+                "schema_version": SCHEMA_VERSION,
+                "generation": generation,
+                "next_ids": next_ids,
+                "tables": tables,
+            },
+            separators=(",", ":"),
+            ensure_ascii=False,
+        ).encode("utf-8")
+        # The new generation's journal exists (empty) before the snapshot that names it.
+        journal = self._journal_path(generation)
+        with open(journal, "wb") as handle:
+            os.fsync(handle.fileno())
+        write_file_atomically(self.data_dir / SNAPSHOT_NAME, data)
+        return len(data)
+
+    def _compact(self) -> None:
+        old_generation = self._generation
+        self._write_snapshot(old_generation + 1, self._storage.tables, self._next_ids)
+        stat = (self.data_dir / SNAPSHOT_NAME).stat()
+        self._load_snapshot_identity_only(old_generation + 1, (stat.st_ino, stat.st_mtime_ns))
+        # Journals of older generations are folded into the snapshot now (and any left by a crash mid-compaction).
+        for stale in self.data_dir.glob("journal-*.log"):
+            if stale != self._journal_path(self._generation):
+                stale.unlink(missing_ok=True)
+
+    def _load_snapshot_identity_only(self, generation: int, identity: tuple[int, int]) -> None:
+        """After our own compaction memory is already current: switch files without re-reading them."""
+        self._generation = generation
+        self._snapshot_identity = identity
+        self._snapshot_bytes = (self.data_dir / SNAPSHOT_NAME).stat().st_size
+        if self._journal_fd is not None:
+            os.close(self._journal_fd)
+        self._journal_fd = os.open(self._journal_path(generation), os.O_RDWR | os.O_APPEND, 0o600)
+        self._journal_offset = 0
+
+    def compact(self) -> None:
+        """Fold the journal into a fresh snapshot now."""
+        with self.transaction():
+            self._compact()
+
+    def close(self) -> None:
+        if self._journal_fd is not None:
+            os.close(self._journal_fd)
+            self._journal_fd = None
+        self._snapshot_identity = None
+
+    # ------------------------------------------------------------------ access for Transaction
+
+    def _table(self, name: str) -> Table:
+        table = self._db.table(name)
+        table._next_id = self._next_ids.get(name, 1)
+        return table
+
+
+class Transaction:
+    """What code inside `store.transaction()` reads and writes through. Documents are plain dicts with `id`."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def _raw(self, table: str) -> dict[str, dict]:
+        return self._store._storage.tables.get(table, {})
+
+    @staticmethod
+    def _out(doc_id: int | str, doc: dict) -> dict:
+        result = clone(doc)
+        result["id"] = int(doc_id)
+        return result
+
+    def get(self, table: str, doc_id: Any) -> dict | None:
+        """Return the document with this id, or None (also for ids that are not integers)."""
+        try:
+            key = str(int(doc_id))
+        except (TypeError, ValueError):
+            return None
+        doc = self._raw(table).get(key)
+        return None if doc is None else self._out(key, doc)
+
+    def ids(self, table: str, **criteria: Any) -> list[int]:
+        """Return, in id order, the ids of documents whose fields equal `criteria` (list fields: contain)."""
+        raw = self._raw(table)
+        indexes = self._store._indexes.get(table, {})
+        candidates: Iterable[int] | None = None
+        rest = dict(criteria)
+        for field, value in criteria.items():
+            if field in indexes:
+                bucket = indexes[field].get(value, _EMPTY)
+                candidates = bucket if candidates is None else set(candidates) & bucket
+                rest.pop(field)
+        if candidates is None:
+            candidates = (int(key) for key in raw)
+        result = []
+        for doc_id in candidates:
+            doc = raw.get(str(doc_id))
+            if doc is not None and all(_matches(doc.get(f), v) for f, v in rest.items()):
+                result.append(doc_id)
+        result.sort()
+        return result
+
+    def find(self, table: str, **criteria: Any) -> list[dict]:
+        """Return the matching documents (see `ids`), in id order."""
+        raw = self._raw(table)
+        return [self._out(doc_id, raw[str(doc_id)]) for doc_id in self.ids(table, **criteria)]
+
+    def find_one(self, table: str, **criteria: Any) -> dict | None:
+        ids = self.ids(table, **criteria)
+        return self._out(ids[0], self._raw(table)[str(ids[0])]) if ids else None
+
+    def count(self, table: str, **criteria: Any) -> int:
+        return len(self.ids(table, **criteria)) if criteria else len(self._raw(table))
+
+    def insert(self, table: str, doc: Mapping[str, Any]) -> dict:
+        """Insert `doc` (without `id`) and return it with its new id."""
+        fields = {key: value for key, value in doc.items() if key != "id"}
+        doc_id = self._store._table(table).insert(fields)
+        return self._out(doc_id, fields)
+
+    def update(self, table: str, doc_id: int, changes: Mapping[str, Any]) -> dict:
+        """Set the given fields on one document and return the whole document."""
+        fields = {key: value for key, value in changes.items() if key != "id"}
+        if not self._store._table(table).update(fields, doc_ids=[int(doc_id)]):
+            raise KeyError(f"{table} {doc_id} does not exist")
+        return self._out(doc_id, self._raw(table)[str(doc_id)])
+
+    def delete(self, table: str, doc_id: int) -> None:
+        self._store._table(table).remove(doc_ids=[int(doc_id)])
+
+    def first(self, table: str, limit: int) -> list[dict]:
+        """Return up to `limit` documents in insertion order, oldest first, without scanning the table."""
+        raw = self._raw(table)
+        result = []
+        for key, doc in raw.items():
+            if len(result) >= limit:
+                break
+            result.append(self._out(key, doc))
+        return result
+
+    def all(self, table: str) -> list[dict]:
+        raw = self._raw(table)
+        return [self._out(key, raw[key]) for key in sorted(raw, key=int)]
+
+
+_EMPTY: frozenset[int] = frozenset()
+
+
+def _matches(actual: Any, wanted: Any) -> bool:
+    if isinstance(actual, list) and not isinstance(wanted, list):
+        return wanted in actual
+    return actual == wanted
