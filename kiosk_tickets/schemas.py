@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from .errors import ValidationFailed
 
@@ -249,6 +249,8 @@ class Nested(fields.Nested):
     default_error_messages = _messages(type="Invalid data. Expected a dictionary, but got {input_type}.")
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if self.many and not isinstance(value, list):
+            raise ValidationError(f'Expected a list of items but got type "{type(value).__name__}".')
         if not isinstance(value, dict) and not (self.many and isinstance(value, list)):
             raise ValidationError(f"Invalid data. Expected a dictionary, but got {type(value).__name__}.")
         return super()._deserialize(value, attr, data, **kwargs)
@@ -583,6 +585,13 @@ class ItemUpdateSchema(ItemSchema):
         if sent:
             message = "Updating {} via PATCH/PUT is not supported. Please use the dedicated nested endpoint."
             raise ValidationError({name: [message.format(name.replace("_", " "))] for name in sent})
+
+    @post_load
+    def _reset_personalized(self, data: dict[str, Any], partial: Any = False, **kwargs: Any) -> dict[str, Any]:
+        # PUT resets what it does not send; `personalized` then follows `admission`, as on create.
+        if not partial and "personalized" not in data:
+            data["personalized"] = data.get("admission", False)
+        return data
 
 
 class ItemListQuery(InputSchema):

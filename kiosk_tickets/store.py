@@ -121,6 +121,16 @@ def decode_records(data: bytes) -> tuple[list[list[list[Any]]], int]:
     return records, offset
 
 
+def _holds_intact_record(data: bytes, start: int) -> bool:
+    """Return True if a complete, checksummed record begins anywhere in `data` at or after `start`."""
+    position = data.find(_RECORD_MAGIC, start)
+    while position != -1:
+        if decode_records(data[position:])[0]:
+            return True
+        position = data.find(_RECORD_MAGIC, position + 1)
+    return False
+
+
 class JournalStorage(Storage):
     """TinyDB storage whose data lives in memory; persistence is the Store's journal, not write()."""
 
@@ -196,8 +206,14 @@ class JournalTable(Table):
 class Store:
     """The database of one data directory; use it only inside `transaction()`."""
 
-    def __init__(self, data_dir: str | os.PathLike[str], lock_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        data_dir: str | os.PathLike[str],
+        lock_timeout: float = 10.0,
+        compact_after_bytes: int = 4 * 1024 * 1024,
+    ) -> None:
         self.data_dir = Path(data_dir)
+        self.compact_after_bytes = compact_after_bytes
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.lock_timeout = lock_timeout
         self._thread_lock = threading.RLock()
@@ -324,6 +340,12 @@ class Store:
             return
         data = os.pread(self._journal_fd, size - self._journal_offset, self._journal_offset)
         records, consumed = decode_records(data)
+        if consumed < len(data) and _holds_intact_record(data, consumed + 1):
+            # A bad record with good ones after it is damage, not a torn append: refuse rather than drop data.
+            raise StoreCorrupt(
+                f"{self._journal_path(self._generation)} is damaged at byte {self._journal_offset + consumed}; "
+                "restore a backup"
+            )
         for changes in records:
             for table, doc_id, doc in changes:
                 self._set(table, int(doc_id), doc)
@@ -403,7 +425,7 @@ class Store:
             os.ftruncate(self._journal_fd, self._journal_offset)
             raise
         self._journal_offset += len(record)
-        if self._journal_offset > max(4 * 1024 * 1024, self._snapshot_bytes):
+        if self._journal_offset > max(self.compact_after_bytes, self._snapshot_bytes):
             # Compacting once the journal outgrows the snapshot keeps the amortised cost per write constant.
             self._compact()
 
@@ -495,14 +517,15 @@ class Transaction:
         """Return, in id order, the ids of documents whose fields equal `criteria` (list fields: contain)."""
         raw = self._raw(table)
         indexes = self._store._indexes.get(table, {})
-        candidates: Iterable[int] | None = None
-        rest = dict(criteria)
-        for field, value in criteria.items():
-            if field in indexes:
-                bucket = indexes[field].get(value, _EMPTY)
-                candidates = bucket if candidates is None else set(candidates) & bucket
-                rest.pop(field)
-        if candidates is None:
+        buckets = [indexes[field].get(value, _EMPTY) for field, value in criteria.items() if field in indexes]
+        rest = {field: value for field, value in criteria.items() if field not in indexes}
+        candidates: Iterable[int]
+        if buckets:
+            # Walk the smallest bucket and check the other criteria on the documents: no large set is copied.
+            smallest = min(buckets, key=len)
+            candidates = list(smallest)
+            rest = dict(criteria)
+        else:
             candidates = (int(key) for key in raw)
         result = []
         for doc_id in candidates:

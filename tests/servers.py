@@ -1,0 +1,77 @@
+"""Real processes for tests: the kiosk-tickets command and waitress servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+READY_TIMEOUT = 30.0
+
+
+def run_cli(data_dir: Path, *args: str) -> str:
+    """Run the command line to completion and return its stdout."""
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk_tickets", "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """One `kiosk-tickets serve` process; stop() ends exactly the process it started."""
+
+    def __init__(self, data_dir: Path, threads: int = 4) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "kiosk_tickets", "--data-dir", str(data_dir),
+                "serve", "--host", "127.0.0.1", "--port", str(self.port), "--threads", str(threads),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()}")
+            try:
+                requests.get(self.url + "/api/v1/organizers/", timeout=1)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.05)  # a real process starting up: there is no clock to move
+        self.stop()
+        raise RuntimeError("server did not start in time")
+
+    def kill_hard(self) -> None:
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill_hard()
+        if self.process.stderr:
+            self.process.stderr.close()

@@ -1,0 +1,85 @@
+"""The kiosk-tickets command: init, demo and token management, checked through the API they enable."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk_tickets import create_app
+from kiosk_tickets.cli import main
+from tests.conftest import ApiClient
+
+
+def run(capsys, *args: str) -> str:
+    assert main(list(args)) == 0
+    return capsys.readouterr().out
+
+
+def client(data_dir, token: str) -> ApiClient:
+    return ApiClient(create_app({"DATA_DIR": str(data_dir)}).test_client(), token)
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return tmp_path / "data"
+
+
+def test_init_prints_a_new_admin_token_as_its_last_line(capsys, data_dir):
+    first = run(capsys, "--data-dir", str(data_dir), "init", "--organizer", "acme", "--name", "ACME").splitlines()[-1]
+    second = run(capsys, "--data-dir", str(data_dir), "init", "--organizer", "acme", "--name", "ACME").splitlines()[-1]
+    assert first != second and len(first) == 64
+    for token in (first, second):
+        response = client(data_dir, token).get("/api/v1/organizers/")
+        assert response.status_code == 200
+        assert response.get_json()["results"] == [
+            {"name": "ACME", "slug": "acme", "public_url": "http://localhost/acme/", "plugins": []}
+        ]
+
+
+def test_data_dir_defaults_to_the_environment_variable(capsys, data_dir, monkeypatch):
+    monkeypatch.setenv("KIOSK_TICKETS_DATA_DIR", str(data_dir))
+    token = run(capsys, "init", "--organizer", "envorg", "--name", "Env").splitlines()[-1]
+    assert client(data_dir, token).get("/api/v1/organizers/envorg/").status_code == 200
+
+
+def test_tokens_are_kept_hashed(capsys, data_dir):
+    token = run(capsys, "--data-dir", str(data_dir), "init", "--organizer", "acme", "--name", "ACME").splitlines()[-1]
+    for path in data_dir.iterdir():
+        assert token not in path.read_text(errors="replace")
+
+
+def test_token_create_list_and_revoke(capsys, data_dir):
+    base = ["--data-dir", str(data_dir)]
+    run(capsys, *base, "init", "--organizer", "acme", "--name", "ACME")
+    boxoffice = run(capsys, *base, "token", "create", "--organizer", "acme", "--scope", "boxoffice").splitlines()[-1]
+    listing = run(capsys, *base, "token", "list", "--organizer", "acme").splitlines()
+    assert [line.split("\t")[:4] for line in listing] == [
+        ["1", "acme", "admin", "active"],
+        ["2", "acme", "boxoffice", "active"],
+    ]
+    box = client(data_dir, boxoffice)
+    assert box.get("/api/v1/organizers/acme/events/").status_code == 200
+    assert box.post("/api/v1/organizers/acme/events/", json={}).status_code == 403
+    run(capsys, *base, "token", "revoke", "2")
+    assert box.get("/api/v1/organizers/acme/events/").get_json() == {"detail": "Invalid token."}
+
+
+def test_token_create_for_an_unknown_organizer_fails_cleanly(capsys, data_dir):
+    assert main(["--data-dir", str(data_dir), "token", "create", "--organizer", "ghost", "--scope", "admin"]) == 2
+    assert "ghost" in capsys.readouterr().err
+
+
+def test_demo_gives_a_working_event_with_variations_add_ons_quotas_and_questions(capsys, data_dir):
+    token = run(capsys, "--data-dir", str(data_dir), "demo").splitlines()[-1]
+    api = client(data_dir, token)
+    events = api.get("/api/v1/organizers/demo/events/")
+    assert events.status_code == 200
+    assert [event["slug"] for event in events.get_json()["results"]] == ["festival"]
+    items = api.get("/api/v1/organizers/demo/events/festival/items/").get_json()["results"]
+    assert any(item["has_variations"] and len(item["variations"]) >= 2 for item in items)
+    assert any(item["addons"] for item in items)
+    assert api.get("/api/v1/organizers/demo/events/festival/quotas/").get_json()["count"] >= 1
+    assert api.get("/api/v1/organizers/demo/events/festival/questions/").get_json()["count"] >= 1
+    # Running it again keeps the event and prints another working token.
+    again = run(capsys, "--data-dir", str(data_dir), "demo").splitlines()[-1]
+    assert again != token
+    assert client(data_dir, again).get("/api/v1/organizers/demo/events/").get_json()["count"] == 1

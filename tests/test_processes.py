@@ -1,0 +1,109 @@
+"""Real waitress processes on one data directory: shared state, and no acknowledged write lost to SIGKILL."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import requests
+
+from kiosk_tickets.store import Store
+from tests.servers import Server, run_cli
+
+ORGANIZER = "proc"
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def token(data_dir):
+    return run_cli(data_dir, "init", "--organizer", ORGANIZER, "--name", "Process Test").strip().splitlines()[-1]
+
+
+@pytest.fixture
+def servers(data_dir, token):
+    started = []
+
+    def start(threads: int = 4) -> Server:
+        server = Server(data_dir, threads)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def create_event(session, server, slug="live"):
+    response = session.post(
+        f"{server.url}/api/v1/organizers/{ORGANIZER}/events/",
+        json={"name": {"en": "Live"}, "slug": slug, "date_from": "2030-01-01T10:00:00Z"},
+    )
+    assert response.status_code == 201, response.text
+    return f"{server.url}/api/v1/organizers/{ORGANIZER}/events/{slug}"
+
+
+def test_a_write_through_one_server_is_read_through_the_other(servers, token):
+    first, second = servers(), servers()
+    session = requests.Session()
+    session.headers["Authorization"] = f"Token {token}"
+    create_event(session, first)
+    path = f"/api/v1/organizers/{ORGANIZER}/events/live/categories/"
+    created = []
+    for number in range(10):
+        server = (first, second)[number % 2]
+        response = session.post(server.url + path, json={"name": {"en": f"Category {number}"}})
+        assert response.status_code == 201, response.text
+        created.append(response.json()["id"])
+    assert created == list(range(1, 11))
+    for server in (first, second):
+        listing = session.get(server.url + path + "?ordering=id").json()
+        assert [category["name"]["en"] for category in listing["results"]] == [f"Category {n}" for n in range(10)]
+
+
+def test_sigkill_in_a_stream_of_writes_loses_no_acknowledged_write(servers, token, data_dir):
+    for round_number in range(3):
+        server = servers()
+        session = requests.Session()
+        session.headers["Authorization"] = f"Token {token}"
+        slug = f"kill{round_number}"
+        event_url = create_event(session, server, slug)
+        acknowledged: list[str] = []
+        lock = threading.Lock()
+        stop, enough = threading.Event(), threading.Event()
+        target = 40 + 20 * round_number
+
+        def write(worker: int) -> None:
+            own = requests.Session()
+            own.headers["Authorization"] = f"Token {token}"
+            number = 0
+            while not stop.is_set() and number < 2000:
+                code = f"W{worker}N{number:05d}"
+                number += 1
+                try:
+                    response = own.post(event_url + "/vouchers/", json={"code": code}, timeout=5)
+                except requests.RequestException:
+                    return
+                if response.status_code == 201:
+                    with lock:
+                        acknowledged.append(code)
+                        if len(acknowledged) >= target:
+                            enough.set()
+
+        workers = [threading.Thread(target=write, args=(worker,)) for worker in range(4)]
+        for worker in workers:
+            worker.start()
+        assert enough.wait(timeout=120)
+        server.kill_hard()
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=30)
+        with Store(data_dir).transaction() as tx:
+            event = tx.find_one("events", slug=slug)
+            stored = {voucher["code"] for voucher in tx.find("vouchers", event=event["id"])}
+        assert set(acknowledged) <= stored
+        assert len(stored) - len(acknowledged) <= 4  # at most one in flight per writer
+        server.stop()

@@ -1,0 +1,197 @@
+"""The store on its own: atomicity, nesting, several instances on one directory, torn and damaged journals."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from kiosk_tickets.errors import StoreBusy, StoreCorrupt
+from kiosk_tickets.store import SNAPSHOT_NAME, Store, decode_records, encode_record
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return tmp_path / "data"
+
+
+def journal_of(data_dir):
+    (journal,) = data_dir.glob("journal-*.log")
+    return journal
+
+
+def test_committed_writes_are_read_back_by_a_new_instance(data_dir):
+    store = Store(data_dir)
+    with store.transaction() as tx:
+        first = tx.insert("vouchers", {"event": 1, "code": "AAAAA"})
+        tx.insert("vouchers", {"event": 2, "code": "BBBBB"})
+        tx.update("vouchers", first["id"], {"code": "CCCCC"})
+    with Store(data_dir).transaction() as tx:
+        assert tx.all("vouchers") == [
+            {"id": 1, "event": 1, "code": "CCCCC"},
+            {"id": 2, "event": 2, "code": "BBBBB"},
+        ]
+        assert tx.find("vouchers", event=2) == [{"id": 2, "event": 2, "code": "BBBBB"}]
+
+
+def test_an_exception_undoes_the_whole_transaction(data_dir):
+    store = Store(data_dir)
+    with store.transaction() as tx:
+        tx.insert("items", {"event": 1, "name": "kept"})
+    with pytest.raises(RuntimeError):
+        with store.transaction() as tx:
+            tx.insert("items", {"event": 1, "name": "dropped"})
+            tx.update("items", 1, {"name": "changed"})
+            tx.delete("items", 1)
+            raise RuntimeError("boom")
+    with Store(data_dir).transaction() as tx:
+        assert tx.all("items") == [{"id": 1, "event": 1, "name": "kept"}]
+    with store.transaction() as tx:
+        assert tx.all("items") == [{"id": 1, "event": 1, "name": "kept"}]
+        assert tx.find("items", event=1) == [{"id": 1, "event": 1, "name": "kept"}]
+
+
+def test_a_failing_nested_transaction_undoes_only_its_own_changes(data_dir):
+    store = Store(data_dir)
+    with store.transaction() as outer:
+        outer.insert("items", {"name": "outer"})
+        with pytest.raises(ValueError):
+            with store.transaction() as inner:
+                inner.insert("items", {"name": "inner"})
+                raise ValueError
+        outer.insert("items", {"name": "after"})
+    with Store(data_dir).transaction() as tx:
+        assert [doc["name"] for doc in tx.all("items")] == ["outer", "after"]
+
+
+def test_documents_handed_out_are_copies(data_dir):
+    store = Store(data_dir)
+    with store.transaction() as tx:
+        quota = tx.insert("quotas", {"event": 1, "items": [1]})
+        quota["items"].append(2)
+        tx.get("quotas", quota["id"])["items"].append(3)
+        assert tx.get("quotas", quota["id"])["items"] == [1]
+
+
+def test_two_instances_on_one_directory_see_each_other_and_never_reuse_ids(data_dir):
+    first, second = Store(data_dir), Store(data_dir)
+    for round_number in range(5):
+        for store in (first, second):
+            with store.transaction() as tx:
+                tx.insert("orders", {"event": 1, "round": round_number})
+    for store in (first, second):
+        with store.transaction() as tx:
+            assert [doc["id"] for doc in tx.all("orders")] == list(range(1, 11))
+            assert len(tx.find("orders", event=1)) == 10
+
+
+def test_deleted_ids_are_not_handed_out_again_after_a_restart(data_dir):
+    store = Store(data_dir)
+    with store.transaction() as tx:
+        tx.insert("cartpositions", {"event": 1})
+        second = tx.insert("cartpositions", {"event": 1})
+        tx.delete("cartpositions", second["id"])
+    with Store(data_dir).transaction() as tx:
+        assert tx.insert("cartpositions", {"event": 1})["id"] == 3
+
+
+def test_indexes_follow_updates_deletes_and_list_fields(data_dir):
+    store = Store(data_dir)
+    with store.transaction() as tx:
+        tx.insert("quotas", {"event": 1, "items": [1, 2]})
+        tx.insert("quotas", {"event": 1, "items": [2]})
+        assert tx.ids("quotas", items=2) == [1, 2]
+        tx.update("quotas", 1, {"items": [3]})
+        assert tx.ids("quotas", items=2) == [2]
+        assert tx.ids("quotas", items=3) == [1]
+        tx.delete("quotas", 2)
+        assert tx.ids("quotas", items=2) == []
+        assert tx.count("quotas", event=1) == 1
+
+
+def write_records(data_dir, count):
+    store = Store(data_dir)
+    for number in range(count):
+        with store.transaction() as tx:
+            tx.insert("checkins", {"number": number})
+    store.close()
+
+
+def test_a_torn_last_record_is_dropped_at_every_byte_offset_and_earlier_records_kept(data_dir, tmp_path):
+    write_records(data_dir, 3)
+    journal = journal_of(data_dir)
+    intact = journal.read_bytes()
+    records, end = decode_records(intact)
+    assert len(records) == 3 and end == len(intact)
+    last_start = len(intact) - len(encode_record(records[-1]))
+    for cut in range(last_start, len(intact)):
+        journal.write_bytes(intact[:cut])
+        store = Store(data_dir)
+        with store.transaction() as tx:
+            assert [doc["number"] for doc in tx.all("checkins")] == [0, 1]
+        assert journal.stat().st_size == last_start
+        with store.transaction() as tx:
+            tx.insert("checkins", {"number": "next"})
+        store.close()
+        with Store(data_dir).transaction() as tx:
+            assert [doc["number"] for doc in tx.all("checkins")] == [0, 1, "next"]
+
+
+def test_damage_before_intact_records_is_refused_not_truncated(data_dir):
+    write_records(data_dir, 3)
+    journal = journal_of(data_dir)
+    data = bytearray(journal.read_bytes())
+    data[20] ^= 0xFF  # inside the first record's payload
+    journal.write_bytes(bytes(data))
+    with pytest.raises(StoreCorrupt):
+        with Store(data_dir).transaction():
+            pass
+    assert journal.read_bytes() == bytes(data)
+
+
+def test_compaction_folds_the_journal_into_the_snapshot_and_other_instances_follow(data_dir):
+    writer, reader = Store(data_dir, compact_after_bytes=2000), Store(data_dir)
+    with reader.transaction() as tx:
+        assert tx.all("vouchers") == []
+    for number in range(40):
+        with writer.transaction() as tx:
+            tx.insert("vouchers", {"event": 1, "code": f"CODE{number:03d}"})
+    snapshot = json.loads((data_dir / SNAPSHOT_NAME).read_text())
+    assert snapshot["generation"] > 0
+    assert len(list(data_dir.glob("journal-*.log"))) == 1
+    with reader.transaction() as tx:
+        assert len(tx.all("vouchers")) == 40
+        tx.insert("vouchers", {"event": 1, "code": "FROMREADER"})
+    with writer.transaction() as tx:
+        assert tx.find_one("vouchers", code="FROMREADER")["id"] == 41
+
+
+def test_a_store_written_by_a_newer_version_is_refused(data_dir):
+    write_records(data_dir, 1)
+    snapshot = json.loads((data_dir / SNAPSHOT_NAME).read_text())
+    snapshot["schema_version"] = 999
+    (data_dir / SNAPSHOT_NAME).write_text(json.dumps(snapshot))
+    with pytest.raises(StoreCorrupt):
+        with Store(data_dir).transaction():
+            pass
+
+
+def test_a_lock_held_elsewhere_answers_store_busy(data_dir):
+    holder, waiter = Store(data_dir), Store(data_dir, lock_timeout=0.2)
+    outcome = []
+
+    def try_transaction():
+        try:
+            with waiter.transaction():
+                outcome.append("entered")
+        except StoreBusy as error:
+            outcome.append(error.body())
+
+    # Another thread stands in for another process: the file lock is per open file, not per process.
+    with holder.transaction():
+        thread = threading.Thread(target=try_transaction)
+        thread.start()
+        thread.join()
+    assert outcome == [{"detail": "The server was unable to acquire a lock and could not process your request."}]
+    assert StoreBusy().headers() == {"Retry-After": "5"}
