@@ -11,7 +11,7 @@ from typing import Any, Callable
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, current_app, request
-from marshmallow import Schema
+from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from . import schemas
@@ -61,6 +61,22 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+# pretix bodies nest a few levels (order > positions > answers > options); far deeper ones parse, but then
+# overflow the stack of every recursive copy made of them (store, schemas): refuse them up front.
+MAX_JSON_DEPTH = 32
+
+
+def _check_depth(value: Any) -> None:
+    stack = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"nesting deeper than {MAX_JSON_DEPTH} levels is not supported")
+            children = current.values() if isinstance(current, dict) else current
+            stack.extend((child, depth + 1) for child in children)
+
+
 def request_json() -> Any:
     """Return the parsed JSON body (an empty body counts as {}); raise BadRequest for anything else."""
     raw = request.get_data(cache=True)
@@ -70,14 +86,19 @@ def request_json() -> Any:
     if mimetype not in JSON_TYPES and not mimetype.endswith("+json"):
         raise BadRequest(f'Unsupported media type "{request.content_type or ""}" in request.')
     try:
-        return json.loads(raw, parse_constant=_reject_constant)
+        parsed = json.loads(raw, parse_constant=_reject_constant)
+        _check_depth(parsed)
+        # A lone surrogate ("\ud800") parses, but can be neither stored nor echoed back as UTF-8.
+        json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+        return parsed
     except (ValueError, RecursionError) as exc:
         raise BadRequest(f"JSON parse error - {exc}") from None
 
 
 def query_args(schema: Schema) -> dict[str, Any]:
     """Validate the query string with `schema`; only the parameters given are returned."""
-    given = {key: value for key, value in request.args.items() if key in schema.fields}
+    # An empty value means "no filter", as django-filter treats it.
+    given = {key: value for key, value in request.args.items() if key in schema.fields and value != ""}
     return schemas.load(schema, given, partial=True)
 
 
@@ -90,12 +111,25 @@ def _page_url(page: int | None) -> str:
     return request.base_url + (f"?{query}" if query else "")
 
 
+def page_parameters() -> tuple[int, int]:
+    """Return (page, page size) read as DRF does: a page that is not a positive whole number is not
+    found, and a page size that is not one is ignored."""
+    schema = schemas.instance(schemas.PageQuery)
+    limit = current_app.config["PAGE_SIZE"]
+    try:
+        page = schema.load({"page": request.args.get("page") or "1"}, partial=True)["page"]
+    except ValidationError:
+        raise NotFound("Invalid page.") from None
+    try:
+        size = schema.load({"page_size": request.args.get("page_size") or None}, partial=True)["page_size"]
+    except ValidationError:
+        size = None
+    return page, min(size or limit, limit)
+
+
 def paginate(docs: list[dict], present: Callable[[dict], dict], schema: Schema) -> Response:
     """Answer with pretix's pagination envelope; only the requested page is presented and dumped."""
-    params = query_args(schemas.PageQuery())
-    limit = current_app.config["PAGE_SIZE"]
-    size = min(params.get("page_size") or limit, limit)
-    page = params.get("page", 1)
+    page, size = page_parameters()
     start = (page - 1) * size
     if start >= len(docs) and page != 1:
         raise NotFound("Invalid page.")
@@ -202,34 +236,34 @@ def register_collection(
 
     def present(tx: Transaction, scope: Scope) -> Callable[[dict], dict]:
         moment = now()
-        options = query_args(query()) if query else {}
+        options = query_args(schemas.instance(query)) if query else {}
         return lambda doc: resource.present(tx, scope, doc, moment, options)
 
     @endpoint(read)
     def list_view(tx: Transaction, scope: Scope, **kwargs: Any) -> Response:
         scope = _with_parent(tx, scope, kwargs)
-        filters = query_args(query()) if query else {}
+        filters = query_args(schemas.instance(query)) if query else {}
         docs = resource.list(tx, scope, filters, request.args.get("ordering"))
-        return paginate(docs, present(tx, scope), schema())
+        return paginate(docs, present(tx, scope), schemas.instance(schema))
 
     @endpoint(write)
     def create_view(tx: Transaction, scope: Scope, **kwargs: Any) -> Response:
         scope = _with_parent(tx, scope, kwargs)
-        doc = resource.create(tx, scope, schemas.load(schema(), request_json()), now())
-        return json_response(schema().dump(present(tx, scope)(doc)), 201)
+        doc = resource.create(tx, scope, schemas.load(schemas.instance(schema), request_json()), now())
+        return json_response(schemas.instance(schema).dump(present(tx, scope)(doc)), 201)
 
     @endpoint(read)
     def detail_view(tx: Transaction, scope: Scope, object_id: str, **kwargs: Any) -> Response:
         scope = _with_parent(tx, scope, kwargs)
-        return json_response(schema().dump(present(tx, scope)(resource.get(tx, scope, object_id))))
+        return json_response(schemas.instance(schema).dump(present(tx, scope)(resource.get(tx, scope, object_id))))
 
     @endpoint(write)
     def update_view(tx: Transaction, scope: Scope, object_id: str, **kwargs: Any) -> Response:
         scope = _with_parent(tx, scope, kwargs)
         doc = resource.get(tx, scope, object_id)
-        changes = schemas.load(update_schema(), request_json(), partial=request.method == "PATCH")
+        changes = schemas.load(schemas.instance(update_schema), request_json(), partial=request.method == "PATCH")
         updated = resource.update(tx, scope, doc, changes, now())
-        return json_response(schema().dump(present(tx, scope)(updated)))
+        return json_response(schemas.instance(schema).dump(present(tx, scope)(updated)))
 
     @endpoint(write)
     def delete_view(tx: Transaction, scope: Scope, object_id: str, **kwargs: Any) -> Response:
@@ -276,13 +310,13 @@ def organizer_list(tx: Transaction, token: dict) -> Response:
     organizers = tx.find("organizers", slug=token["organizer"])
     ordering = request.args.get("ordering")
     organizers = catalog.order_documents(organizers, ordering, ("slug", "name"), "slug")
-    return paginate(organizers, _organizer_out, schemas.OrganizerSchema())
+    return paginate(organizers, _organizer_out, schemas.instance(schemas.OrganizerSchema))
 
 
 @api.get(ORG + "/")
 @endpoint("organizer.read")
 def organizer_detail(tx: Transaction, scope: Scope) -> Response:
-    return json_response(schemas.OrganizerSchema().dump(_organizer_out(scope.organizer)))
+    return json_response(schemas.instance(schemas.OrganizerSchema).dump(_organizer_out(scope.organizer)))
 
 
 def _event_out(tx: Transaction, scope: Scope) -> Callable[[dict], dict]:
@@ -296,30 +330,30 @@ def _event_out(tx: Transaction, scope: Scope) -> Callable[[dict], dict]:
 @api.get(ORG + "/events/")
 @endpoint("organizer.read")
 def event_list(tx: Transaction, scope: Scope) -> Response:
-    filters = {**query_args(schemas.EventListQuery()), "now": now()}
+    filters = {**query_args(schemas.instance(schemas.EventListQuery)), "now": now()}
     events = catalog.EVENTS.list(tx, scope, filters, request.args.get("ordering"))
-    return paginate(events, _event_out(tx, scope), schemas.EventSchema(exclude=("valid_keys",)))
+    return paginate(events, _event_out(tx, scope), schemas.instance(schemas.EventSchema, ("valid_keys",)))
 
 
 @api.post(ORG + "/events/")
 @endpoint("events.write")
 def event_create(tx: Transaction, scope: Scope) -> Response:
-    event = catalog.EVENTS.create(tx, scope, schemas.load(schemas.EventSchema(), request_json()), now())
-    return json_response(schemas.EventSchema().dump(_event_out(tx, scope)(event)), 201)
+    event = catalog.EVENTS.create(tx, scope, schemas.load(schemas.instance(schemas.EventSchema), request_json()), now())
+    return json_response(schemas.instance(schemas.EventSchema).dump(_event_out(tx, scope)(event)), 201)
 
 
 @api.get(EVENT + "/")
 @endpoint("organizer.read")
 def event_detail(tx: Transaction, scope: Scope) -> Response:
-    return json_response(schemas.EventSchema().dump(_event_out(tx, scope)(scope.event)))
+    return json_response(schemas.instance(schemas.EventSchema).dump(_event_out(tx, scope)(scope.event)))
 
 
 @api.route(EVENT + "/", methods=["PATCH", "PUT"])
 @endpoint("events.write")
 def event_update(tx: Transaction, scope: Scope) -> Response:
-    changes = schemas.load(schemas.EventSchema(), request_json(), partial=request.method == "PATCH")
+    changes = schemas.load(schemas.instance(schemas.EventSchema), request_json(), partial=request.method == "PATCH")
     event = catalog.EVENTS.update(tx, scope, scope.event, changes, now())
-    return json_response(schemas.EventSchema().dump(_event_out(tx, scope)(event)))
+    return json_response(schemas.instance(schemas.EventSchema).dump(_event_out(tx, scope)(event)))
 
 
 @api.delete(EVENT + "/")
@@ -336,7 +370,7 @@ def event_delete(tx: Transaction, scope: Scope) -> Response:
 @endpoint("catalog.read")
 def quota_availability(tx: Transaction, scope: Scope, object_id: str) -> Response:
     quota = catalog.QUOTAS.get(tx, scope, object_id)
-    return json_response(schemas.AvailabilitySchema().dump(availability(tx, quota, now())))
+    return json_response(schemas.instance(schemas.AvailabilitySchema).dump(availability(tx, quota, now())))
 
 
 @api.post(EVENT + "/vouchers/batch_create/")
@@ -348,14 +382,14 @@ def voucher_batch_create(tx: Transaction, scope: Scope) -> Response:
     loaded, failures = [], []
     for entry in body:
         try:
-            loaded.append(schemas.load(schemas.VoucherSchema(), entry))
+            loaded.append(schemas.load(schemas.instance(schemas.VoucherSchema), entry))
             failures.append({})
         except schemas.ValidationFailed as failure:
             failures.append(failure.detail)
     if any(failures):
         raise schemas.ValidationFailed(failures)
     created = catalog.VOUCHERS.batch_create(tx, scope, loaded, now())
-    return json_response(schemas.VoucherSchema().dump(created, many=True), 201)
+    return json_response(schemas.instance(schemas.VoucherSchema).dump(created, many=True), 201)
 
 
 # ---------------------------------------------------------------------------------------- error handling

@@ -6,13 +6,13 @@ import argparse
 import os
 import sys
 from datetime import datetime, timedelta, timezone
-from typing import Sequence
+from typing import Any, Sequence
 
 from . import create_app
 from .config import load_config
 from .errors import KioskError
 from .schemas import CategorySchema, EventSchema, ItemSchema, QuestionSchema, QuotaSchema, TaxRuleSchema, load
-from .services import auth, catalog
+from .services import auth, catalog, maintenance
 from .services.catalog import Scope
 from .store import Store, Transaction
 
@@ -147,6 +147,44 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress_bar(total: int, unit: str, description: str) -> Any:
+    from tqdm import tqdm
+
+    # On a terminal a bar; in logs and pipes nothing, so scripts read only the summary lines.
+    return tqdm(total=total, unit=unit, unit_scale=True, desc=description, disable=not sys.stderr.isatty())
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    total = sum(path.stat().st_size for path in store.data_dir.glob("*") if path.name != ".lock")
+    with _progress_bar(total, "B", "backup") as bar:
+        copied = store.backup(args.destination, progress=bar.update)
+    print(f"Backup of {store.data_dir} written to {args.destination} ({copied} bytes).")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    sizes = store.restore(args.source)
+    print(f"Restored {args.source} into {store.data_dir}:")
+    for table, count in sorted(sizes.items()):
+        print(f"  {table}: {count}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    sizes = store.table_sizes()
+    with store.transaction() as tx, _progress_bar(sum(sizes.values()) * 2, "doc", "check") as bar:
+        problems = maintenance.broken_references(tx, progress=bar.update)
+        problems += maintenance.overbooked_quotas(tx, _now())
+    print(f"Store {store.data_dir}: " + ", ".join(f"{table} {count}" for table, count in sizes.items()))
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
+    print("OK" if not problems else f"{len(problems)} problem(s) found")
+    return 0 if not problems else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk-tickets", description="Offline box office speaking the pretix API.")
     parser.add_argument(
@@ -181,6 +219,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--threads", type=int, default=4)
     serve.set_defaults(run=cmd_serve)
+    backup = commands.add_parser("backup", help="copy a consistent image of the store (safe while serving)")
+    backup.add_argument("destination", help="a directory that does not exist yet")
+    backup.set_defaults(run=cmd_backup)
+
+    restore = commands.add_parser("restore", help="replace the store with a backup (servers switch over)")
+    restore.add_argument("source", help="a directory made by backup")
+    restore.set_defaults(run=cmd_restore)
+
+    check = commands.add_parser("check", help="verify the journal and every reference; exit 1 on problems")
+    check.set_defaults(run=cmd_check)
     return parser
 
 

@@ -66,6 +66,9 @@ class NotAuthenticated(KioskError):
     status_code = 401
     default_detail = "Authentication credentials were not provided."
 
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Token"}
+
 
 class PermissionDenied(KioskError):
     status_code = 403

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import zoneinfo
 from datetime import date, datetime, timezone
@@ -11,6 +12,7 @@ from typing import Any, Mapping
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from .errors import ValidationFailed
+from .isotime import format_datetime
 
 SALES_CHANNELS = ("web", "box_office", "pretixpos", "resellers")
 QUESTION_TYPES = ("N", "S", "T", "B", "C", "M", "F", "D", "H", "W", "CC", "TEL")
@@ -175,12 +177,6 @@ def parse_datetime(value: Any, field: fields.Field | None = None) -> datetime:
     return parsed
 
 
-def format_datetime(moment: datetime) -> str:
-    """Return `moment` in UTC as ISO 8601 with a Z suffix, the form every stored datetime has."""
-    text = moment.astimezone(timezone.utc).isoformat()
-    return text.replace("+00:00", "Z")
-
-
 class Date(fields.Field):
     default_error_messages = _messages(invalid="Date has wrong format. Use one of these formats instead: YYYY-MM-DD.")
 
@@ -301,6 +297,13 @@ class InputSchema(Schema):
         unknown = EXCLUDE
 
 
+@functools.cache
+def instance(schema_class: type[Schema], exclude: tuple[str, ...] = ()) -> Schema:
+    """Return a shared instance of `schema_class`: building one deep-copies every field, and loading or
+    dumping keeps no state on the instance, so one serves every request."""
+    return schema_class(exclude=exclude)
+
+
 def load(schema: Schema, data: Any, *, partial: bool = False) -> dict[str, Any]:
     """Validate `data` with `schema`; return the loaded dict or raise ValidationFailed with a DRF-style body."""
     if not isinstance(data, dict):
@@ -372,6 +375,12 @@ SLUG = validate.Regexp(
 )
 
 
+@functools.cache
+def _available_timezones() -> frozenset[str]:
+    """The zone names, read once: listing them walks the whole tz database on disk."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 class EventSchema(SalesChannelsMixin, InputSchema):
     name = I18nString(required=True, allow_empty=False)
     slug = String(required=True, max_length=50, validate=[SLUG])
@@ -399,7 +408,7 @@ class EventSchema(SalesChannelsMixin, InputSchema):
 
     @validates_schema
     def _check(self, data: Mapping[str, Any], **kwargs: Any) -> None:
-        if "timezone" in data and data["timezone"] not in zoneinfo.available_timezones():
+        if "timezone" in data and data["timezone"] not in _available_timezones():
             raise ValidationError({"timezone": [f'"{data["timezone"]}" is not a valid choice.']})
 
 
@@ -578,6 +587,9 @@ class ItemSchema(SalesChannelsMixin, InputSchema):
 
 class ItemUpdateSchema(ItemSchema):
     """Items are updated without their nested parts; those have endpoints of their own."""
+
+    # No default here: a PUT must not reset the program times (stored in the item) to an empty list.
+    program_times = Nested(ProgramTimeSchema, many=True)
 
     @validates_schema(pass_original=True)
     def _no_nested_parts(self, data: Mapping[str, Any], original: Any, **kwargs: Any) -> None:

@@ -60,7 +60,7 @@ INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
     "quotas": ("event", "items", "variations"),
     "questions": ("event", "items"),
     "question_options": ("question",),
-    "vouchers": ("event", "code", "item", "quota"),
+    "vouchers": ("event", "code_key", "item", "quota"),
     "cartpositions": ("event", "cart_id", "item", "variation", "voucher", "addon_to"),
     "orders": ("event", "code"),
     "orderpositions": ("order", "event", "item", "variation", "secret", "voucher", "addon_to"),
@@ -95,6 +95,25 @@ def write_file_atomically(path: Path, data: bytes) -> None:
         os.fsync(handle.fileno())
     os.replace(tmp, path)
     _fsync_dir(path.parent)
+
+
+def _copy_file(source: Path, target: Path, length: int | None, progress: Callable[[int], None] | None) -> int:
+    """Copy `length` bytes (all if None) of `source` to `target` and fsync it; report progress in bytes."""
+    remaining = source.stat().st_size if length is None else length
+    copied = 0
+    with open(source, "rb") as reader, open(target, "wb") as writer:
+        while remaining > 0:
+            chunk = reader.read(min(remaining, 1024 * 1024))
+            if not chunk:
+                break
+            writer.write(chunk)
+            copied += len(chunk)
+            remaining -= len(chunk)
+            if progress:
+                progress(len(chunk))
+        writer.flush()
+        os.fsync(writer.fileno())
+    return copied
 
 
 def encode_record(changes: list[list[Any]]) -> bytes:
@@ -211,8 +230,15 @@ class Store:
         data_dir: str | os.PathLike[str],
         lock_timeout: float = 10.0,
         compact_after_bytes: int = 4 * 1024 * 1024,
+        strict: bool = False,
     ) -> None:
+        """Open the store of `data_dir` (created if missing); nothing is read before the first transaction.
+
+        `strict` treats an incomplete last journal record as damage instead of a torn append: for
+        backups, whose journal ends at a committed record by construction.
+        """
         self.data_dir = Path(data_dir)
+        self.strict = strict
         self.compact_after_bytes = compact_after_bytes
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.lock_timeout = lock_timeout
@@ -340,7 +366,7 @@ class Store:
             return
         data = os.pread(self._journal_fd, size - self._journal_offset, self._journal_offset)
         records, consumed = decode_records(data)
-        if consumed < len(data) and _holds_intact_record(data, consumed + 1):
+        if consumed < len(data) and (self.strict or _holds_intact_record(data, consumed + 1)):
             # A bad record with good ones after it is damage, not a torn append: refuse rather than drop data.
             raise StoreCorrupt(
                 f"{self._journal_path(self._generation)} is damaged at byte {self._journal_offset + consumed}; "
@@ -474,6 +500,63 @@ class Store:
         """Fold the journal into a fresh snapshot now."""
         with self.transaction():
             self._compact()
+
+    # ------------------------------------------------------------------ backup, restore, verification
+
+    def backup(self, destination: str | os.PathLike[str], progress: Callable[[int], None] | None = None) -> int:
+        """Copy a consistent image of the store into the new directory `destination`; return the bytes copied.
+
+        The lock is held while copying, so the image is a committed state; the copy is a data directory
+        of its own (snapshot plus journal) and is fsynced before this returns.
+        """
+        target = Path(destination)
+        target.mkdir(parents=True, exist_ok=False)
+        copied = 0
+        with self.transaction():
+            sources = [
+                (self.data_dir / SNAPSHOT_NAME, None),
+                (self._journal_path(self._generation), self._journal_offset),
+            ]
+            for source, length in sources:
+                copied += _copy_file(source, target / source.name, length, progress)
+        _fsync_dir(target)
+        return copied
+
+    def restore(self, source: str | os.PathLike[str]) -> dict[str, int]:
+        """Replace the whole database with the image in `source` (a backup or data directory).
+
+        The image is read and checked first; then, under the lock, it becomes the next snapshot, so
+        running servers on this directory switch to it at their next request. Returns documents per table.
+        Raises StoreCorrupt if the image cannot be read.
+        """
+        import shutil
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as scratch:
+            # Open a copy: reading an image may truncate a torn journal tail, and the source stays untouched.
+            copy = Path(scratch) / "image"
+            shutil.copytree(source, copy, ignore=shutil.ignore_patterns(LOCK_NAME))
+            image = Store(copy, strict=True)
+            with image.transaction():
+                tables, next_ids = image._storage.tables, dict(image._next_ids)
+            image.close()
+            with self.transaction():
+                # Ids handed out since the backup are not handed out again with another meaning.
+                for table, next_id in self._next_ids.items():
+                    next_ids[table] = max(next_id, next_ids.get(table, 1))
+                generation = self._generation + 1
+                self._write_snapshot(generation, tables, next_ids)
+                stat = (self.data_dir / SNAPSHOT_NAME).stat()
+                self._load_snapshot(self.data_dir / SNAPSHOT_NAME, (stat.st_ino, stat.st_mtime_ns))
+                for stale in self.data_dir.glob("journal-*.log"):
+                    if stale != self._journal_path(generation):
+                        stale.unlink(missing_ok=True)
+            return {name: len(docs) for name, docs in tables.items()}
+
+    def table_sizes(self) -> dict[str, int]:
+        """Return the number of documents per table, after reading every record (so damage raises here)."""
+        with self.transaction():
+            return {name: len(docs) for name, docs in sorted(self._storage.tables.items())}
 
     def close(self) -> None:
         if self._journal_fd is not None:

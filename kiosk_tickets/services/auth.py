@@ -9,6 +9,7 @@ import string
 from datetime import datetime
 
 from ..errors import NotAuthenticated, PermissionDenied, ValidationFailed
+from ..isotime import format_datetime
 from ..store import Transaction
 
 # What each scope may do. A permission names a resource family and an action.
@@ -66,7 +67,7 @@ def create_token(tx: Transaction, organizer: str, scope: str, now: datetime, nam
             "scope": scope,
             "name": name,
             "token_hash": hash_token(token),
-            "created": now.isoformat(),
+            "created": format_datetime(now),
             "active": True,
         },
     )

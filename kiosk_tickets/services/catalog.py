@@ -3,6 +3,7 @@ quotas, questions and their options, vouchers."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping
 
 from ..errors import NotFound, PermissionDenied, ValidationFailed
+from ..isotime import format_datetime, parse_datetime
 from ..store import Transaction
 from . import quotas as quota_engine
 
@@ -67,11 +69,17 @@ def random_code(length: int, alphabet: str = string.ascii_uppercase + string.dig
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
+_STORED_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
+
+
 def _sort_key(field: str) -> Callable[[dict], Any]:
     def key(doc: dict) -> Any:
         value = doc.get(field)
         if isinstance(value, dict):  # multi-lingual strings sort by their first text
             value = next(iter(value.values()), "")
+        elif isinstance(value, str) and _STORED_MOMENT.fullmatch(value):
+            # As text, "10:00:00.5Z" would sort before "10:00:00Z".
+            value = parse_datetime(value)
         # None sorts first, and values of one field are compared only with their own kind.
         return (value is not None, value if value is not None else 0, doc.get("id", 0))
 
@@ -318,7 +326,10 @@ class Events(Resource):
         if data.get("seat_category_mapping"):
             errors.add("seat_category_mapping", "You cannot map seat categories without a seating plan.")
         for later, earlier in (("date_to", "date_from"), ("presale_end", "presale_start")):
-            if data.get(later) and data.get(earlier) and data[later] < data[earlier]:
+            # Compared as moments: as text, "10:00:00.5Z" sorts before "10:00:00Z".
+            if data.get(later) and data.get(earlier) and (
+                datetime.fromisoformat(data[later]) < datetime.fromisoformat(data[earlier])
+            ):
                 errors.add(later, f"The {later.replace('_', ' ')} has to be after the {earlier.replace('_', ' ')}.")
         errors.raise_if_any()
 
@@ -434,6 +445,7 @@ class Variations(Resource):
                 "This variation cannot be deleted because it has already been ordered or is in a cart. "
                 "Set it to inactive instead."
             )
+        refuse_if_vouchers_point_at(tx, "variation", doc, "variation")
         if tx.count("variations", item=doc["item"]) <= 1:
             raise PermissionDenied(
                 "This variation cannot be deleted because it is the only variation of its product; "
@@ -451,6 +463,15 @@ class Variations(Resource):
         return {**doc, "price": price}
 
 
+DUPLICATE_ADDON_CATEGORY = "The item already has an add-on configuration for this category."
+
+
+def refuse_if_vouchers_point_at(tx: Transaction, field: str, doc: dict, what: str) -> None:
+    """Vouchers restricted to an object would silently apply to everything if it went: refuse instead."""
+    if tx.count("vouchers", event=doc["event"], **{field: doc["id"]}):
+        raise PermissionDenied(f"This {what} cannot be deleted because vouchers are attached to it.")
+
+
 class AddOns(Resource):
     table = "addons"
     owner_field = "item"
@@ -465,7 +486,7 @@ class AddOns(Resource):
             other["addon_category"] == data["addon_category"] and (existing is None or other["id"] != existing["id"])
             for other in tx.find("addons", item=scope.parent["id"])
         ):
-            errors.add("addon_category", "The item already has an add-on configuration for this category.")
+            errors.add("addon_category", DUPLICATE_ADDON_CATEGORY)
         if data["min_count"] > data["max_count"]:
             errors.add("max_count", "The maximum count needs to be greater than or equal to the minimum count.")
         errors.raise_if_any()
@@ -543,13 +564,10 @@ class Items(Resource):
 
     def _validate_nested(self, tx: Transaction, scope: Scope, data: dict, errors: Errors, now: datetime) -> None:
         """Check nested variations, add-ons and bundles as their own endpoints would, before anything is written."""
-        categories = [addon["addon_category"] for addon in data.get("addons", [])]
-        if len(categories) != len(set(categories)):
-            errors.add("addons", "The item already has an add-on configuration for this category.")
         nested_errors: dict[str, list[dict]] = {}
         for part, resource in self.children():
             entries = data.get(part, [])
-            results = []
+            results: list[dict] = []
             for entry in entries:
                 try:
                     # The item does not exist yet: validate with no parent, so only cross-object rules apply.
@@ -557,6 +575,12 @@ class Items(Resource):
                     results.append({})
                 except ValidationFailed as failure:
                     results.append(failure.detail)
+            if part == "addons":
+                seen: set[int] = set()
+                for entry, result in zip(entries, results):
+                    if entry["addon_category"] in seen and not result:
+                        result["addon_category"] = [DUPLICATE_ADDON_CATEGORY]
+                    seen.add(entry["addon_category"])
             if any(results):
                 nested_errors[part] = results
         for part, results in nested_errors.items():
@@ -573,19 +597,20 @@ class Items(Resource):
         return fields
 
     def check_deletable(self, tx: Transaction, scope: Scope, doc: dict) -> None:
+        refuse_if_vouchers_point_at(tx, "item", doc, "item")
         if tx.count("orderpositions", item=doc["id"]):
             raise PermissionDenied(
                 "This item cannot be deleted because it has already been ordered. Set it to inactive instead."
             )
 
     def cascade_delete(self, tx: Transaction, scope: Scope, doc: dict) -> None:
+        variation_ids = set(tx.ids("variations", item=doc["id"]))  # read before the variations are deleted
         for table in ("variations", "addons", "bundles", "cartpositions"):
             for doc_id in tx.ids(table, item=doc["id"]):
                 tx.delete(table, doc_id)
         for bundle_id in tx.ids("bundles", bundled_item=doc["id"]):
             tx.delete("bundles", bundle_id)
         for quota in tx.find("quotas", items=doc["id"]):
-            variation_ids = set(tx.ids("variations", item=doc["id"]))
             tx.update(
                 "quotas",
                 quota["id"],
@@ -617,6 +642,13 @@ class Quotas(Resource):
     table = "quotas"
     orderings = ("id", "position")
     default_ordering = "id"
+
+    def check_deletable(self, tx: Transaction, scope: Scope, doc: dict) -> None:
+        refuse_if_vouchers_point_at(tx, "quota", doc, "quota")
+
+    def cascade_delete(self, tx: Transaction, scope: Scope, doc: dict) -> None:
+        for item in tx.find("items", event=doc["event"], hidden_if_available=doc["id"]):
+            tx.update("items", item["id"], {"hidden_if_available": None})
 
     def list(self, tx: Transaction, scope: Scope, filters: dict[str, Any], ordering: str | None) -> list[dict]:
         # Quotas have no position of their own; pretix documents the ordering all the same.
@@ -757,6 +789,11 @@ class Questions(Resource):
 # ---------------------------------------------------------------------------------------- vouchers
 
 
+def voucher_code_key(code: str) -> str:
+    """The form a voucher code is compared in: case does not matter."""
+    return code.upper()
+
+
 def quota_shortage_message(quota: dict) -> str:
     return f'There is not enough quota available on quota "{quota["name"]}" to perform the operation.'
 
@@ -773,6 +810,12 @@ class Vouchers(Resource):
     def filter(self, tx: Transaction, scope: Scope, docs: list[dict], filters: dict[str, Any]) -> list[dict]:
         if "search" in filters:
             docs = [doc for doc in docs if text_matches(filters["search"], doc["code"], doc.get("tag"), doc.get("comment"))]
+        return docs
+
+    def list(self, tx: Transaction, scope: Scope, filters: dict[str, Any], ordering: str | None) -> list[dict]:
+        docs = super().list(tx, scope, filters, ordering)
+        if ordering and ordering.lstrip("-") == "value":  # money strings sort by amount, not as text
+            docs.sort(key=lambda doc: (Decimal(doc["value"]), doc["id"]), reverse=ordering.startswith("-"))
         return docs
 
     def validate(self, tx: Transaction, scope: Scope, data: dict, existing: dict | None, now: datetime) -> None:
@@ -796,25 +839,30 @@ class Vouchers(Resource):
             errors.add("max_usages", "This voucher has already been redeemed more often than the new maximum.")
         if data.get("block_quota") and data.get("quota") is None and data.get("item") is None:
             errors.add("block_quota", "You need to select a specific product or quota if this voucher should reserve tickets.")
+        # The schema checks these only when both fields are sent; a PATCH may send one of them.
+        if data.get("min_usages", 1) > data["max_usages"]:
+            errors.add("min_usages", "The minimum number of usages may not be higher than the maximum.")
+        if data.get("price_mode") == "percent" and Decimal(data.get("value") or 0) > 100:
+            errors.add("value", "A percentage may not be higher than 100.")
         errors.raise_if_any()
         code = data.get("code")
+        # Codes are typed in by people: "summer" and "SUMMER" are the same voucher.
         if code and any(
-            other["id"] != (existing or {}).get("id") for other in tx.find("vouchers", event=event_id, code=code)
+            other["id"] != (existing or {}).get("id")
+            for other in tx.find("vouchers", event=event_id, code_key=voucher_code_key(code))
         ):
             raise ValidationFailed.field("code", "A voucher with this code already exists.")
         if data.get("block_quota"):
             self._check_quota(tx, scope, data, existing, now)
 
     def _check_quota(self, tx: Transaction, scope: Scope, data: dict, existing: dict | None, now: datetime) -> None:
-        """A voucher that blocks quota needs that much free quota, not counting what it already blocked itself."""
+        """A voucher that blocks quota needs that much free quota, not counting what it already blocks there itself."""
         needed = data["max_usages"] - (existing or {}).get("redeemed", 0)
-        if existing is not None and existing.get("block_quota"):
-            needed -= existing["max_usages"] - existing.get("redeemed", 0)
-        if needed <= 0:
-            return
         for quota in affected_quotas(tx, scope.event["id"], data):
             report = quota_engine.availability(tx, quota, now)
-            if report["available_number"] is not None and report["available_number"] < needed:
+            # Only what the stored voucher holds in this very quota right now is already counted as used.
+            own = quota_engine._voucher_blocks(quota, existing, now) if existing is not None else 0
+            if report["available_number"] is not None and report["available_number"] + own < needed:
                 raise ValidationFailed.non_field(quota_shortage_message(quota))
 
     def prepare(self, tx: Transaction, scope: Scope, fields: dict, existing: dict | None, now: datetime) -> dict:
@@ -822,16 +870,18 @@ class Vouchers(Resource):
             fields["code"] = fields.get("code") or self.new_code(tx, scope.event["id"])
             fields["redeemed"] = 0
             fields["budget_used"] = "0.00"
-            fields["created"] = now.isoformat().replace("+00:00", "Z")
+            fields["created"] = format_datetime(now)
         elif "code" in fields and not fields["code"]:
             fields.pop("code")
+        if fields.get("code"):
+            fields["code_key"] = voucher_code_key(fields["code"])
         return fields
 
     @staticmethod
     def new_code(tx: Transaction, event_id: int) -> str:
         while True:
             code = random_code(16)
-            if tx.find_one("vouchers", event=event_id, code=code) is None:
+            if tx.find_one("vouchers", event=event_id, code_key=voucher_code_key(code)) is None:
                 return code
 
     def check_deletable(self, tx: Transaction, scope: Scope, doc: dict) -> None:
@@ -840,7 +890,7 @@ class Vouchers(Resource):
 
     def batch_create(self, tx: Transaction, scope: Scope, entries: list[dict], now: datetime) -> list[dict]:
         """Create all vouchers or none; raise ValidationFailed with one error object per entry."""
-        codes = [entry.get("code") for entry in entries if entry.get("code")]
+        codes = [voucher_code_key(entry["code"]) for entry in entries if entry.get("code")]
         if len(codes) != len(set(codes)):
             raise ValidationFailed({"code": ["Duplicate voucher code in request."]})
         created, results, failed = [], [], False

@@ -6,6 +6,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..isotime import format_datetime
 from ..store import Transaction
 
 # pretix does not keep these: they are answers the client is meant to retry.
@@ -34,7 +35,7 @@ def remember(
     """Store `response` (status, body, mimetype, headers) unless its status is one clients retry."""
     if response["status"] in UNCACHED_STATUSES:
         return
-    tx.insert("idempotency_keys", {"key_hash": key_hash(token_hash, key), "created": now.isoformat(), **response})
+    tx.insert("idempotency_keys", {"key_hash": key_hash(token_hash, key), "created": format_datetime(now), **response})
     # Keys are inserted in time order, so the oldest few are the ones that may have expired.
     for record in tx.first("idempotency_keys", _SWEEP_BATCH):
         if datetime.fromisoformat(record["created"]) >= now - keep:

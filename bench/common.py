@@ -1,0 +1,169 @@
+"""Shared bench helpers: seeding a store directly, starting servers, and a bounded HTTP load generator."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+from kiosk_tickets.services import auth, catalog
+from kiosk_tickets.store import Store
+
+ORGANIZER = "bench"
+EVENT = "bench"
+NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)
+
+
+def voucher_document(event_id: int, number: int) -> dict:
+    """A voucher as the API stores it, for seeding without going through HTTP."""
+    return {
+        "event": event_id, "code": f"SEED{number:08d}", "max_usages": 1, "redeemed": 0, "min_usages": 1,
+        "valid_until": None, "block_quota": False, "allow_ignore_quota": False, "price_mode": "none",
+        "value": "0.00", "item": None, "variation": None, "quota": None, "seat": None, "tag": "seed",
+        "comment": "", "subevent": None, "show_hidden_items": True, "all_addons_included": False,
+        "all_bundles_included": False, "budget": None, "budget_used": "0.00", "created": "2030-01-01T00:00:00Z",
+    }
+
+
+def seed_store(data_dir: Path, records: int) -> str:
+    """Create organizer, event and `records` vouchers in `data_dir`; fold them into a snapshot; return a token."""
+    store = Store(data_dir)
+    with store.transaction() as tx:
+        catalog.ensure_organizer(tx, ORGANIZER, "Bench")
+        token, _ = auth.create_token(tx, ORGANIZER, "admin", NOW)
+        event = tx.insert("events", {
+            "organizer": ORGANIZER, "slug": EVENT, "name": {"en": "Bench"}, "live": False, "testmode": False,
+            "currency": "EUR", "date_from": "2030-06-01T10:00:00Z", "date_to": None, "date_admission": None,
+            "is_public": True, "presale_start": None, "presale_end": None, "location": None, "geo_lat": None,
+            "geo_lon": None, "has_subevents": False, "meta_data": {}, "plugins": [], "seating_plan": None,
+            "seat_category_mapping": {}, "timezone": "UTC", "item_meta_properties": {},
+            "all_sales_channels": True, "limit_sales_channels": [],
+        })
+        for number in range(records):
+            tx.insert("vouchers", voucher_document(event["id"], number))
+    store.compact()
+    store.close()
+    return token
+
+
+@contextmanager
+def running(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[None]:
+    """Run a server process until the block ends; wait until it accepts connections."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                connection.request("GET", "/")
+                connection.getresponse().read()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(process.stderr.read().decode() if process.stderr else "server failed")
+                time.sleep(0.05)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def serve_command(data_dir: Path, port: int, threads: int) -> list[str]:
+    return [sys.executable, "-m", "kiosk_tickets", "--data-dir", str(data_dir), "serve",
+            "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads)]
+
+
+def trivial_command(port: int, threads: int) -> list[str]:
+    return [sys.executable, str(Path(__file__).with_name("trivial_app.py")), str(port), str(threads)]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LoadResult:
+    requests: int
+    seconds: float
+    latencies_ms: list[float]
+    failures: int
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.latencies_ms)
+
+    @property
+    def p99(self) -> float:
+        return self.percentile(0.99)
+
+
+def generate_load(
+    port: int,
+    method: str,
+    path: str,
+    body: Callable[[int], dict | None],
+    headers: dict[str, str],
+    total: int,
+    concurrency: int,
+    expect: int,
+) -> LoadResult:
+    """Send `total` requests from `concurrency` threads over keep-alive connections; time each one."""
+    latencies: list[float] = []
+    failures = 0
+    counter = iter(range(total))
+    lock = threading.Lock()
+
+    def worker() -> None:
+        nonlocal failures
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while True:
+            with lock:
+                number = next(counter, None)
+            if number is None:
+                break
+            payload = body(number)
+            data = json.dumps(payload).encode() if payload is not None else None
+            started = time.perf_counter()
+            connection.request(method, path, body=data, headers={**headers, "Content-Type": "application/json"})
+            response = connection.getresponse()
+            response.read()
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                latencies.append(elapsed)
+                if response.status != expect:
+                    failures += 1
+        connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return LoadResult(total, time.perf_counter() - started, latencies, failures)
+
+
+def environment_line() -> str:
+    return f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {sys.platform}"

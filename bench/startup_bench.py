@@ -1,0 +1,74 @@
+"""Start-up time and memory with many order positions in the store.
+
+    python bench/startup_bench.py [--positions 100000]
+
+Seeds orders with two positions each (realistic fields), folds them into a snapshot, then opens the
+store in a fresh process and reports the time to the first transaction and the peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from common import environment_line, seed_store
+
+from kiosk_tickets.store import Store
+
+PROBE = """
+import json, resource, sys, time
+started = time.perf_counter()
+from kiosk_tickets.store import Store
+store = Store(sys.argv[1])
+with store.transaction() as tx:
+    count = tx.count("orderpositions")
+    found = tx.find_one("orderpositions", secret="secret%012d" % 4242)
+print(json.dumps({"seconds": time.perf_counter() - started, "positions": count, "found": found is not None,
+                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def position(order_id: int, number: int, event_id: int) -> dict:
+    return {
+        "order": order_id, "event": event_id, "positionid": number % 2 + 1, "item": 1, "variation": None,
+        "price": "23.00", "attendee_name": f"Attendee {number}", "attendee_name_parts": {"full_name": f"Attendee {number}"},
+        "attendee_email": f"a{number}@example.org", "voucher": None, "tax_rate": "19.00", "tax_value": "3.67",
+        "tax_rule": None, "secret": f"secret{number:012d}", "addon_to": None, "subevent": None, "seat": None,
+        "canceled": False, "company": None, "street": None, "zipcode": None, "city": None, "country": None,
+        "state": None, "answers": [], "pseudonymization_id": f"P{number:09d}", "valid_from": None, "valid_until": None,
+        "blocked": None, "discount": None, "voucher_budget_use": None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--positions", type=int, default=100000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as directory:
+        data_dir = Path(directory)
+        seed_store(data_dir, 0)
+        store = Store(data_dir)
+        with store.transaction() as tx:
+            event_id = tx.find_one("events", slug="bench")["id"]
+            for number in range(0, args.positions, 2):
+                order = tx.insert("orders", {"event": event_id, "code": f"O{number:07d}", "status": "p",
+                                             "email": f"o{number}@example.org", "total": "46.00"})
+                tx.insert("orderpositions", position(order["id"], number, event_id))
+                tx.insert("orderpositions", position(order["id"], number + 1, event_id))
+        store.compact()
+        store.close()
+        size = sum(path.stat().st_size for path in data_dir.iterdir())
+        result = json.loads(subprocess.check_output([sys.executable, "-c", PROBE, str(data_dir)]))
+    print(f"store start-up, {environment_line()}")
+    print(
+        f"{result['positions']} order positions ({args.positions // 2} orders), {size / 1e6:.1f} MB on disk: "
+        f"first transaction after {result['seconds']:.2f} s, peak RSS {result['rss_mib']:.0f} MiB"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Integrity checks over the whole database: every reference resolves, no quota holds more than it may."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from ..store import Transaction
+from .quotas import quota_usage
+
+# (table, field, target table, target key): the field holds the target's id (or, for slugs, its key).
+RELATIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("events", "organizer", "organizers", "slug"),
+    ("api_tokens", "organizer", "organizers", "slug"),
+    ("categories", "event", "events", "id"),
+    ("taxrules", "event", "events", "id"),
+    ("items", "event", "events", "id"),
+    ("items", "category", "categories", "id"),
+    ("items", "tax_rule", "taxrules", "id"),
+    ("items", "hidden_if_available", "quotas", "id"),
+    ("items", "hidden_if_item_available", "items", "id"),
+    ("variations", "item", "items", "id"),
+    ("addons", "item", "items", "id"),
+    ("addons", "addon_category", "categories", "id"),
+    ("bundles", "item", "items", "id"),
+    ("bundles", "bundled_item", "items", "id"),
+    ("bundles", "bundled_variation", "variations", "id"),
+    ("quotas", "event", "events", "id"),
+    ("quotas", "items", "items", "id"),
+    ("quotas", "variations", "variations", "id"),
+    ("questions", "event", "events", "id"),
+    ("questions", "items", "items", "id"),
+    ("questions", "dependency_question", "questions", "id"),
+    ("question_options", "question", "questions", "id"),
+    ("vouchers", "event", "events", "id"),
+    ("vouchers", "item", "items", "id"),
+    ("vouchers", "variation", "variations", "id"),
+    ("vouchers", "quota", "quotas", "id"),
+    ("cartpositions", "event", "events", "id"),
+    ("cartpositions", "item", "items", "id"),
+    ("cartpositions", "variation", "variations", "id"),
+    ("cartpositions", "addon_to", "cartpositions", "id"),
+    ("orders", "event", "events", "id"),
+    ("orderpositions", "order", "orders", "id"),
+    ("orderpositions", "item", "items", "id"),
+    ("orderpositions", "variation", "variations", "id"),
+    ("orderpositions", "addon_to", "orderpositions", "id"),
+    ("checkinlists", "event", "events", "id"),
+    ("checkins", "position", "orderpositions", "id"),
+    ("checkins", "list", "checkinlists", "id"),
+)
+
+
+def broken_references(tx: Transaction, progress: Callable[[int], None] | None = None) -> list[str]:
+    """Return one line per reference that points at nothing."""
+    problems = []
+    slugs = {doc["slug"] for doc in tx.all("organizers")}
+    for table, field, target, key in RELATIONS:
+        documents = tx.all(table)
+        for doc in documents:
+            value = doc.get(field)
+            for reference in value if isinstance(value, list) else [value]:
+                if reference is None:
+                    continue
+                exists = reference in slugs if key == "slug" else tx.get(target, reference) is not None
+                if not exists:
+                    problems.append(f"{table} {doc['id']}: {field} {reference!r} does not exist in {target}")
+        if progress:
+            progress(len(documents))
+    return problems
+
+
+def overbooked_quotas(tx: Transaction, now: datetime) -> list[str]:
+    """Return one line per quota whose paid, pending, cart and voucher units exceed its size."""
+    problems = []
+    for quota in tx.all("quotas"):
+        if quota.get("size") is None:
+            continue
+        usage = quota_usage(tx, quota, now)
+        used = usage["paid_orders"] + usage["pending_orders"] + usage["cart_positions"] + usage["blocking_vouchers"]
+        if used > quota["size"]:
+            problems.append(f"quota {quota['id']} ({quota['name']!r}): {used} units used of {quota['size']}")
+    return problems

@@ -1,0 +1,503 @@
+"""Item categories over HTTP: CRUD, cross-selling rules, filters, ordering, deletion rules, access."""
+
+from __future__ import annotations
+
+
+import pytest
+
+from tests.conftest import EVENT_URL, ApiClient
+
+CATEGORIES_URL = f"{EVENT_URL}/categories/"
+ITEMS_URL = f"{EVENT_URL}/items/"
+OTHER_EVENT_URL = "/api/v1/organizers/bigevents/events/otherconf"
+OTHER_EVENT = {"name": {"en": "Other Conference"}, "slug": "otherconf", "date_from": "2018-01-10T10:00:00Z"}
+DENIED = {"detail": "You do not have permission to perform this action."}
+NOT_FOUND = {"detail": "Not found."}
+
+# The create request of categories.rst, verbatim; its response is the same with an id.
+DOC_CREATE = {
+    "name": {"en": "Tickets"},
+    "internal_name": "",
+    "description": {"en": "Tickets are what you need to get in."},
+    "position": 1,
+    "is_addon": False,
+    "cross_selling_mode": None,
+    "cross_selling_condition": None,
+    "cross_selling_match_products": [],
+}
+DEFAULTS = {
+    "internal_name": "",
+    "description": None,
+    "position": 0,
+    "is_addon": False,
+    "cross_selling_mode": None,
+    "cross_selling_condition": None,
+    "cross_selling_match_products": [],
+}
+MINIMAL = {"name": {"en": "Merchandise"}}
+ADDON = {"name": {"en": "Workshops"}, "is_addon": True}
+TICKET = {"name": {"en": "Ticket"}, "default_price": "23.00"}
+
+
+def category(category_id: int, **fields) -> dict:
+    """The full body of a category: the defaults, overridden by `fields`."""
+    return {"id": category_id, **DEFAULTS, **fields}
+
+
+def create(api, payload=MINIMAL, url=CATEGORIES_URL) -> dict:
+    response = api.post(url, json=payload)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def create_item(api, **fields) -> dict:
+    response = api.post(ITEMS_URL, json={**TICKET, **fields})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def page(results: list, count: int | None = None, next_url=None, previous_url=None) -> dict:
+    return {
+        "count": len(results) if count is None else count,
+        "next": next_url,
+        "previous": previous_url,
+        "results": results,
+    }
+
+
+# ---------------------------------------------------------------------------------------- the docs' examples
+
+
+def test_create_example_from_docs(api):
+    response = api.post(CATEGORIES_URL, json=DOC_CREATE)
+
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body == {"id": body["id"], **DOC_CREATE}
+
+
+def test_list_and_detail_examples_from_docs(api):
+    created = create(api, DOC_CREATE)
+
+    listed = api.get(CATEGORIES_URL)
+    detail = api.get(f"{CATEGORIES_URL}{created['id']}/")
+
+    assert listed.status_code == 200
+    assert listed.get_json() == page([{"id": created["id"], **DOC_CREATE}])
+    assert detail.status_code == 200
+    assert detail.get_json() == {"id": created["id"], **DOC_CREATE}
+
+
+def test_patch_example_from_docs(api):
+    created = create(api, DOC_CREATE)
+
+    response = api.patch(f"{CATEGORIES_URL}{created['id']}/", json={"is_addon": True})
+
+    assert response.status_code == 200
+    assert response.get_json() == {"id": created["id"], **DOC_CREATE, "is_addon": True}
+    assert api.get(f"{CATEGORIES_URL}{created['id']}/").get_json() == response.get_json()
+
+
+def test_delete_example_from_docs(api):
+    created = create(api, DOC_CREATE)
+
+    response = api.delete(f"{CATEGORIES_URL}{created['id']}/")
+
+    assert response.status_code == 204
+    assert response.get_data() == b""
+    assert api.get(f"{CATEGORIES_URL}{created['id']}/").get_json() == NOT_FOUND
+    assert api.get(CATEGORIES_URL).get_json() == page([])
+
+
+# ---------------------------------------------------------------------------------------- create and update
+
+
+def test_minimal_create_fills_defaults(api):
+    response = api.post(CATEGORIES_URL, json=MINIMAL)
+
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body == category(body["id"], name={"en": "Merchandise"})
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ({"name": "Shirts"}, {"name": {"en": "Shirts"}}),
+        ({"name": {"en": "Shirts", "de": "Hemden"}}, {"name": {"en": "Shirts", "de": "Hemden"}}),
+        ({"description": "Soft"}, {"description": {"en": "Soft"}}),
+        ({"internal_name": None}, {"internal_name": None}),
+        (
+            {"cross_selling_mode": "only", "cross_selling_condition": "always"},
+            {"cross_selling_mode": "only", "cross_selling_condition": "always"},
+        ),
+        (
+            {"cross_selling_mode": "both", "cross_selling_condition": "discounts"},
+            {"cross_selling_mode": "both", "cross_selling_condition": "discounts"},
+        ),
+        ({"is_addon": True, "cross_selling_mode": None}, {"is_addon": True}),
+        ({"id": 77, "unknown": "ignored"}, {}),
+    ],
+)
+def test_create_stores_values(api, sent, stored):
+    response = api.post(CATEGORIES_URL, json={**MINIMAL, **sent})
+
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body == category(body["id"], **{"name": {"en": "Merchandise"}, **stored})
+
+
+def test_cross_selling_match_products_references_items_of_the_event(api):
+    first, second = create_item(api), create_item(api, name="Shirt")
+
+    response = api.post(
+        CATEGORIES_URL,
+        json={
+            **MINIMAL,
+            "cross_selling_mode": "both",
+            "cross_selling_condition": "products",
+            "cross_selling_match_products": [second["id"], first["id"]],
+        },
+    )
+
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body == category(
+        body["id"],
+        name={"en": "Merchandise"},
+        cross_selling_mode="both",
+        cross_selling_condition="products",
+        cross_selling_match_products=[second["id"], first["id"]],
+    )
+
+
+def test_cross_selling_match_products_of_another_event_is_rejected(api):
+    assert api.post("/api/v1/organizers/bigevents/events/", json=OTHER_EVENT).status_code == 201
+    foreign = api.post(f"{OTHER_EVENT_URL}/items/", json=TICKET).get_json()
+
+    response = api.post(CATEGORIES_URL, json={**MINIMAL, "cross_selling_match_products": [foreign["id"]]})
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "cross_selling_match_products": [f'Invalid pk "{foreign["id"]}" - object does not exist.']
+    }
+    assert api.get(CATEGORIES_URL).get_json() == page([])
+
+
+CROSS_SELLING_ON_ADDON = {
+    "cross_selling_mode": ["Cross-selling is only available for categories that are not add-ons."]
+}
+
+INVALID_PAYLOADS = [
+    ({}, {"name": ["This field is required."]}),
+    ({"name": {"en": ""}}, {"name": ["This field may not be blank."]}),
+    ({"name": {"en": "  "}}, {"name": ["This field may not be blank."]}),
+    ({"name": None}, {"name": ["This field may not be null."]}),
+    ({"name": ["Tickets"]}, {"name": ["Invalid data type."]}),
+    ({"name": {"12": "Tickets"}}, {"name": ['"12" is not a supported language.']}),
+    ({**MINIMAL, "position": -1}, {"position": ["Ensure this value is greater than or equal to 0."]}),
+    ({**MINIMAL, "position": "first"}, {"position": ["A valid integer is required."]}),
+    ({**MINIMAL, "is_addon": "maybe"}, {"is_addon": ["Must be a valid boolean."]}),
+    ({**MINIMAL, "is_addon": None}, {"is_addon": ["This field may not be null."]}),
+    ({**MINIMAL, "cross_selling_mode": "never"}, {"cross_selling_mode": ['"never" is not a valid choice.']}),
+    (
+        {**MINIMAL, "cross_selling_condition": "sometimes"},
+        {"cross_selling_condition": ['"sometimes" is not a valid choice.']},
+    ),
+    (
+        {**MINIMAL, "cross_selling_match_products": 1},
+        {"cross_selling_match_products": ['Expected a list of items but got type "int".']},
+    ),
+    (
+        {**MINIMAL, "cross_selling_match_products": ["x"]},
+        {"cross_selling_match_products": {"0": ["A valid integer is required."]}},
+    ),
+    (
+        {**MINIMAL, "cross_selling_match_products": [99]},
+        {"cross_selling_match_products": ['Invalid pk "99" - object does not exist.']},
+    ),
+    ({**ADDON, "cross_selling_mode": "only"}, CROSS_SELLING_ON_ADDON),
+    ({**ADDON, "cross_selling_mode": "both"}, CROSS_SELLING_ON_ADDON),
+    (
+        {**MINIMAL, "internal_name": "x" * 256},
+        {"internal_name": ["Ensure this field has no more than 255 characters."]},
+    ),
+    (
+        {"position": None, "description": 5},
+        {
+            "name": ["This field is required."],
+            "position": ["This field may not be null."],
+            "description": ["Invalid data type."],
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("payload", "errors"), INVALID_PAYLOADS)
+def test_create_rejects_invalid_payload(api, payload, errors):
+    response = api.post(CATEGORIES_URL, json=payload)
+
+    assert response.status_code == 400
+    assert response.get_json() == errors
+    assert api.get(CATEGORIES_URL).get_json() == page([])
+
+
+@pytest.mark.parametrize(
+    ("start", "patch", "errors"),
+    [
+        ({**MINIMAL, "cross_selling_mode": "both"}, {"is_addon": True}, CROSS_SELLING_ON_ADDON),
+        (ADDON, {"cross_selling_mode": "only"}, CROSS_SELLING_ON_ADDON),
+        (MINIMAL, {"name": {"en": ""}}, {"name": ["This field may not be blank."]}),
+        (MINIMAL, {"name": None}, {"name": ["This field may not be null."]}),
+        (
+            MINIMAL,
+            {"cross_selling_match_products": [99]},
+            {"cross_selling_match_products": ['Invalid pk "99" - object does not exist.']},
+        ),
+    ],
+)
+def test_patch_rejects_invalid_change(api, start, patch, errors):
+    created = create(api, start)
+
+    response = api.patch(f"{CATEGORIES_URL}{created['id']}/", json=patch)
+
+    assert response.status_code == 400
+    assert response.get_json() == errors
+    assert api.get(f"{CATEGORIES_URL}{created['id']}/").get_json() == created
+
+
+def test_patch_to_addon_while_clearing_cross_selling_is_allowed(api):
+    created = create(api, {**MINIMAL, "cross_selling_mode": "both", "cross_selling_condition": "always"})
+
+    response = api.patch(f"{CATEGORIES_URL}{created['id']}/", json={"is_addon": True, "cross_selling_mode": None})
+
+    assert response.status_code == 200
+    assert response.get_json() == {**created, "is_addon": True, "cross_selling_mode": None}
+
+
+def test_put_resets_fields_not_sent(api):
+    created = create(api, {**DOC_CREATE, "cross_selling_mode": "only", "cross_selling_condition": "always"})
+
+    response = api.put(f"{CATEGORIES_URL}{created['id']}/", json={"name": {"en": "Add-ons"}, "is_addon": True})
+
+    assert response.status_code == 200
+    assert response.get_json() == category(created["id"], name={"en": "Add-ons"}, is_addon=True)
+
+
+def test_put_requires_name(api):
+    created = create(api, DOC_CREATE)
+
+    response = api.put(f"{CATEGORIES_URL}{created['id']}/", json={"position": 3})
+
+    assert response.status_code == 400
+    assert response.get_json() == {"name": ["This field is required."]}
+    assert api.get(f"{CATEGORIES_URL}{created['id']}/").get_json() == created
+
+
+def test_patch_changes_only_sent_fields(api):
+    created = create(api, DOC_CREATE)
+
+    response = api.patch(f"{CATEGORIES_URL}{created['id']}/", json={"position": 5, "id": 999})
+
+    assert response.status_code == 200
+    assert response.get_json() == {**created, "position": 5}
+
+
+# ---------------------------------------------------------------------------------------- list: filters, order, pages
+
+
+@pytest.fixture
+def three_categories(api) -> dict[str, dict]:
+    return {
+        "late": create(api, {"name": {"en": "Late"}, "position": 9}),
+        "early_addon": create(api, {"name": {"en": "Early"}, "position": 1, "is_addon": True}),
+        "middle": create(api, {"name": {"en": "Middle"}, "position": 5}),
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ["early_addon", "middle", "late"]),
+        ("?ordering=position", ["early_addon", "middle", "late"]),
+        ("?ordering=-position", ["late", "middle", "early_addon"]),
+        ("?ordering=id", ["late", "early_addon", "middle"]),
+        ("?ordering=-id", ["middle", "early_addon", "late"]),
+        ("?ordering=name", ["early_addon", "middle", "late"]),
+        ("?is_addon=true", ["early_addon"]),
+        ("?is_addon=false", ["middle", "late"]),
+        ("?is_addon=false&ordering=-id", ["middle", "late"]),
+    ],
+)
+def test_list_filters_and_ordering(api, three_categories, query, expected):
+    response = api.get(f"{CATEGORIES_URL}{query}")
+
+    assert response.status_code == 200
+    assert response.get_json() == page([three_categories[key] for key in expected])
+
+
+def test_list_rejects_invalid_filter(api, three_categories):
+    response = api.get(f"{CATEGORIES_URL}?is_addon=perhaps")
+
+    assert response.status_code == 400
+    assert response.get_json() == {"is_addon": ["Must be a valid boolean."]}
+
+
+def test_pagination(api):
+    created = [create(api, {"name": {"en": f"C{n}"}, "position": n}) for n in range(5)]
+    base = f"http://localhost{CATEGORIES_URL}"
+
+    first = api.get(f"{CATEGORIES_URL}?page_size=2&is_addon=false")
+    second = api.get(f"{CATEGORIES_URL}?page_size=2&is_addon=false&page=2")
+    last = api.get(f"{CATEGORIES_URL}?page_size=2&is_addon=false&page=3")
+    beyond = api.get(f"{CATEGORIES_URL}?page_size=2&is_addon=false&page=4")
+
+    query = "page_size=2&is_addon=false"
+    assert first.get_json() == page(created[:2], 5, f"{base}?{query}&page=2")
+    assert second.get_json() == page(created[2:4], 5, f"{base}?{query}&page=3", f"{base}?{query}")
+    assert last.get_json() == page(created[4:], 5, None, f"{base}?{query}&page=2")
+    assert beyond.status_code == 404
+    assert beyond.get_json() == {"detail": "Invalid page."}
+
+
+def test_page_size_is_capped_at_50(api):
+    created = [create(api, {"name": {"en": f"C{n}"}, "position": n}) for n in range(51)]
+    base = f"http://localhost{CATEGORIES_URL}"
+
+    first = api.get(f"{CATEGORIES_URL}?page_size=51").get_json()
+    default = api.get(CATEGORIES_URL).get_json()
+    second = api.get(f"{CATEGORIES_URL}?page=2").get_json()
+
+    assert first == page(created[:50], 51, f"{base}?page_size=51&page=2")
+    assert default == page(created[:50], 51, f"{base}?page=2")
+    assert second == page(created[50:], 51, None, base)
+
+
+# ---------------------------------------------------------------------------------------- delete
+
+
+def test_delete_category_used_for_addons_is_forbidden(api):
+    addon_category = create(api, ADDON)
+    create_item(api, addons=[{"addon_category": addon_category["id"]}])
+
+    response = api.delete(f"{CATEGORIES_URL}{addon_category['id']}/")
+
+    assert response.status_code == 403
+    assert response.get_json() == {"detail": "This category cannot be deleted because products use it for add-ons."}
+    assert api.get(f"{CATEGORIES_URL}{addon_category['id']}/").get_json() == addon_category
+
+
+def test_delete_category_detaches_its_items(api):
+    doomed = create(api, DOC_CREATE)
+    kept = create(api, MINIMAL)
+    inside = create_item(api, category=doomed["id"])
+    elsewhere = create_item(api, name="Shirt", category=kept["id"])
+
+    response = api.delete(f"{CATEGORIES_URL}{doomed['id']}/")
+
+    assert response.status_code == 204
+    assert api.get(f"{ITEMS_URL}{inside['id']}/").get_json() == {**inside, "category": None}
+    assert api.get(f"{ITEMS_URL}{elsewhere['id']}/").get_json() == elsewhere
+    assert api.get(CATEGORIES_URL).get_json() == page([kept])
+
+
+def test_items_list_filters_by_category(api):
+    tickets = create(api, DOC_CREATE)
+    in_category = create_item(api, category=tickets["id"])
+    create_item(api, name="Loose")
+
+    response = api.get(f"{ITEMS_URL}?category={tickets['id']}")
+
+    assert response.get_json() == page([in_category])
+
+
+# ---------------------------------------------------------------------------------------- access
+
+
+def test_category_of_another_event_is_not_found(api):
+    assert api.post("/api/v1/organizers/bigevents/events/", json=OTHER_EVENT).status_code == 201
+    foreign = create(api, url=f"{OTHER_EVENT_URL}/categories/")
+
+    for method in ("GET", "PATCH", "PUT", "DELETE"):
+        response = api.request(
+            method, f"{CATEGORIES_URL}{foreign['id']}/", json=MINIMAL if method in ("PATCH", "PUT") else None
+        )
+        assert (method, response.status_code, response.get_json()) == (method, 404, NOT_FOUND)
+    assert api.get(f"{OTHER_EVENT_URL}/categories/{foreign['id']}/").get_json() == foreign
+
+
+@pytest.mark.parametrize("object_id", ["999", "abc", "-1"])
+def test_unknown_category_is_not_found(api, object_id):
+    response = api.get(f"{CATEGORIES_URL}{object_id}/")
+
+    assert response.status_code == 404
+    assert response.get_json() == NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("GET", "/api/v1/organizers/bigevents/events/nope/categories/"),
+        ("POST", "/api/v1/organizers/bigevents/events/nope/categories/"),
+        ("GET", "/api/v1/organizers/nope/events/sampleconf/categories/"),
+        ("POST", "/api/v1/organizers/nope/events/sampleconf/categories/"),
+        ("GET", "/api/v1/organizers/bigevents/events/nope/categories/1/"),
+        ("PATCH", "/api/v1/organizers/bigevents/events/nope/categories/1/"),
+        ("DELETE", "/api/v1/organizers/bigevents/events/nope/categories/1/"),
+    ],
+)
+def test_unknown_event_or_organizer_is_forbidden(api, method, url):
+    create(api)
+
+    response = api.request(method, url, json=MINIMAL if method in ("POST", "PATCH") else None)
+
+    assert response.status_code == 403
+    assert response.get_json() == DENIED
+
+
+def test_no_or_bad_token_is_unauthenticated(anonymous, api, app):
+    missing = anonymous.post(CATEGORIES_URL, json=MINIMAL)
+    wrong = ApiClient(app.test_client(), "not-a-token").get(CATEGORIES_URL)
+
+    assert missing.status_code == 401
+    assert missing.get_json() == {"detail": "Authentication credentials were not provided."}
+    assert wrong.status_code == 401
+    assert wrong.get_json() == {"detail": "Invalid token."}
+    assert api.get(CATEGORIES_URL).get_json() == page([])
+
+
+@pytest.mark.parametrize(
+    ("scope", "method", "target", "status"),
+    [
+        ("boxoffice", "GET", "list", 200),
+        ("boxoffice", "GET", "detail", 200),
+        ("boxoffice", "POST", "list", 403),
+        ("boxoffice", "PATCH", "detail", 403),
+        ("boxoffice", "PUT", "detail", 403),
+        ("boxoffice", "DELETE", "detail", 403),
+        ("checkin", "GET", "list", 403),
+        ("checkin", "GET", "detail", 403),
+        ("checkin", "DELETE", "detail", 403),
+    ],
+)
+def test_scope_permissions(api, client_for, scope, method, target, status):
+    created = create(api, DOC_CREATE)
+    url = CATEGORIES_URL if target == "list" else f"{CATEGORIES_URL}{created['id']}/"
+
+    response = client_for(scope).request(method, url, json=MINIMAL if method in ("POST", "PUT", "PATCH") else None)
+
+    assert response.status_code == status
+    if status == 403:
+        assert response.get_json() == DENIED
+    elif target == "list":
+        assert response.get_json() == page([created])
+    else:
+        assert response.get_json() == created
+    assert api.get(CATEGORIES_URL).get_json() == page([created])
+
+
+def test_token_of_another_organizer_is_forbidden(api, client_for):
+    response = client_for("admin", organizer="otherorg").get(CATEGORIES_URL)
+
+    assert response.status_code == 403
+    assert response.get_json() == DENIED

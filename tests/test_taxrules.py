@@ -1,0 +1,472 @@
+"""Tax rules over HTTP: CRUD, the one-default-per-event rule, deletion of rules in use, validation, access."""
+
+from __future__ import annotations
+
+
+import pytest
+
+from tests.conftest import EVENT_URL, ApiClient
+
+TAXRULES_URL = f"{EVENT_URL}/taxrules/"
+OTHER_EVENT_URL = "/api/v1/organizers/bigevents/events/otherconf"
+DENIED = {"detail": "You do not have permission to perform this action."}
+NOT_FOUND = {"detail": "Not found."}
+
+# The create request of taxrules.rst, verbatim.
+DOC_CREATE = {
+    "name": {"en": "VAT"},
+    "rate": "19.00",
+    "price_includes_tax": True,
+    "eu_reverse_charge": False,
+    "home_country": "DE",
+}
+# The same, with the fields the docs' response shows although the request did not send them.
+DOC_CREATE_FULL = {**DOC_CREATE, "internal_name": "VAT", "code": "S/standard"}
+# The response of taxrules.rst's create example, without its id.
+DOC_RESPONSE = {
+    "name": {"en": "VAT"},
+    "default": False,
+    "internal_name": "VAT",
+    "code": "S/standard",
+    "rate": "19.00",
+    "price_includes_tax": True,
+    "eu_reverse_charge": False,
+    "keep_gross_if_rate_changes": False,
+    "custom_rules": None,
+    "home_country": "DE",
+}
+DEFAULTS = {
+    "internal_name": "",
+    "code": None,
+    "price_includes_tax": True,
+    "default": False,
+    "eu_reverse_charge": False,
+    "home_country": None,
+    "keep_gross_if_rate_changes": False,
+    "custom_rules": None,
+}
+MINIMAL = {"name": {"en": "Reduced"}, "rate": "7.00"}
+OTHER_EVENT = {"name": {"en": "Other Conference"}, "slug": "otherconf", "date_from": "2018-01-10T10:00:00Z"}
+
+
+def rule(rule_id: int, **fields) -> dict:
+    """The full body of a tax rule: the defaults, overridden by `fields`."""
+    return {"id": rule_id, **DEFAULTS, **fields}
+
+
+def create(api, payload=MINIMAL, url=TAXRULES_URL) -> dict:
+    response = api.post(url, json=payload)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def page(results: list, count: int | None = None, next_url=None, previous_url=None) -> dict:
+    return {
+        "count": len(results) if count is None else count,
+        "next": next_url,
+        "previous": previous_url,
+        "results": results,
+    }
+
+
+# ---------------------------------------------------------------------------------------- the docs' examples
+
+
+def test_create_example_from_docs_answers_without_unsent_fields(api):
+    response = api.post(TAXRULES_URL, json=DOC_CREATE)
+
+    assert response.status_code == 201
+    body = response.get_json()
+    # The docs' response shows internal_name "VAT" and code "S/standard" the request never sent;
+    # fields not sent get their defaults here.
+    assert body == {**DOC_RESPONSE, "id": body["id"], "internal_name": "", "code": None}
+
+
+def test_create_with_all_fields_of_the_docs_response(api):
+    response = api.post(TAXRULES_URL, json=DOC_CREATE_FULL)
+
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body == {"id": body["id"], **DOC_RESPONSE}
+
+
+def test_list_and_detail_as_in_docs(api):
+    created = create(api, {**DOC_CREATE_FULL, "default": True})
+    expected = {**DOC_RESPONSE, "id": created["id"], "default": True}
+
+    listed = api.get(TAXRULES_URL)
+    detail = api.get(f"{TAXRULES_URL}{created['id']}/")
+
+    assert listed.status_code == 200
+    assert listed.get_json() == page([expected])
+    assert detail.status_code == 200
+    assert detail.get_json() == expected
+
+
+def test_patch_example_from_docs(api):
+    created = create(api, DOC_CREATE_FULL)
+
+    response = api.patch(f"{TAXRULES_URL}{created['id']}/", json={"rate": "20.00"})
+
+    assert response.status_code == 200
+    assert response.get_json() == {**DOC_RESPONSE, "id": created["id"], "rate": "20.00"}
+    assert api.get(f"{TAXRULES_URL}{created['id']}/").get_json() == response.get_json()
+
+
+def test_delete_example_from_docs(api):
+    created = create(api, DOC_CREATE)
+
+    response = api.delete(f"{TAXRULES_URL}{created['id']}/")
+
+    assert response.status_code == 204
+    assert response.get_data() == b""
+    assert api.get(f"{TAXRULES_URL}{created['id']}/").status_code == 404
+    assert api.get(TAXRULES_URL).get_json() == page([])
+
+
+# ---------------------------------------------------------------------------------------- create and update
+
+
+def test_minimal_create_fills_defaults(api):
+    response = api.post(TAXRULES_URL, json=MINIMAL)
+
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body == rule(body["id"], name={"en": "Reduced"}, rate="7.00")
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ({"rate": 7}, {"rate": "7.00"}),
+        ({"rate": "7.5"}, {"rate": "7.50"}),
+        ({"rate": "0"}, {"rate": "0.00"}),
+        ({"name": "VAT"}, {"name": {"en": "VAT"}}),
+        ({"name": {"en": "VAT", "de": "MwSt"}}, {"name": {"en": "VAT", "de": "MwSt"}}),
+        ({"home_country": ""}, {"home_country": ""}),
+        ({"code": "E/VATEX-EU-132-1I"}, {"code": "E/VATEX-EU-132-1I"}),
+        (
+            {"custom_rules": [{"country": "ZZ", "address_type": "", "action": "vat"}]},
+            {"custom_rules": [{"country": "ZZ", "address_type": "", "action": "vat"}]},
+        ),
+        (
+            {"keep_gross_if_rate_changes": True, "price_includes_tax": False},
+            {"keep_gross_if_rate_changes": True, "price_includes_tax": False},
+        ),
+        ({"id": 999, "unknown_field": 1}, {}),
+    ],
+)
+def test_create_normalises_values(api, sent, stored):
+    response = api.post(TAXRULES_URL, json={**MINIMAL, **sent})
+
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body == rule(body["id"], **{"name": {"en": "Reduced"}, "rate": "7.00", **stored})
+
+
+def test_put_resets_fields_not_sent(api):
+    created = create(api, {**DOC_CREATE_FULL, "keep_gross_if_rate_changes": True, "custom_rules": []})
+
+    response = api.put(f"{TAXRULES_URL}{created['id']}/", json={"name": {"en": "Zero"}, "rate": "0.00"})
+
+    assert response.status_code == 200
+    assert response.get_json() == rule(created["id"], name={"en": "Zero"}, rate="0.00")
+
+
+def test_put_requires_name_and_rate(api):
+    created = create(api)
+
+    response = api.put(f"{TAXRULES_URL}{created['id']}/", json={"internal_name": "x"})
+
+    assert response.status_code == 400
+    assert response.get_json() == {"name": ["This field is required."], "rate": ["This field is required."]}
+    assert api.get(f"{TAXRULES_URL}{created['id']}/").get_json() == created
+
+
+def test_patch_changes_only_sent_fields(api):
+    created = create(api, DOC_CREATE_FULL)
+
+    response = api.patch(f"{TAXRULES_URL}{created['id']}/", json={"internal_name": "Standard", "id": 42})
+
+    assert response.status_code == 200
+    assert response.get_json() == {**DOC_RESPONSE, "id": created["id"], "internal_name": "Standard"}
+
+
+INVALID_PAYLOADS = [
+    ({}, {"name": ["This field is required."], "rate": ["This field is required."]}),
+    ({"name": {"en": "VAT"}}, {"rate": ["This field is required."]}),
+    ({"rate": "19.00"}, {"name": ["This field is required."]}),
+    ({**MINIMAL, "name": {"en": ""}}, {"name": ["This field may not be blank."]}),
+    ({**MINIMAL, "name": None}, {"name": ["This field may not be null."]}),
+    ({**MINIMAL, "name": 5}, {"name": ["Invalid data type."]}),
+    ({**MINIMAL, "rate": "abc"}, {"rate": ["A valid number is required."]}),
+    ({**MINIMAL, "rate": None}, {"rate": ["This field may not be null."]}),
+    ({**MINIMAL, "rate": True}, {"rate": ["A valid number is required."]}),
+    ({**MINIMAL, "rate": "-1.00"}, {"rate": ["Ensure this value is greater than or equal to 0."]}),
+    ({**MINIMAL, "rate": "19.001"}, {"rate": ["Ensure that there are no more than 2 decimal places."]}),
+    ({**MINIMAL, "price_includes_tax": "maybe"}, {"price_includes_tax": ["Must be a valid boolean."]}),
+    ({**MINIMAL, "default": "maybe"}, {"default": ["Must be a valid boolean."]}),
+    ({**MINIMAL, "home_country": "DEU"}, {"home_country": ["Ensure this field has no more than 2 characters."]}),
+    ({**MINIMAL, "code": "x" * 191}, {"code": ["Ensure this field has no more than 190 characters."]}),
+    (
+        {**MINIMAL, "custom_rules": {"action": "vat"}},
+        {"custom_rules": ['Expected a list of items but got type "dict".']},
+    ),
+    (
+        {**MINIMAL, "rate": "x", "eu_reverse_charge": 3, "internal_name": 5},
+        {
+            "rate": ["A valid number is required."],
+            "eu_reverse_charge": ["Must be a valid boolean."],
+            "internal_name": ["Not a valid string."],
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("payload", "errors"), INVALID_PAYLOADS)
+def test_create_rejects_invalid_payload(api, payload, errors):
+    response = api.post(TAXRULES_URL, json=payload)
+
+    assert response.status_code == 400
+    assert response.get_json() == errors
+    assert api.get(TAXRULES_URL).get_json() == page([])
+
+
+@pytest.mark.parametrize(("payload", "errors"), INVALID_PAYLOADS[3:])
+def test_patch_rejects_invalid_payload(api, payload, errors):
+    created = create(api)
+
+    response = api.patch(f"{TAXRULES_URL}{created['id']}/", json=payload)
+
+    assert response.status_code == 400
+    assert response.get_json() == errors
+    assert api.get(f"{TAXRULES_URL}{created['id']}/").get_json() == created
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        ([], {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}),
+        ("VAT", {"non_field_errors": ["Invalid data. Expected a dictionary, but got str."]}),
+    ],
+)
+def test_create_rejects_a_body_that_is_not_an_object(api, body, errors):
+    response = api.post(TAXRULES_URL, json=body)
+
+    assert response.status_code == 400
+    assert response.get_json() == errors
+
+
+# ---------------------------------------------------------------------------------------- one default per event
+
+
+def test_creating_a_default_rule_clears_the_previous_default(api):
+    first = create(api, {**MINIMAL, "default": True})
+    second = create(api, {**DOC_CREATE, "default": True})
+
+    assert second["default"] is True
+    assert api.get(f"{TAXRULES_URL}{first['id']}/").get_json() == {**first, "default": False}
+    assert [r["default"] for r in api.get(TAXRULES_URL).get_json()["results"]] == [False, True]
+
+
+def test_patching_default_moves_it_and_leaves_other_events_alone(api):
+    assert api.post("/api/v1/organizers/bigevents/events/", json=OTHER_EVENT).status_code == 201
+    foreign = create(api, {**MINIMAL, "default": True}, url=f"{OTHER_EVENT_URL}/taxrules/")
+    first = create(api, {**MINIMAL, "default": True})
+    second = create(api, DOC_CREATE)
+
+    response = api.patch(f"{TAXRULES_URL}{second['id']}/", json={"default": True})
+
+    assert response.status_code == 200
+    assert response.get_json() == {**second, "default": True}
+    assert api.get(f"{TAXRULES_URL}{first['id']}/").get_json()["default"] is False
+    assert api.get(f"{OTHER_EVENT_URL}/taxrules/{foreign['id']}/").get_json() == foreign
+
+
+def test_clearing_the_default_leaves_no_default(api):
+    first = create(api, {**MINIMAL, "default": True})
+    second = create(api, DOC_CREATE)
+
+    response = api.patch(f"{TAXRULES_URL}{first['id']}/", json={"default": False})
+
+    assert response.status_code == 200
+    assert [r["default"] for r in api.get(TAXRULES_URL).get_json()["results"]] == [False, False]
+    assert api.get(f"{TAXRULES_URL}{second['id']}/").get_json() == second
+
+
+def test_resaving_the_default_keeps_it(api):
+    first = create(api, {**MINIMAL, "default": True})
+
+    response = api.patch(f"{TAXRULES_URL}{first['id']}/", json={"default": True, "rate": "8.00"})
+
+    assert response.status_code == 200
+    assert response.get_json() == {**first, "rate": "8.00"}
+
+
+# ---------------------------------------------------------------------------------------- items use tax rules
+
+
+def test_item_tax_rate_follows_its_tax_rule(api):
+    tax = create(api, DOC_CREATE)
+    item = api.post(f"{EVENT_URL}/items/", json={"name": "Ticket", "default_price": "10.00", "tax_rule": tax["id"]})
+    assert item.get_json()["tax_rate"] == "19.00"
+
+    api.patch(f"{TAXRULES_URL}{tax['id']}/", json={"rate": "7.00"})
+
+    assert api.get(f"{EVENT_URL}/items/{item.get_json()['id']}/").get_json()["tax_rate"] == "7.00"
+
+
+def test_delete_rule_used_by_an_item_is_forbidden(api):
+    tax = create(api, DOC_CREATE)
+    item = api.post(f"{EVENT_URL}/items/", json={"name": "Ticket", "default_price": "10.00", "tax_rule": tax["id"]})
+
+    response = api.delete(f"{TAXRULES_URL}{tax['id']}/")
+
+    assert response.status_code == 403
+    assert response.get_json() == {"detail": "This tax rule can not be deleted as it is currently in use."}
+    assert api.get(f"{TAXRULES_URL}{tax['id']}/").get_json() == tax
+
+    # Once no item uses it any more, it can go.
+    api.patch(f"{EVENT_URL}/items/{item.get_json()['id']}/", json={"tax_rule": None})
+    assert api.delete(f"{TAXRULES_URL}{tax['id']}/").status_code == 204
+
+
+def test_delete_unused_rule_leaves_the_others(api):
+    kept = create(api, DOC_CREATE)
+    gone = create(api)
+
+    assert api.delete(f"{TAXRULES_URL}{gone['id']}/").status_code == 204
+
+    assert api.get(TAXRULES_URL).get_json() == page([kept])
+    again = api.delete(f"{TAXRULES_URL}{gone['id']}/")
+    assert again.status_code == 404
+    assert again.get_json() == NOT_FOUND
+
+
+# ---------------------------------------------------------------------------------------- list and pagination
+
+
+def test_list_is_ordered_by_id(api):
+    created = [create(api, {**MINIMAL, "name": {"en": name}}) for name in ("C", "A", "B")]
+
+    assert api.get(TAXRULES_URL).get_json() == page(created)
+    assert api.get(f"{TAXRULES_URL}?ordering=-id").get_json() == page(created[::-1])
+
+
+def test_pagination(api):
+    created = [create(api, {**MINIMAL, "name": {"en": f"Rule {n}"}}) for n in range(5)]
+    base = f"http://localhost{TAXRULES_URL}"
+
+    first = api.get(f"{TAXRULES_URL}?page_size=2")
+    second = api.get(f"{TAXRULES_URL}?page_size=2&page=2")
+    last = api.get(f"{TAXRULES_URL}?page_size=2&page=3")
+    beyond = api.get(f"{TAXRULES_URL}?page_size=2&page=4")
+
+    assert first.get_json() == page(created[:2], 5, f"{base}?page_size=2&page=2")
+    assert second.get_json() == page(created[2:4], 5, f"{base}?page_size=2&page=3", f"{base}?page_size=2")
+    assert last.get_json() == page(created[4:], 5, None, f"{base}?page_size=2&page=2")
+    assert beyond.status_code == 404
+    assert beyond.get_json() == {"detail": "Invalid page."}
+
+
+def test_page_size_is_capped_at_50(api):
+    created = [create(api, {**MINIMAL, "name": {"en": f"Rule {n}"}}) for n in range(51)]
+    base = f"http://localhost{TAXRULES_URL}"
+
+    first = api.get(f"{TAXRULES_URL}?page_size=500").get_json()
+    second = api.get(f"{TAXRULES_URL}?page_size=500&page=2").get_json()
+
+    assert first == page(created[:50], 51, f"{base}?page_size=500&page=2")
+    assert second == page(created[50:], 51, None, f"{base}?page_size=500")
+
+
+def test_empty_list_first_page(api):
+    assert api.get(TAXRULES_URL).get_json() == page([])
+    assert api.get(f"{TAXRULES_URL}?page=2").status_code == 404
+
+
+# ---------------------------------------------------------------------------------------- access
+
+
+def test_rule_of_another_event_is_not_found(api):
+    assert api.post("/api/v1/organizers/bigevents/events/", json=OTHER_EVENT).status_code == 201
+    foreign = create(api, url=f"{OTHER_EVENT_URL}/taxrules/")
+
+    for method in ("get", "patch", "delete"):
+        response = getattr(api, method)(f"{TAXRULES_URL}{foreign['id']}/", json={} if method == "patch" else None)
+        assert response.status_code == 404
+        assert response.get_json() == NOT_FOUND
+    assert api.get(f"{OTHER_EVENT_URL}/taxrules/{foreign['id']}/").get_json() == foreign
+
+
+@pytest.mark.parametrize("object_id", ["999", "abc", "0"])
+def test_unknown_rule_is_not_found(api, object_id):
+    response = api.get(f"{TAXRULES_URL}{object_id}/")
+
+    assert response.status_code == 404
+    assert response.get_json() == NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/organizers/bigevents/events/nope/taxrules/",
+        "/api/v1/organizers/nope/events/sampleconf/taxrules/",
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_unknown_event_or_organizer_is_forbidden(api, url, method):
+    response = api.request(method, url, json=MINIMAL if method == "POST" else None)
+
+    assert response.status_code == 403
+    assert response.get_json() == DENIED
+
+
+def test_no_or_bad_token_is_unauthenticated(anonymous, api, app):
+    missing = anonymous.get(TAXRULES_URL)
+    wrong = ApiClient(app.test_client(), "not-a-token").post(TAXRULES_URL, json=MINIMAL)
+
+    assert missing.status_code == 401
+    assert missing.get_json() == {"detail": "Authentication credentials were not provided."}
+    assert wrong.status_code == 401
+    assert wrong.get_json() == {"detail": "Invalid token."}
+    assert api.get(TAXRULES_URL).get_json() == page([])
+
+
+@pytest.mark.parametrize(
+    ("scope", "method", "target", "status"),
+    [
+        ("boxoffice", "GET", "list", 200),
+        ("boxoffice", "GET", "detail", 200),
+        ("boxoffice", "POST", "list", 403),
+        ("boxoffice", "PATCH", "detail", 403),
+        ("boxoffice", "PUT", "detail", 403),
+        ("boxoffice", "DELETE", "detail", 403),
+        ("checkin", "GET", "list", 403),
+        ("checkin", "GET", "detail", 403),
+        ("checkin", "POST", "list", 403),
+    ],
+)
+def test_scope_permissions(api, client_for, scope, method, target, status):
+    created = create(api, DOC_CREATE)
+    url = TAXRULES_URL if target == "list" else f"{TAXRULES_URL}{created['id']}/"
+
+    response = client_for(scope).request(method, url, json=MINIMAL if method in ("POST", "PUT", "PATCH") else None)
+
+    assert response.status_code == status
+    if status == 403:
+        assert response.get_json() == DENIED
+    elif target == "list":
+        assert response.get_json() == page([created])
+    else:
+        assert response.get_json() == created
+    assert api.get(TAXRULES_URL).get_json() == page([created])
+
+
+def test_token_of_another_organizer_is_forbidden(api, client_for):
+    outsider = client_for("admin", organizer="otherorg")
+
+    response = outsider.get(TAXRULES_URL)
+
+    assert response.status_code == 403
+    assert response.get_json() == DENIED
