@@ -20,6 +20,7 @@ what it changes, not what the table holds.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import struct
 import threading
@@ -36,6 +37,8 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from .errors import StoreBusy, StoreCorrupt
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 SNAPSHOT_NAME = "snapshot.json"
@@ -243,6 +246,10 @@ class Store:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.lock_timeout = lock_timeout
         self._thread_lock = threading.RLock()
+        # Guards the journal descriptor while it is synced outside the transaction lock.
+        self._sync_lock = threading.Lock()
+        self._durable: tuple[int, int] = (-1, 0)
+        self._failure: StoreCorrupt | None = None
         self._file_lock = filelock.FileLock(str(self.data_dir / LOCK_NAME))
         self._depth = 0
         self._undo: list[tuple[str, int, dict | None]] = []
@@ -274,9 +281,12 @@ class Store:
         A nested `transaction()` in the same thread joins the outer one; if the nested block raises,
         only its own changes are undone. Raises StoreBusy if the lock cannot be had in time.
         """
+        if self._failure is not None:
+            raise self._failure
         deadline = time.monotonic() + self.lock_timeout
         if not self._thread_lock.acquire(timeout=self.lock_timeout):
             raise StoreBusy()
+        written_to: tuple[int, int] | None = None
         try:
             if self._depth == 0:
                 try:
@@ -300,13 +310,16 @@ class Store:
                 if self._depth == 0:
                     try:
                         if self._redo:
-                            self._commit()
+                            written_to = self._append()
                     finally:
                         self._undo.clear()
                         self._redo.clear()
                         self._file_lock.release()
         finally:
             self._thread_lock.release()
+        if written_to is not None:
+            # Outside the locks: the next transaction runs while the disk syncs, and one sync covers them all.
+            self._make_durable(*written_to)
 
     def savepoint(self) -> int:
         """Return a mark that `rollback_to` can return the open transaction to."""
@@ -352,12 +365,7 @@ class Store:
         self._snapshot_bytes = len(raw)
         self._db._tables.clear()
         self._rebuild_indexes()
-        if self._journal_fd is not None:
-            os.close(self._journal_fd)
-        self._journal_fd = os.open(
-            self._journal_path(self._generation), os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600
-        )
-        self._journal_offset = 0
+        self._switch_journal(os.O_CREAT)
 
     def _read_journal_tail(self) -> None:
         assert self._journal_fd is not None
@@ -366,18 +374,24 @@ class Store:
             return
         data = os.pread(self._journal_fd, size - self._journal_offset, self._journal_offset)
         records, consumed = decode_records(data)
-        if consumed < len(data) and (self.strict or _holds_intact_record(data, consumed + 1)):
-            # A bad record with good ones after it is damage, not a torn append: refuse rather than drop data.
+        if consumed < len(data) and self.strict:
             raise StoreCorrupt(
-                f"{self._journal_path(self._generation)} is damaged at byte {self._journal_offset + consumed}; "
-                "restore a backup"
+                f"{self._journal_path(self._generation)} is damaged at byte {self._journal_offset + consumed}"
             )
         for changes in records:
             for table, doc_id, doc in changes:
                 self._set(table, int(doc_id), doc)
         self._journal_offset += consumed
         if consumed < len(data):
-            # We hold the lock, so nobody is appending: the rest is a torn record of a crashed writer.
+            # We hold the lock, so nobody is appending: this is what a crash left unacknowledged.
+            tail = data[consumed:]
+            if _holds_intact_record(tail, 1):
+                # Records after a bad one were never acknowledged (see _append), but a bad record in the
+                # middle may also be damage: keep the bytes for an operator instead of dropping them.
+                aside = self.data_dir / f"{self._journal_path(self._generation).name}.tail-{self._journal_offset}"
+                write_file_atomically(aside, tail)
+                log.warning("journal damaged at byte %d; the %d bytes after it are kept in %s",
+                            self._journal_offset, len(tail), aside)
             os.ftruncate(self._journal_fd, self._journal_offset)
             os.fsync(self._journal_fd)
 
@@ -437,23 +451,46 @@ class Store:
             self._redo.pop()
             self._set(table, doc_id, old)
 
-    def _commit(self) -> None:
+    def _append(self) -> tuple[int, int]:
+        """Append the open transaction's record to the journal; return (generation, offset) to sync up to.
+
+        The record is visible to every process at once, but it is acknowledged only after
+        `_make_durable`: a sync that starts after a record was written covers it and every record before
+        it, so the first bad record after a power cut is followed by nothing that was acknowledged.
+        """
         assert self._journal_fd is not None
         record = encode_record(self._redo)
         try:
             written = os.write(self._journal_fd, record)
             if written != len(record):
                 raise OSError(f"short write to the journal ({written} of {len(record)} bytes)")
-            _sync_data(self._journal_fd)
         except BaseException:
-            # Not durable, so not committed: drop the bytes and the in-memory changes.
             self._rollback_to(0)
             os.ftruncate(self._journal_fd, self._journal_offset)
             raise
         self._journal_offset += len(record)
+        position = (self._generation, self._journal_offset)
         if self._journal_offset > max(self.compact_after_bytes, self._snapshot_bytes):
             # Compacting once the journal outgrows the snapshot keeps the amortised cost per write constant.
             self._compact()
+        return position
+
+    def _make_durable(self, generation: int, offset: int) -> None:
+        """Return once the journal is on disk up to `offset` of `generation` (group commit)."""
+        with self._sync_lock:
+            if self._failure is not None:
+                raise self._failure
+            if (generation, offset) <= self._durable or generation != self._generation:
+                # Another thread's sync covered it, or a compaction's fsynced snapshot holds it.
+                return
+            target = (self._generation, self._journal_offset)
+            try:
+                _sync_data(self._journal_fd)
+            except OSError as error:
+                # Whether the data reached the disk is unknown: refuse all further work rather than guess.
+                self._failure = StoreCorrupt(f"the journal could not be synced to disk: {error}")
+                raise self._failure from error
+            self._durable = target
 
     # ------------------------------------------------------------------ snapshots
 
@@ -491,10 +528,18 @@ class Store:
         self._generation = generation
         self._snapshot_identity = identity
         self._snapshot_bytes = (self.data_dir / SNAPSHOT_NAME).stat().st_size
-        if self._journal_fd is not None:
-            os.close(self._journal_fd)
-        self._journal_fd = os.open(self._journal_path(generation), os.O_RDWR | os.O_APPEND, 0o600)
-        self._journal_offset = 0
+        self._switch_journal(0)
+
+    def _switch_journal(self, extra_flags: int) -> None:
+        """Open the journal of the current generation (the snapshot made everything before it durable)."""
+        with self._sync_lock:
+            if self._journal_fd is not None:
+                os.close(self._journal_fd)
+            self._journal_fd = os.open(
+                self._journal_path(self._generation), os.O_RDWR | os.O_APPEND | extra_flags, 0o600
+            )
+            self._journal_offset = 0
+            self._durable = (self._generation, 0)
 
     def compact(self) -> None:
         """Fold the journal into a fresh snapshot now."""
@@ -559,9 +604,10 @@ class Store:
             return {name: len(docs) for name, docs in sorted(self._storage.tables.items())}
 
     def close(self) -> None:
-        if self._journal_fd is not None:
-            os.close(self._journal_fd)
-            self._journal_fd = None
+        with self._sync_lock:
+            if self._journal_fd is not None:
+                os.close(self._journal_fd)
+                self._journal_fd = None
         self._snapshot_identity = None
 
     # ------------------------------------------------------------------ access for Transaction

@@ -138,16 +138,31 @@ def test_a_torn_last_record_is_dropped_at_every_byte_offset_and_earlier_records_
             assert [doc["number"] for doc in tx.all("checkins")] == [0, 1, "next"]
 
 
-def test_damage_before_intact_records_is_refused_not_truncated(data_dir):
+def test_a_bad_record_before_intact_ones_is_dropped_from_there_and_the_tail_kept_aside(data_dir):
     write_records(data_dir, 3)
     journal = journal_of(data_dir)
-    data = bytearray(journal.read_bytes())
-    data[20] ^= 0xFF  # inside the first record's payload
-    journal.write_bytes(bytes(data))
+    intact = journal.read_bytes()
+    second = len(encode_record(decode_records(intact)[0][0]))
+    damaged = bytearray(intact)
+    damaged[second + 20] ^= 0xFF  # inside the second record's payload
+    journal.write_bytes(bytes(damaged))
+    with Store(data_dir).transaction() as tx:
+        # A sync covers every record before the one it was made for, so nothing after a bad record was
+        # ever acknowledged: the store continues from the last good one.
+        assert [doc["number"] for doc in tx.all("checkins")] == [0]
+    assert journal.read_bytes() == intact[:second]
+    (aside,) = data_dir.glob("journal-*.log.tail-*")
+    assert aside.name.endswith(f".tail-{second}")
+    assert aside.read_bytes() == bytes(damaged[second:])
+
+
+def test_a_backup_image_with_any_bad_record_is_refused(data_dir):
+    write_records(data_dir, 1)
+    journal = journal_of(data_dir)
+    journal.write_bytes(journal.read_bytes()[:-3])
     with pytest.raises(StoreCorrupt):
-        with Store(data_dir).transaction():
+        with Store(data_dir, strict=True).transaction():
             pass
-    assert journal.read_bytes() == bytes(data)
 
 
 def test_compaction_folds_the_journal_into_the_snapshot_and_other_instances_follow(data_dir):
@@ -195,3 +210,46 @@ def test_a_lock_held_elsewhere_answers_store_busy(data_dir):
         thread.join()
     assert outcome == [{"detail": "The server was unable to acquire a lock and could not process your request."}]
     assert StoreBusy().headers() == {"Retry-After": "5"}
+
+
+def test_one_sync_covers_every_transaction_that_committed_while_it_ran(data_dir, monkeypatch):
+    import kiosk_tickets.store as store_module
+
+    store = Store(data_dir)
+    syncs, appended = [], threading.Semaphore(0)
+    first_sync_running, finish_first_sync = threading.Event(), threading.Event()
+    original_append = Store._append
+
+    def counting_append(self):
+        position = original_append(self)
+        appended.release()
+        return position
+
+    def slow_sync(fd):
+        syncs.append(fd)
+        if len(syncs) == 1:
+            first_sync_running.set()
+            assert finish_first_sync.wait(10)
+
+    monkeypatch.setattr(Store, "_append", counting_append)
+    monkeypatch.setattr(store_module, "_sync_data", slow_sync)
+
+    def write(number):
+        with store.transaction() as tx:
+            tx.insert("orders", {"number": number})
+
+    first = threading.Thread(target=write, args=(0,))
+    first.start()
+    assert first_sync_running.wait(10)
+    appended.acquire()
+    queued = [threading.Thread(target=write, args=(number,)) for number in range(1, 6)]
+    for thread in queued:
+        thread.start()
+    for _ in queued:
+        assert appended.acquire(timeout=10)  # each has written its record and now waits for a sync
+    finish_first_sync.set()
+    for thread in [first, *queued]:
+        thread.join()
+    assert len(syncs) == 2
+    with Store(data_dir).transaction() as tx:
+        assert sorted(doc["number"] for doc in tx.all("orders")) == [0, 1, 2, 3, 4, 5]
