@@ -27,7 +27,7 @@ NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)
 def voucher_document(event_id: int, number: int) -> dict:
     """A voucher as the API stores it, for seeding without going through HTTP."""
     return {
-        "event": event_id, "code": f"SEED{number:08d}", "max_usages": 1, "redeemed": 0, "min_usages": 1,
+        "event": event_id, "code": f"SEED{number:08d}", "code_key": f"SEED{number:08d}", "max_usages": 1, "redeemed": 0, "min_usages": 1,
         "valid_until": None, "block_quota": False, "allow_ignore_quota": False, "price_mode": "none",
         "value": "0.00", "item": None, "variation": None, "quota": None, "seat": None, "tag": "seed",
         "comment": "", "subevent": None, "show_hidden_items": True, "all_addons_included": False,

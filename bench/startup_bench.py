@@ -27,8 +27,10 @@ store = Store(sys.argv[1])
 with store.transaction() as tx:
     count = tx.count("orderpositions")
     found = tx.find_one("orderpositions", secret="secret%012d" % 4242)
+import gc; gc.collect()
+current = int(next(line for line in open("/proc/self/status") if line.startswith("VmRSS")).split()[1]) / 1024
 print(json.dumps({"seconds": time.perf_counter() - started, "positions": count, "found": found is not None,
-                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "current_mib": current}))
 """
 
 
@@ -66,7 +68,8 @@ def main() -> None:
     print(f"store start-up, {environment_line()}")
     print(
         f"{result['positions']} order positions ({args.positions // 2} orders), {size / 1e6:.1f} MB on disk: "
-        f"first transaction after {result['seconds']:.2f} s, peak RSS {result['rss_mib']:.0f} MiB"
+        f"first transaction after {result['seconds']:.2f} s, peak RSS {result['rss_mib']:.0f} MiB, "
+        f"RSS after start-up {result['current_mib']:.0f} MiB"
     )
 
 

@@ -31,8 +31,8 @@ def measure(records: int, transactions: int) -> tuple[float, float, float]:
             with store.transaction() as tx:
                 # A realistic write: a uniqueness check through an index, then an insert.
                 code = f"NEW{number:08d}"
-                assert tx.find_one("vouchers", event=event_id, code=code) is None
-                tx.insert("vouchers", {**voucher_document(event_id, 0), "code": code})
+                assert tx.find_one("vouchers", event=event_id, code_key=code) is None
+                tx.insert("vouchers", {**voucher_document(event_id, 0), "code": code, "code_key": code})
         elapsed = time.perf_counter() - started
         store.close()
         return transactions / elapsed, seeded, opened
