@@ -16,7 +16,8 @@ from werkzeug.exceptions import HTTPException
 
 from . import schemas
 from .errors import BadRequest, KioskError, NotFound
-from .services import auth, idempotency
+from .isotime import format_datetime
+from .services import auth, carts, idempotency
 from .services import catalog
 from .services.catalog import Resource, Scope
 from .services.quotas import availability
@@ -390,6 +391,71 @@ def voucher_batch_create(tx: Transaction, scope: Scope) -> Response:
         raise schemas.ValidationFailed(failures)
     created = catalog.VOUCHERS.batch_create(tx, scope, loaded, now())
     return json_response(schemas.instance(schemas.VoucherSchema).dump(created, many=True), 201)
+
+
+# ---------------------------------------------------------------------------------------- cart positions
+
+
+def _reservation() -> timedelta:
+    return timedelta(minutes=current_app.config["RESERVATION_MINUTES"])
+
+
+def _cart_out(position: dict) -> dict:
+    presented = carts.present(position)
+    for nested in ("addons", "bundled"):
+        if nested in position:
+            presented[nested] = [carts.present(child) for child in position[nested]]
+    return presented
+
+
+@api.get(EVENT + "/cartpositions/")
+@endpoint("carts.read")
+def cart_list(tx: Transaction, scope: Scope) -> Response:
+    response = paginate(carts.list_positions(tx, scope), carts.present, schemas.instance(schemas.CartPositionSchema))
+    response.headers["X-Page-Generated"] = format_datetime(now())
+    return response
+
+
+@api.get(EVENT + "/cartpositions/<object_id>/")
+@endpoint("carts.read")
+def cart_detail(tx: Transaction, scope: Scope, object_id: str) -> Response:
+    position = carts.get(tx, scope, object_id)
+    return json_response(schemas.instance(schemas.CartPositionSchema).dump(carts.present(position)))
+
+
+@api.post(EVENT + "/cartpositions/")
+@endpoint("carts.write")
+def cart_create(tx: Transaction, scope: Scope) -> Response:
+    data = schemas.load(schemas.instance(schemas.CartPositionCreateSchema), request_json())
+    position = carts.create(tx, scope, data, now(), _reservation())
+    return json_response(schemas.instance(schemas.CartPositionCreatedSchema).dump(_cart_out(position)), 201)
+
+
+@api.post(EVENT + "/cartpositions/bulk_create/")
+@endpoint("carts.write")
+def cart_bulk_create(tx: Transaction, scope: Scope) -> Response:
+    body = request_json()
+    if not isinstance(body, list):
+        raise schemas.ValidationFailed.non_field(f'Expected a list of items but got type "{type(body).__name__}".')
+    entries: list[dict | schemas.ValidationFailed] = []
+    for entry in body:
+        try:
+            entries.append(schemas.load(schemas.instance(schemas.CartPositionCreateSchema), entry))
+        except schemas.ValidationFailed as failure:
+            entries.append(failure)
+    results = carts.bulk_create(tx, scope, entries, now(), _reservation())
+    created_schema = schemas.instance(schemas.CartPositionCreatedSchema)
+    for result in results:
+        if result["data"] is not None:
+            result["data"] = created_schema.dump(_cart_out(result["data"]))
+    return json_response({"results": results})
+
+
+@api.delete(EVENT + "/cartpositions/<object_id>/")
+@endpoint("carts.write")
+def cart_delete(tx: Transaction, scope: Scope, object_id: str) -> Response:
+    carts.delete(tx, scope, carts.get(tx, scope, object_id))
+    return Response(status=204)
 
 
 # ---------------------------------------------------------------------------------------- error handling

@@ -29,7 +29,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol, TypeVar
 
 import filelock
 from tinydb import TinyDB
@@ -63,7 +63,7 @@ INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
     "quotas": ("event", "items", "variations"),
     "questions": ("event", "items"),
     "question_options": ("question",),
-    "vouchers": ("event", "code_key", "item", "quota"),
+    "vouchers": ("event", "code_key", "item", "quota", "block_quota"),
     "cartpositions": ("event", "cart_id", "item", "variation", "voucher", "addon_to"),
     "orders": ("event", "code"),
     "orderpositions": ("order", "event", "item", "variation", "secret", "voucher", "addon_to"),
@@ -225,6 +225,16 @@ class JournalTable(Table):
         self.clear_cache()
 
 
+class DerivedView(Protocol):
+    """An in-memory view computed from the tables (e.g. counters) that the store keeps current."""
+
+    def reset(self, tables: Mapping[str, Mapping[str, dict]]) -> None:
+        """Rebuild from scratch (the store was loaded or reloaded)."""
+
+    def changed(self, table: str, doc_id: int, old: dict | None, new: dict | None) -> None:
+        """Follow one change: a write of this process, an undo, or a record another process committed."""
+
+
 class Store:
     """The database of one data directory; use it only inside `transaction()`."""
 
@@ -265,6 +275,7 @@ class Store:
         self._db.table_class = _BoundTable
         self._indexes: dict[str, dict[str, dict[Any, set[int]]]] = {}
         self._next_ids: dict[str, int] = {}
+        self._derived: dict[str, DerivedView] = {}
         self._generation = -1
         self._snapshot_identity: tuple[int, int] | None = None
         self._journal_fd: int | None = None
@@ -365,6 +376,8 @@ class Store:
         self._snapshot_bytes = len(raw)
         self._db._tables.clear()
         self._rebuild_indexes()
+        for view in self._derived.values():
+            view.reset(self._storage.tables)
         self._switch_journal(os.O_CREAT)
 
     def _read_journal_tail(self) -> None:
@@ -434,6 +447,8 @@ class Store:
         if bound is not None:
             bound._next_id = self._next_ids.get(table, 1)
             bound.clear_cache()
+        for view in self._derived.values():
+            view.changed(table, doc_id, old, doc)
         return old
 
     def _apply(self, table: str, doc_id: int, doc: dict | None) -> None:
@@ -618,6 +633,9 @@ class Store:
         return table
 
 
+View = TypeVar("View", bound=DerivedView)
+
+
 class Transaction:
     """What code inside `store.transaction()` reads and writes through. Documents are plain dicts with `id`."""
 
@@ -691,6 +709,29 @@ class Transaction:
 
     def delete(self, table: str, doc_id: int) -> None:
         self._store._table(table).remove(doc_ids=[int(doc_id)])
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Undo the changes of the block if it raises; keep them (for the transaction) if it does not."""
+        mark = self._store.savepoint()
+        try:
+            yield
+        except BaseException:
+            self._store.rollback_to(mark)
+            raise
+
+    def derived(self, name: str, factory: Callable[[], View]) -> View:
+        """Return the store's derived view `name`, building it from `factory` on first use.
+
+        The view then follows every change the store applies, so reading it costs nothing per document.
+        Views must treat the documents they are given as read-only.
+        """
+        views = self._store._derived
+        if name not in views:
+            view = factory()
+            view.reset(self._store._storage.tables)
+            views[name] = view
+        return views[name]  # type: ignore[return-value]
 
     def first(self, table: str, limit: int) -> list[dict]:
         """Return up to `limit` documents in insertion order, oldest first, without scanning the table."""

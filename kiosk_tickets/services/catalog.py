@@ -794,10 +794,6 @@ def voucher_code_key(code: str) -> str:
     return code.upper()
 
 
-def quota_shortage_message(quota: dict) -> str:
-    return f'There is not enough quota available on quota "{quota["name"]}" to perform the operation.'
-
-
 class Vouchers(Resource):
     table = "vouchers"
     orderings = ("id", "code", "max_usages", "valid_until", "value")
@@ -859,11 +855,10 @@ class Vouchers(Resource):
         """A voucher that blocks quota needs that much free quota, not counting what it already blocks there itself."""
         needed = data["max_usages"] - (existing or {}).get("redeemed", 0)
         for quota in affected_quotas(tx, scope.event["id"], data):
-            report = quota_engine.availability(tx, quota, now)
-            # Only what the stored voucher holds in this very quota right now is already counted as used.
-            own = quota_engine._voucher_blocks(quota, existing, now) if existing is not None else 0
-            if report["available_number"] is not None and report["available_number"] + own < needed:
-                raise ValidationFailed.non_field(quota_shortage_message(quota))
+            # What the stored voucher holds right now is not counted against its own new block.
+            free = quota_engine.available_number(tx, quota, now, exclude_voucher=(existing or {}).get("id"))
+            if free is not None and free < needed:
+                raise ValidationFailed.non_field(quota_engine.shortage_message(quota))
 
     def prepare(self, tx: Transaction, scope: Scope, fields: dict, existing: dict | None, now: datetime) -> dict:
         if existing is None:

@@ -1,75 +1,234 @@
-"""Quota accounting: how many units of a quota are used by orders, live carts and blocking vouchers."""
+"""Quota accounting: units used by orders, live carts and blocking vouchers, and reserving units safely.
+
+Counting is done by `QuotaLedger`, a view the store keeps current as documents change, so a quota check
+costs as much as the quota's list of products, not as much as the number of tickets sold.
+"""
 
 from __future__ import annotations
 
+import bisect
+import math
+from collections import Counter, defaultdict
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable, Mapping
 
+from ..errors import ValidationFailed
+from ..isotime import parse_datetime
 from ..store import Transaction
 
+# Order statuses whose positions hold quota: pending and paid.
+HOLDING_STATUSES = ("n", "p")
 
-def _position_in_quota(quota: dict, item_has_variations: dict[int, bool], position: dict) -> bool:
-    if position.get("item") not in quota["items"]:
-        return False
-    if item_has_variations.get(position["item"]):
-        return position.get("variation") in quota["variations"]
-    return True
+Key = tuple[int, int | None]  # (item, variation)
 
 
-def _voucher_blocks(quota: dict, voucher: dict, now: datetime) -> int:
-    """Return how many units `voucher` holds in `quota` (0 if it does not block it)."""
-    if not voucher.get("block_quota"):
-        return 0
+def _timestamp(text: str) -> float:
+    return parse_datetime(text).timestamp()
+
+
+def _key(position: Mapping[str, Any]) -> Key:
+    return (position["item"], position.get("variation"))
+
+
+class QuotaLedger:
+    """Units per (item, variation): order positions by order status, live carts by expiry, vouchers that block."""
+
+    def reset(self, tables: Mapping[str, Mapping[str, dict]]) -> None:
+        self.order_status: dict[int, str] = {}
+        self.order_expires: dict[int, float | None] = {}
+        self.order_positions: dict[int, dict[int, Key]] = defaultdict(dict)
+        self.order_units: Counter[tuple[Key, str]] = Counter()
+        # Carts without a voucher: sorted (expires, id) per key. Carts with one are few and checked one by one.
+        self.carts: dict[Key, list[tuple[float, int]]] = defaultdict(list)
+        self.voucher_carts: dict[int, dict[int, tuple[Key, float]]] = defaultdict(dict)
+        self.event_carts: dict[int, list[tuple[float, int]]] = defaultdict(list)
+        self.blocking_vouchers: dict[int, dict] = {}
+        for table in ("orders", "orderpositions", "cartpositions", "vouchers"):
+            for key, doc in tables.get(table, {}).items():
+                self.changed(table, int(key), None, doc)
+
+    def changed(self, table: str, doc_id: int, old: dict | None, new: dict | None) -> None:
+        if table == "orderpositions":
+            self._order_position(doc_id, old, -1)
+            self._order_position(doc_id, new, +1)
+        elif table == "orders":
+            self._order(doc_id, new)
+        elif table == "cartpositions":
+            self._cart(doc_id, old, remove=True)
+            self._cart(doc_id, new, remove=False)
+        elif table == "vouchers":
+            self.blocking_vouchers.pop(doc_id, None)
+            if new is not None and new.get("block_quota"):
+                self.blocking_vouchers[doc_id] = new
+
+    def _order_position(self, doc_id: int, position: dict | None, sign: int) -> None:
+        if position is None or position.get("canceled"):
+            return
+        order_id, key = position["order"], _key(position)
+        if sign > 0:
+            self.order_positions[order_id][doc_id] = key
+        else:
+            self.order_positions[order_id].pop(doc_id, None)
+        status = self.order_status.get(order_id)
+        if status is not None:
+            self.order_units[(key, status)] += sign
+
+    def _order(self, order_id: int, order: dict | None) -> None:
+        before = self.order_status.pop(order_id, None)
+        after = order["status"] if order is not None else None
+        if after is not None:
+            self.order_status[order_id] = after
+            self.order_expires[order_id] = _timestamp(order["expires"]) if order.get("expires") else None
+        else:
+            self.order_expires.pop(order_id, None)
+        if before != after:
+            for key in self.order_positions.get(order_id, {}).values():
+                if before is not None:
+                    self.order_units[(key, before)] -= 1
+                if after is not None:
+                    self.order_units[(key, after)] += 1
+
+    def _cart(self, doc_id: int, cart: dict | None, remove: bool) -> None:
+        if cart is None:
+            return
+        entry = (_timestamp(cart["expires"]), doc_id)
+        by_event = self.event_carts[cart["event"]]
+        if cart.get("voucher") is not None:
+            holder = self.voucher_carts[cart["voucher"]]
+            if remove:
+                holder.pop(doc_id, None)
+            else:
+                holder[doc_id] = (_key(cart), entry[0])
+        else:
+            _sorted_change(self.carts[_key(cart)], entry, remove)
+        _sorted_change(by_event, entry, remove)
+
+    # ------------------------------------------------------------------ queries
+
+    def live_carts(self, key: Key, now: float) -> int:
+        entries = self.carts.get(key, [])
+        return len(entries) - bisect.bisect_right(entries, (now, math.inf))
+
+    def live_voucher_carts(self, voucher_id: int, now: float) -> int:
+        return sum(1 for _, expires in self.voucher_carts.get(voucher_id, {}).values() if expires > now)
+
+    def expired_carts(self, event_id: int, now: float) -> list[int]:
+        entries = self.event_carts.get(event_id, [])
+        return [doc_id for _, doc_id in entries[: bisect.bisect_right(entries, (now, math.inf))]]
+
+
+def _sorted_change(entries: list[tuple[float, int]], entry: tuple[float, int], remove: bool) -> None:
+    if remove:
+        index = bisect.bisect_left(entries, entry)
+        if index < len(entries) and entries[index] == entry:
+            del entries[index]
+    else:
+        bisect.insort(entries, entry)
+
+
+def ledger(tx: Transaction) -> QuotaLedger:
+    return tx.derived("quota_ledger", QuotaLedger)
+
+
+def quota_keys(tx: Transaction, quota: dict) -> list[Key]:
+    """The (item, variation) pairs whose positions draw from `quota`."""
+    keys: list[Key] = []
+    variations = set(quota["variations"])
+    for item_id in quota["items"]:
+        item = tx.get("items", item_id)
+        if item is None:
+            continue
+        if item.get("has_variations"):
+            keys.extend((item_id, v) for v in tx.ids("variations", item=item_id) if v in variations)
+        else:
+            keys.append((item_id, None))
+    return keys
+
+
+def voucher_blocks(quota: dict, keys: Iterable[Key], voucher: dict, now: datetime) -> int:
+    """Return how many units of `quota` a voucher that blocks quota holds (0 if it holds none there)."""
     valid_until = voucher.get("valid_until")
-    if valid_until is not None and datetime.fromisoformat(valid_until) < now:
+    if valid_until is not None and parse_datetime(valid_until) < now:
         return 0
     if voucher.get("quota") is not None:
         applies = voucher["quota"] == quota["id"]
     elif voucher.get("item") is not None:
-        applies = voucher["item"] in quota["items"] and (
-            voucher.get("variation") is None or voucher["variation"] in quota["variations"]
+        applies = any(
+            item == voucher["item"] and (voucher.get("variation") is None or variation == voucher["variation"])
+            for item, variation in keys
         )
     else:
         applies = False
     return max(0, voucher["max_usages"] - voucher.get("redeemed", 0)) if applies else 0
 
 
-def quota_usage(tx: Transaction, quota: dict, now: datetime) -> dict[str, int]:
-    """Return the units of `quota` used, by kind: paid and pending orders, live carts, blocking vouchers."""
-    has_variations = {item_id: bool((tx.get("items", item_id) or {}).get("has_variations")) for item_id in quota["items"]}
+def quota_usage(tx: Transaction, quota: dict, now: datetime, exclude_voucher: int | None = None) -> dict[str, int]:
+    """Return the units of `quota` in use, by kind: paid and pending orders, live carts, blocking vouchers.
+
+    Carts holding a voucher that blocks quota are not counted: the voucher already holds their unit.
+    """
+    book = ledger(tx)
+    moment = now.timestamp()
+    keys = quota_keys(tx, quota)
+    key_set = set(keys)
     usage = {"paid_orders": 0, "pending_orders": 0, "exited_orders": 0, "cart_positions": 0, "blocking_vouchers": 0}
-    for item_id in quota["items"]:
-        for position in tx.find("orderpositions", item=item_id):
-            if position.get("canceled") or not _position_in_quota(quota, has_variations, position):
-                continue
-            order = tx.get("orders", position["order"]) or {}
-            if order.get("status") == "p":
-                usage["paid_orders"] += 1
-            elif order.get("status") == "n":
-                usage["pending_orders"] += 1
-        for position in tx.find("cartpositions", item=item_id):
-            if datetime.fromisoformat(position["expires"]) > now and _position_in_quota(quota, has_variations, position):
-                usage["cart_positions"] += 1
-    for voucher in tx.find("vouchers", event=quota["event"], block_quota=True):
-        usage["blocking_vouchers"] += _voucher_blocks(quota, voucher, now)
+    for key in keys:
+        usage["paid_orders"] += book.order_units[(key, "p")]
+        usage["pending_orders"] += book.order_units[(key, "n")]
+        usage["cart_positions"] += book.live_carts(key, moment)
+    for voucher_id, carts in book.voucher_carts.items():
+        if voucher_id in book.blocking_vouchers:
+            continue
+        usage["cart_positions"] += sum(1 for key, expires in carts.values() if key in key_set and expires > moment)
+    for voucher_id, voucher in book.blocking_vouchers.items():
+        if voucher_id != exclude_voucher and voucher.get("event") == quota["event"]:
+            usage["blocking_vouchers"] += voucher_blocks(quota, keys, voucher, now)
     return usage
+
+
+def available_number(tx: Transaction, quota: dict, now: datetime, exclude_voucher: int | None = None) -> int | None:
+    """Return how many more units `quota` can give (None: unlimited)."""
+    if quota.get("closed"):
+        return 0
+    if quota["size"] is None:
+        return None
+    usage = quota_usage(tx, quota, now, exclude_voucher)
+    used = usage["paid_orders"] + usage["pending_orders"] + usage["cart_positions"] + usage["blocking_vouchers"]
+    return max(0, quota["size"] - used)
 
 
 def availability(tx: Transaction, quota: dict, now: datetime) -> dict[str, Any]:
     """Return the availability report of the quotas `availability/` endpoint."""
-    usage = quota_usage(tx, quota, now)
-    used = usage["paid_orders"] + usage["pending_orders"] + usage["cart_positions"] + usage["blocking_vouchers"]
-    size = quota["size"]
-    if quota.get("closed"):
-        number: int | None = 0
-    elif size is None:
-        number = None
-    else:
-        number = max(0, size - used)
+    number = available_number(tx, quota, now)
     return {
         "available": number is None or number > 0,
         "available_number": number,
-        "total_size": size,
+        "total_size": quota["size"],
         "waiting_list": 0,
-        **usage,
+        **quota_usage(tx, quota, now),
     }
+
+
+def shortage_message(quota: dict) -> str:
+    return f'There is not enough quota available on quota "{quota["name"]}" to perform the operation.'
+
+
+def quotas_for(tx: Transaction, event_id: int, item_id: int, variation_id: int | None) -> list[dict]:
+    """Return the quotas a position of this item (and variation) needs a unit of."""
+    return [
+        quota
+        for quota in tx.find("quotas", event=event_id, items=item_id)
+        if variation_id is None or variation_id in quota["variations"]
+    ]
+
+
+def reserve(tx: Transaction, needs: Mapping[int, int], now: datetime) -> None:
+    """Raise ValidationFailed (a list holding pretix's message) unless every quota (id → units needed)
+    has that many units free. Call it in the transaction that then writes the positions, so the check and
+    the write are one step.
+    """
+    for quota_id, units in sorted(needs.items()):
+        quota = tx.get("quotas", quota_id)
+        number = available_number(tx, quota, now)
+        if number is not None and number < units:
+            raise ValidationFailed(shortage_message(quota))
