@@ -56,6 +56,31 @@ def seed_store(data_dir: Path, records: int) -> str:
     return token
 
 
+def seed_carts(data_dir: Path, positions: int) -> tuple[str, int]:
+    """Seed an item in a large quota with `positions` live cart positions; return (token, item id)."""
+    token = seed_store(data_dir, 0)
+    store = Store(data_dir)
+    with store.transaction() as tx:
+        event_id = tx.find_one("events", slug=EVENT)["id"]
+        item = tx.insert("items", {
+            "event": event_id, "name": {"en": "Ticket"}, "default_price": "10.00", "has_variations": False,
+            "all_sales_channels": True, "limit_sales_channels": [], "category": None, "tax_rule": None,
+        })
+        tx.insert("quotas", {"event": event_id, "name": "Hall", "size": 10_000_000, "items": [item["id"]],
+                             "variations": [], "subevent": None, "closed": False})
+        for number in range(positions):
+            tx.insert("cartpositions", {
+                "event": event_id, "cart_id": f"seed{number}@api", "item": item["id"], "variation": None,
+                "price": "10.00", "attendee_name_parts": {}, "attendee_email": None, "voucher": None,
+                "addon_to": None, "is_bundled": False, "subevent": None, "seat": None, "answers": [],
+                "includes_tax": True, "sales_channel": "web", "datetime": "2030-01-01T00:00:00Z",
+                "expires": "2099-01-01T00:00:00Z",
+            })
+    store.compact()
+    store.close()
+    return token, item["id"]
+
+
 @contextmanager
 def running(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[None]:
     """Run a server process until the block ends; wait until it accepts connections."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import wraps
 from typing import Any, Callable
 from urllib.parse import urlencode
@@ -16,8 +16,9 @@ from werkzeug.exceptions import HTTPException
 
 from . import schemas
 from .errors import BadRequest, KioskError, NotFound
-from .isotime import format_datetime
-from .services import auth, carts, idempotency
+from . import tickets
+from .isotime import format_datetime, parse_datetime
+from .services import auth, carts, idempotency, orders
 from .services import catalog
 from .services.catalog import Resource, Scope
 from .services.quotas import availability
@@ -456,6 +457,180 @@ def cart_bulk_create(tx: Transaction, scope: Scope) -> Response:
 def cart_delete(tx: Transaction, scope: Scope, object_id: str) -> Response:
     carts.delete(tx, scope, carts.get(tx, scope, object_id))
     return Response(status=204)
+
+
+# ---------------------------------------------------------------------------------------- orders
+
+
+def _urls(scope: Scope) -> Callable[[str, Any], str]:
+    """Absolute URLs for download links and the order page, built from this request's host."""
+    base = f"{request.host_url}api/v1/organizers/{scope.organizer['slug']}/events/{scope.event['slug']}"
+    shop = f"{request.host_url}{scope.organizer['slug']}/{scope.event['slug']}"
+
+    def url_for(kind: str, key: Any) -> str:
+        if kind == "order":
+            return f"{base}/orders/{key}/download/pdf/"
+        if kind == "position":
+            return f"{base}/orderpositions/{key}/download/pdf/"
+        return f"{shop}/order/{key}/"
+
+    return url_for
+
+
+def _order_response(tx: Transaction, scope: Scope, order: dict, status: int = 200) -> Response:
+    include = bool(query_args(schemas.instance(schemas.OrderListQuery)).get("include_canceled_positions"))
+    presented = orders.present_order(tx, order, _urls(scope), include_canceled=include)
+    return json_response(schemas.instance(schemas.OrderSchema).dump(presented), status)
+
+
+def _order(tx: Transaction, scope: Scope, code: str) -> dict:
+    orders.expire_overdue(tx, scope.event["id"], now())
+    return orders.get(tx, scope, code)
+
+
+@api.get(EVENT + "/orders/")
+@endpoint("orders.read")
+def order_list(tx: Transaction, scope: Scope) -> Response:
+    generated = now()
+    orders.expire_overdue(tx, scope.event["id"], generated)
+    filters = query_args(schemas.instance(schemas.OrderListQuery))
+    found = orders.list_orders(tx, scope, filters, request.args.get("ordering"))
+    urls = _urls(scope)
+    include = bool(filters.get("include_canceled_positions"))
+    response = paginate(
+        found, lambda order: orders.present_order(tx, order, urls, include), schemas.instance(schemas.OrderSchema)
+    )
+    response.headers["X-Page-Generated"] = format_datetime(generated)
+    return response
+
+
+@api.get(EVENT + "/orders/<code>/")
+@endpoint("orders.read")
+def order_detail(tx: Transaction, scope: Scope, code: str) -> Response:
+    return _order_response(tx, scope, _order(tx, scope, code))
+
+
+@api.post(EVENT + "/orders/")
+@endpoint("orders.create")
+def order_create(tx: Transaction, scope: Scope) -> Response:
+    data = schemas.load(schemas.instance(schemas.OrderCreateSchema), request_json())
+    settings = orders.OrderSettings(payment_term=timedelta(days=current_app.config["PAYMENT_TERM_DAYS"]))
+    if data["simulate"]:
+        preview = orders.simulate(tx, scope, data, now(), settings, _urls(scope))
+        return json_response(schemas.instance(schemas.OrderSchema).dump(preview), 201)
+    return _order_response(tx, scope, orders.create(tx, scope, data, now(), settings), 201)
+
+
+@api.route(EVENT + "/orders/<code>/", methods=["PATCH"])
+@endpoint("orders.write")
+def order_update(tx: Transaction, scope: Scope, code: str) -> Response:
+    changes = schemas.load(schemas.instance(schemas.OrderUpdateSchema), request_json(), partial=True)
+    return _order_response(tx, scope, orders.update(tx, _order(tx, scope, code), changes, now()))
+
+
+@api.delete(EVENT + "/orders/<code>/")
+@endpoint("orders.write")
+def order_delete(tx: Transaction, scope: Scope, code: str) -> Response:
+    orders.delete(tx, _order(tx, scope, code))
+    return Response(status=204)
+
+
+def _register_transitions() -> None:
+    """POST …/orders/<code>/<action>/: status changes, each answering with the changed order."""
+    simple = {
+        "mark_paid": ("orders.status", orders.mark_paid),
+        "mark_pending": ("orders.write", orders.mark_pending),
+        "mark_expired": ("orders.write", orders.mark_expired),
+        "reactivate": ("orders.write", orders.reactivate),
+        "approve": ("orders.write", orders.approve),
+        "deny": ("orders.write", orders.deny),
+    }
+    for action, (permission, change) in simple.items():
+
+        def transition(tx: Transaction, scope: Scope, code: str, change: Callable[..., dict] = change) -> Response:
+            request_json()  # pretix accepts options such as send_email here; none changes what happens
+            return _order_response(tx, scope, change(tx, _order(tx, scope, code), now()))
+
+        api.add_url_rule(EVENT + f"/orders/<code>/{action}/", f"order_{action}", endpoint(permission)(transition),
+                         methods=["POST"])
+
+
+_register_transitions()
+
+
+@api.post(EVENT + "/orders/<code>/mark_canceled/")
+@endpoint("orders.status")
+def order_mark_canceled(tx: Transaction, scope: Scope, code: str) -> Response:
+    options = schemas.load(schemas.instance(schemas.OrderCancelSchema), request_json())
+    order = orders.mark_canceled(tx, _order(tx, scope, code), now(), options["cancellation_fee"])
+    return _order_response(tx, scope, order)
+
+
+@api.post(EVENT + "/orders/<code>/extend/")
+@endpoint("orders.write")
+def order_extend(tx: Transaction, scope: Scope, code: str) -> Response:
+    options = schemas.load(schemas.instance(schemas.OrderExtendSchema), request_json())
+    until = date.fromisoformat(options["expires"])
+    order = orders.extend(tx, _order(tx, scope, code), now(), until, options["force"], scope.event["timezone"])
+    return _order_response(tx, scope, order)
+
+
+def _pdf(tx: Transaction, order: dict, positions: list[dict], filename: str) -> Response:
+    rendered = tickets.render(
+        [tickets.Ticket(**orders.ticket_fields(tx, order, position)) for position in positions],
+        created=parse_datetime(order["datetime"]),
+        page_format=current_app.config["TICKET_PAGE_FORMAT"],
+    )
+    response = current_app.response_class(rendered, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
+    return response
+
+
+@api.get(EVENT + "/orders/<code>/download/<output>/")
+@endpoint("tickets.download")
+def order_download(tx: Transaction, scope: Scope, code: str, output: str) -> Response:
+    order = _order(tx, scope, code)
+    if output != "pdf":
+        raise NotFound()
+    return _pdf(tx, order, orders.tickets_of(tx, order), f"{scope.event['slug']}-{order['code']}")
+
+
+@api.get(EVENT + "/orderpositions/")
+@endpoint("orders.read")
+def position_list(tx: Transaction, scope: Scope) -> Response:
+    generated = now()
+    orders.expire_overdue(tx, scope.event["id"], generated)
+    filters = query_args(schemas.instance(schemas.OrderPositionListQuery))
+    found = orders.list_positions(tx, scope, filters, request.args.get("ordering"))
+    urls = _urls(scope)
+    response = paginate(
+        found,
+        lambda position: orders.present_position(tx, position, tx.get("orders", position["order"]), urls),
+        schemas.instance(schemas.OrderPositionSchema),
+    )
+    response.headers["X-Page-Generated"] = format_datetime(generated)
+    return response
+
+
+@api.get(EVENT + "/orderpositions/<object_id>/")
+@endpoint("orders.read")
+def position_detail(tx: Transaction, scope: Scope, object_id: str) -> Response:
+    orders.expire_overdue(tx, scope.event["id"], now())
+    position = orders.get_position(tx, scope, object_id)
+    presented = orders.present_position(tx, position, tx.get("orders", position["order"]), _urls(scope))
+    return json_response(schemas.instance(schemas.OrderPositionSchema).dump(presented))
+
+
+@api.get(EVENT + "/orderpositions/<object_id>/download/<output>/")
+@endpoint("tickets.download")
+def position_download(tx: Transaction, scope: Scope, object_id: str, output: str) -> Response:
+    orders.expire_overdue(tx, scope.event["id"], now())
+    position = orders.get_position(tx, scope, object_id)
+    if output != "pdf":
+        raise NotFound()
+    order = tx.get("orders", position["order"])
+    tickets_to_print = orders.tickets_of(tx, order, position)
+    return _pdf(tx, order, tickets_to_print, f"{scope.event['slug']}-{order['code']}-{position['positionid']}")
 
 
 # ---------------------------------------------------------------------------------------- error handling

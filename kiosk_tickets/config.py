@@ -17,6 +17,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "PAGE_SIZE": 50,
     "IDEMPOTENCY_HOURS": 24,
+    # Pending orders are expired when this much time has passed without payment (pretix's default).
+    "PAYMENT_TERM_DAYS": 14,
+    # Paper size of ticket PDFs: A4, A5, A6 or letter.
+    "TICKET_PAGE_FORMAT": "A4",
 }
 
 _ENV_PREFIX = "KIOSK_TICKETS_"

@@ -66,7 +66,8 @@ INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
     "vouchers": ("event", "code_key", "item", "quota", "block_quota"),
     "cartpositions": ("event", "cart_id", "item", "variation", "voucher", "addon_to"),
     "orders": ("event", "code"),
-    "orderpositions": ("order", "event", "item", "variation", "secret", "voucher", "addon_to"),
+    "orderpositions": ("order", "event", "item", "variation", "secret", "voucher", "addon_to", "pseudonymization_id"),
+    "orderfees": ("order",),
     "checkinlists": ("event",),
     "checkins": ("position", "list", "nonce"),
 }
@@ -719,6 +720,15 @@ class Transaction:
         except BaseException:
             self._store.rollback_to(mark)
             raise
+
+    @contextmanager
+    def trial(self) -> Iterator[None]:
+        """Undo the changes of the block whatever happens: a dry run inside the transaction."""
+        mark = self._store.savepoint()
+        try:
+            yield
+        finally:
+            self._store.rollback_to(mark)
 
     def derived(self, name: str, factory: Callable[[], View]) -> View:
         """Return the store's derived view `name`, building it from `factory` on first use.

@@ -37,7 +37,7 @@ def _check_value(question: dict, raw: str) -> str:
             raise ValueError(f"Ensure this value is greater than or equal to {low}.")
         if high is not None and number > Decimal(high):
             raise ValueError(f"Ensure this value is less than or equal to {high}.")
-        return str(number)
+        return format(number.normalize(), "f") if number == number.to_integral() else format(number, "f")
     if kind in ("S", "T"):
         limit = question.get("valid_string_length_max")
         if limit and len(raw) > limit:

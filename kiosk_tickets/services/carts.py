@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import secrets
-import string
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..errors import NotFound, ValidationFailed
-from ..isotime import format_datetime, parse_datetime
+from ..isotime import format_datetime
 from ..store import Transaction
-from . import quotas
+from . import positions, quotas
 from .answers import check_answers
-from .catalog import Scope, invalid_pk, voucher_code_key
+from .catalog import Scope
 
 API_SUFFIX = "@api"
-_CART_ID_ALPHABET = string.ascii_letters + string.digits
 
 
 @dataclass(frozen=True)
@@ -28,84 +25,6 @@ class Position:
     fields: dict[str, Any]
     quota_ids: tuple[int, ...]
     voucher: dict | None
-
-
-# ---------------------------------------------------------------------------------------- prices and names
-
-
-def catalog_price(tx: Transaction, item: dict, variation: dict | None) -> Decimal:
-    """The price the catalog sets: the variation's own price, else the item's."""
-    if variation is not None and variation.get("default_price") is not None:
-        return Decimal(variation["default_price"])
-    return Decimal(item["default_price"])
-
-
-def voucher_price(voucher: dict, price: Decimal) -> Decimal:
-    """Apply a voucher's price mode to a catalog price."""
-    value = Decimal(voucher.get("value") or "0")
-    mode = voucher.get("price_mode", "none")
-    if mode == "set":
-        price = value
-    elif mode == "subtract":
-        price = price - value
-    elif mode == "percent":
-        price = price * (Decimal(100) - value) / Decimal(100)
-    return max(Decimal(0), price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def name_parts(data: dict) -> dict[str, str]:
-    """The stored name parts: given parts, or a plain name kept as pretix keeps legacy names."""
-    if data.get("attendee_name"):
-        return {"_legacy": data["attendee_name"]}
-    return dict(data.get("attendee_name_parts") or {})
-
-
-# How pretix's name schemes put parts together; a salutation is not part of the name itself.
-_NAME_ORDER = ("title", "given_name", "middle_name", "family_name")
-_NOT_SHOWN = ("salutation",)
-
-
-def full_name(parts: dict[str, str]) -> str | None:
-    """The name as one string (title, given, middle, family, then any other parts); None without a name."""
-    if parts.get("_legacy"):
-        return parts["_legacy"]
-    if parts.get("full_name"):
-        return parts["full_name"]
-    others = sorted(key for key in parts if key not in _NAME_ORDER and key not in _NOT_SHOWN and not key.startswith("_"))
-    words = [parts[key] for key in (*_NAME_ORDER, *others) if parts.get(key)]
-    return " ".join(words) or None
-
-
-# ---------------------------------------------------------------------------------------- vouchers
-
-
-def find_voucher(tx: Transaction, event_id: int, code: str, now: datetime) -> dict:
-    """Return the usable voucher with this code (any case); raise ValidationFailed naming `voucher`."""
-    voucher = tx.find_one("vouchers", event=event_id, code_key=voucher_code_key(code))
-    if voucher is None:
-        raise ValidationFailed.field("voucher", f'The voucher code "{code}" is not known.')
-    if voucher.get("valid_until") and parse_datetime(voucher["valid_until"]) < now:
-        raise ValidationFailed.field("voucher", "This voucher has expired.")
-    return voucher
-
-
-def _voucher_applies(tx: Transaction, voucher: dict, item_id: int, variation_id: int | None, event_id: int) -> bool:
-    if voucher.get("quota") is not None:
-        return any(quota["id"] == voucher["quota"] for quota in quotas.quotas_for(tx, event_id, item_id, variation_id))
-    if voucher.get("item") is not None:
-        return voucher["item"] == item_id and voucher.get("variation") in (None, variation_id)
-    return True
-
-
-def _check_voucher_usage(tx: Transaction, positions: list[Position], now: datetime) -> None:
-    """Every voucher may be used no more often than its max_usages, counting live carts and this request."""
-    wanted = Counter(position.voucher["id"] for position in positions if position.voucher is not None)
-    book = quotas.ledger(tx)
-    for voucher_id, count in wanted.items():
-        voucher = tx.get("vouchers", voucher_id)
-        in_carts = book.live_voucher_carts(voucher_id, now.timestamp())
-        if voucher.get("redeemed", 0) + in_carts + count > voucher["max_usages"]:
-            raise ValidationFailed.field("voucher", "This voucher has already been used the maximum number of times.")
 
 
 # ---------------------------------------------------------------------------------------- checking one position
@@ -122,55 +41,25 @@ def _check_position(
 ) -> Position:
     """Check one position (top level, add-on or bundled); return what to write. Raises ValidationFailed."""
     event_id = scope.event["id"]
-    item = tx.get("items", data["item"])
-    if item is None or item["event"] != event_id:
-        raise ValidationFailed.field("item", invalid_pk(data["item"]))
-    variation = None
-    if data.get("variation") is not None:
-        variation = tx.get("variations", data["variation"])
-        if variation is None or variation["item"] != item["id"]:
-            raise ValidationFailed.field("variation", "The specified variation does not belong to the specified item.")
-    elif item.get("has_variations"):
-        raise ValidationFailed.field("variation", "You should specify a variation for this item.")
-    if data.get("seat") is not None:
-        raise ValidationFailed.field("seat", "The specified seat does not exist: this event has no seating plan.")
-    if data.get("subevent") is not None:
-        raise ValidationFailed.field("subevent", "You can not specify a subevent if your event is not an event series.")
-    if data.get("attendee_name") and data.get("attendee_name_parts"):
-        raise ValidationFailed.non_field("Specify attendee_name or attendee_name_parts, not both.")
+    item, variation = positions.product(tx, event_id, data)
     for product in (item, variation):
         if product is not None and not product["all_sales_channels"] and sales_channel not in product["limit_sales_channels"]:
             raise ValidationFailed.field("item", f'This product is not available on the sales channel "{sales_channel}".')
     if parent_item is not None:
         _check_nested(tx, parent_item, item, variation, bundled)
-    voucher = None
-    if data.get("voucher"):
-        voucher = find_voucher(tx, event_id, data["voucher"], now)
-        if not _voucher_applies(tx, voucher, item["id"], variation["id"] if variation else None, event_id):
-            raise ValidationFailed.field("voucher", "This voucher is not valid for this product.")
-    price = data.get("price")
-    if price is None:
-        if bundled:
-            price = _designated_price(tx, parent_item, item, variation)
-        else:
-            listed = catalog_price(tx, item, variation)
-            price = str(voucher_price(voucher, listed) if voucher else listed)
+    voucher = positions.voucher_for(tx, event_id, data, item, variation, now)
+    if bundled and data.get("price") is None:
+        price = _designated_price(tx, parent_item, item, variation)
+    else:
+        price = positions.price_for(data, item, variation, voucher)
     answers = check_answers(tx, event_id, item["id"], data.get("answers") or [])
-    variation_id = variation["id"] if variation else None
-    holds_own_unit = voucher is not None and (voucher.get("block_quota") or voucher.get("allow_ignore_quota"))
-    needed: tuple[int, ...] = ()
-    if not holds_own_unit:
-        needed = tuple(quota["id"] for quota in quotas.quotas_for(tx, event_id, item["id"], variation_id))
-        if not needed:
-            raise ValidationFailed(f'The product "{_name(item)}" is not assigned to a quota.')
-    parts = name_parts(data)
     return Position(
         fields={
             "event": event_id,
             "item": item["id"],
-            "variation": variation_id,
+            "variation": variation["id"] if variation else None,
             "price": price,
-            "attendee_name_parts": parts,
+            "attendee_name_parts": positions.name_parts(data),
             "attendee_email": data.get("attendee_email"),
             "voucher": voucher["id"] if voucher else None,
             "addon_to": None,
@@ -181,14 +70,9 @@ def _check_position(
             "includes_tax": True,
             "sales_channel": sales_channel,
         },
-        quota_ids=needed,
+        quota_ids=positions.quota_needs(tx, event_id, item, variation, voucher),
         voucher=voucher,
     )
-
-
-def _name(item: dict) -> str:
-    name = item["name"]
-    return name.get("en") or next(iter(name.values()), "") if isinstance(name, dict) else str(name)
 
 
 def _check_nested(tx: Transaction, parent: dict, item: dict, variation: dict | None, bundled: bool) -> None:
@@ -234,7 +118,7 @@ def purge_expired(tx: Transaction, event_id: int, now: datetime) -> None:
 
 
 def new_cart_id() -> str:
-    return "".join(secrets.choice(_CART_ID_ALPHABET) for _ in range(48)) + API_SUFFIX
+    return secrets.token_hex(24) + API_SUFFIX
 
 
 def create(tx: Transaction, scope: Scope, data: dict, now: datetime, reservation: timedelta) -> dict:
@@ -253,9 +137,9 @@ def create(tx: Transaction, scope: Scope, data: dict, now: datetime, reservation
     item = tx.get("items", main.fields["item"])
     addons = _check_nested_list(tx, scope, data.get("addons") or [], now, channel, item, bundled=False)
     bundled = _check_nested_list(tx, scope, data.get("bundled") or [], now, channel, item, bundled=True)
-    positions = [main, *addons, *bundled]
-    _check_voucher_usage(tx, positions, now)
-    quotas.reserve(tx, Counter(quota_id for p in positions for quota_id in p.quota_ids), now)
+    checked = [main, *addons, *bundled]
+    positions.check_voucher_usage(tx, (position.voucher for position in checked), now)
+    quotas.reserve(tx, Counter(quota_id for position in checked for quota_id in position.quota_ids), now)
     common = {"cart_id": cart_id, "datetime": format_datetime(now), "expires": expires}
     parent = tx.insert("cartpositions", {**main.fields, **common})
     children = [
@@ -311,4 +195,4 @@ def delete(tx: Transaction, scope: Scope, position: dict) -> None:
 
 def present(position: dict) -> dict:
     """The position with its computed fields (the attendee name from its parts)."""
-    return {**position, "attendee_name": full_name(position.get("attendee_name_parts") or {})}
+    return {**position, "attendee_name": positions.full_name(position.get("attendee_name_parts"))}

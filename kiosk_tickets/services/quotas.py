@@ -35,7 +35,8 @@ class QuotaLedger:
 
     def reset(self, tables: Mapping[str, Mapping[str, dict]]) -> None:
         self.order_status: dict[int, str] = {}
-        self.order_expires: dict[int, float | None] = {}
+        # Pending orders per event by payment deadline, so overdue ones are found without a scan.
+        self.pending_orders: dict[int, list[tuple[float, int]]] = defaultdict(list)
         self.order_positions: dict[int, dict[int, Key]] = defaultdict(dict)
         self.order_units: Counter[tuple[Key, str]] = Counter()
         # Carts without a voucher: sorted (expires, id) per key. Carts with one are few and checked one by one.
@@ -52,7 +53,7 @@ class QuotaLedger:
             self._order_position(doc_id, old, -1)
             self._order_position(doc_id, new, +1)
         elif table == "orders":
-            self._order(doc_id, new)
+            self._order(doc_id, old, new)
         elif table == "cartpositions":
             self._cart(doc_id, old, remove=True)
             self._cart(doc_id, new, remove=False)
@@ -73,14 +74,14 @@ class QuotaLedger:
         if status is not None:
             self.order_units[(key, status)] += sign
 
-    def _order(self, order_id: int, order: dict | None) -> None:
+    def _order(self, order_id: int, old: dict | None, order: dict | None) -> None:
         before = self.order_status.pop(order_id, None)
         after = order["status"] if order is not None else None
         if after is not None:
             self.order_status[order_id] = after
-            self.order_expires[order_id] = _timestamp(order["expires"]) if order.get("expires") else None
-        else:
-            self.order_expires.pop(order_id, None)
+        for doc, remove in ((old, True), (order, False)):
+            if doc is not None and doc["status"] == "n" and doc.get("expires") and not doc.get("require_approval"):
+                _sorted_change(self.pending_orders[doc["event"]], (_timestamp(doc["expires"]), order_id), remove)
         if before != after:
             for key in self.order_positions.get(order_id, {}).values():
                 if before is not None:
@@ -111,6 +112,10 @@ class QuotaLedger:
 
     def live_voucher_carts(self, voucher_id: int, now: float) -> int:
         return sum(1 for _, expires in self.voucher_carts.get(voucher_id, {}).values() if expires > now)
+
+    def overdue_orders(self, event_id: int, now: float) -> list[int]:
+        entries = self.pending_orders.get(event_id, [])
+        return [doc_id for _, doc_id in entries[: bisect.bisect_left(entries, (now, -1))]]
 
     def expired_carts(self, event_id: int, now: float) -> list[int]:
         entries = self.event_carts.get(event_id, [])
@@ -145,10 +150,14 @@ def quota_keys(tx: Transaction, quota: dict) -> list[Key]:
     return keys
 
 
+def _voucher_expired(voucher: dict, now: datetime) -> bool:
+    valid_until = voucher.get("valid_until")
+    return valid_until is not None and parse_datetime(valid_until) < now
+
+
 def voucher_blocks(quota: dict, keys: Iterable[Key], voucher: dict, now: datetime) -> int:
     """Return how many units of `quota` a voucher that blocks quota holds (0 if it holds none there)."""
-    valid_until = voucher.get("valid_until")
-    if valid_until is not None and parse_datetime(valid_until) < now:
+    if _voucher_expired(voucher, now):
         return 0
     if voucher.get("quota") is not None:
         applies = voucher["quota"] == quota["id"]
@@ -165,7 +174,7 @@ def voucher_blocks(quota: dict, keys: Iterable[Key], voucher: dict, now: datetim
 def quota_usage(tx: Transaction, quota: dict, now: datetime, exclude_voucher: int | None = None) -> dict[str, int]:
     """Return the units of `quota` in use, by kind: paid and pending orders, live carts, blocking vouchers.
 
-    Carts holding a voucher that blocks quota are not counted: the voucher already holds their unit.
+    Carts holding a voucher that blocks quota are not counted while it is valid: the voucher holds their unit.
     """
     book = ledger(tx)
     moment = now.timestamp()
@@ -177,7 +186,9 @@ def quota_usage(tx: Transaction, quota: dict, now: datetime, exclude_voucher: in
         usage["pending_orders"] += book.order_units[(key, "n")]
         usage["cart_positions"] += book.live_carts(key, moment)
     for voucher_id, carts in book.voucher_carts.items():
-        if voucher_id in book.blocking_vouchers:
+        blocking = book.blocking_vouchers.get(voucher_id)
+        # A blocking voucher holds its carts' units only while it is valid; after that they count as carts.
+        if blocking is not None and not _voucher_expired(blocking, now):
             continue
         usage["cart_positions"] += sum(1 for key, expires in carts.values() if key in key_set and expires > moment)
     for voucher_id, voucher in book.blocking_vouchers.items():
