@@ -35,6 +35,19 @@ def voucher_document(event_id: int, number: int) -> dict:
     }
 
 
+def order_position_document(order_id: int, number: int, event_id: int, item_id: int = 1) -> dict:
+    """An order position as the API stores it."""
+    return {
+        "order": order_id, "event": event_id, "positionid": number % 2 + 1, "item": item_id, "variation": None,
+        "price": "23.00", "attendee_name": f"Attendee {number}", "attendee_name_parts": {"full_name": f"Attendee {number}"},
+        "attendee_email": f"a{number}@example.org", "voucher": None, "tax_rate": "19.00", "tax_value": "3.67",
+        "tax_rule": None, "secret": f"secret{number:012d}", "addon_to": None, "subevent": None, "seat": None,
+        "canceled": False, "company": None, "street": None, "zipcode": None, "city": None, "country": None,
+        "state": None, "answers": [], "pseudonymization_id": f"P{number:09d}", "valid_from": None, "valid_until": None,
+        "blocked": None, "discount": None, "voucher_budget_use": None,
+    }
+
+
 def seed_store(data_dir: Path, records: int) -> str:
     """Create organizer, event and `records` vouchers in `data_dir`; fold them into a snapshot; return a token."""
     store = Store(data_dir)

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import environment_line, seed_store
+from common import environment_line, order_position_document, seed_store
 
 from kiosk_tickets.store import Store
 
@@ -34,18 +34,6 @@ print(json.dumps({"seconds": time.perf_counter() - started, "positions": count, 
 """
 
 
-def position(order_id: int, number: int, event_id: int) -> dict:
-    return {
-        "order": order_id, "event": event_id, "positionid": number % 2 + 1, "item": 1, "variation": None,
-        "price": "23.00", "attendee_name": f"Attendee {number}", "attendee_name_parts": {"full_name": f"Attendee {number}"},
-        "attendee_email": f"a{number}@example.org", "voucher": None, "tax_rate": "19.00", "tax_value": "3.67",
-        "tax_rule": None, "secret": f"secret{number:012d}", "addon_to": None, "subevent": None, "seat": None,
-        "canceled": False, "company": None, "street": None, "zipcode": None, "city": None, "country": None,
-        "state": None, "answers": [], "pseudonymization_id": f"P{number:09d}", "valid_from": None, "valid_until": None,
-        "blocked": None, "discount": None, "voucher_budget_use": None,
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--positions", type=int, default=100000)
@@ -59,8 +47,8 @@ def main() -> None:
             for number in range(0, args.positions, 2):
                 order = tx.insert("orders", {"event": event_id, "code": f"O{number:07d}", "status": "p",
                                              "email": f"o{number}@example.org", "total": "46.00"})
-                tx.insert("orderpositions", position(order["id"], number, event_id))
-                tx.insert("orderpositions", position(order["id"], number + 1, event_id))
+                tx.insert("orderpositions", order_position_document(order["id"], number, event_id))
+                tx.insert("orderpositions", order_position_document(order["id"], number + 1, event_id))
         store.compact()
         store.close()
         size = sum(path.stat().st_size for path in data_dir.iterdir())

@@ -18,7 +18,7 @@ from . import schemas
 from .errors import BadRequest, KioskError, NotFound
 from . import tickets
 from .isotime import format_datetime, parse_datetime
-from .services import auth, carts, idempotency, orders
+from .services import auth, carts, checkin, idempotency, orders
 from .services import catalog
 from .services.catalog import Resource, Scope
 from .services.quotas import availability
@@ -631,6 +631,95 @@ def position_download(tx: Transaction, scope: Scope, object_id: str, output: str
     order = tx.get("orders", position["order"])
     tickets_to_print = orders.tickets_of(tx, order, position)
     return _pdf(tx, order, tickets_to_print, f"{scope.event['slug']}-{order['code']}-{position['positionid']}")
+
+
+# ---------------------------------------------------------------------------------------- check-in
+
+register_collection(
+    EVENT + "/checkinlists/", "checkinlists", checkin.CHECKIN_LISTS, schemas.CheckinListSchema,
+    read="checkin", write="catalog.write",
+)
+
+
+@api.get(EVENT + "/checkinlists/<object_id>/status/")
+@endpoint("checkin")
+def checkinlist_status(tx: Transaction, scope: Scope, object_id: str) -> Response:
+    orders.expire_overdue(tx, scope.event["id"], now())
+    return json_response(checkin.status(tx, checkin.get_list(tx, scope, object_id)))
+
+
+def _scan(data: dict) -> checkin.Scan:
+    return checkin.Scan(
+        lists=data.get("lists") or [], secret=data.get("secret") or "", type=data["type"], force=data["force"],
+        ignore_unpaid=data["ignore_unpaid"], questions_supported=data["questions_supported"],
+        nonce=data["nonce"], datetime=data["datetime"], answers=data["answers"],
+    )
+
+
+def _scan_response(tx: Transaction, scope: Scope, outcome: checkin.Outcome) -> Response:
+    event = tx.get("events", outcome.checkin_list["event"]) if outcome.checkin_list else scope.event
+    urls = _urls(Scope(scope.organizer, event)) if event else (lambda kind, key: "")
+    return json_response(checkin.present_scan(tx, outcome, urls), outcome.http_status)
+
+
+@api.post(ORG + "/checkinrpc/redeem/")
+@endpoint("checkin")
+def checkin_redeem(tx: Transaction, scope: Scope) -> Response:
+    data = schemas.load(schemas.instance(schemas.RedeemSchema), request_json())
+    if "secret" not in data:
+        raise schemas.ValidationFailed.field("secret", "This field is required.")
+    lists = checkin.lists_for_scan(tx, scope.organizer, data.get("lists") or [])
+    return _scan_response(tx, scope, checkin.redeem(tx, lists, _scan(data), now()))
+
+
+@api.post(EVENT + "/checkinlists/<list_id>/positions/<lookup>/redeem/")
+@endpoint("checkin")
+def checkin_redeem_legacy(tx: Transaction, scope: Scope, list_id: str, lookup: str) -> Response:
+    checkin_list = checkin.get_list(tx, scope, list_id)
+    untrusted = query_args(schemas.instance(schemas.UntrustedInputQuery)).get("untrusted_input", False)
+    position = checkin.position_on_list(tx, scope, checkin_list, lookup, untrusted)
+    data = schemas.load(schemas.instance(schemas.RedeemSchema), request_json())
+    scan = _scan({**data, "secret": position["secret"]})
+    return _scan_response(tx, scope, checkin.redeem(tx, [checkin_list], scan, now()))
+
+
+@api.get(ORG + "/checkinrpc/search/")
+@endpoint("checkin")
+def checkin_search(tx: Transaction, scope: Scope) -> Response:
+    lists = checkin.lists_for_scan(tx, scope.organizer, [_int_arg(value, "list") for value in request.args.getlist("list")])
+    filters = query_args(schemas.instance(schemas.CheckinSearchQuery))
+    found = checkin.search(tx, lists, filters, request.args.get("ordering"), filters.get("ignore_status", False))
+    return paginate(found, lambda position: _position_out(tx, scope, position), schemas.instance(schemas.OrderPositionSchema))
+
+
+@api.get(EVENT + "/checkinlists/<list_id>/positions/")
+@endpoint("checkin")
+def checkinlist_positions(tx: Transaction, scope: Scope, list_id: str) -> Response:
+    checkin_list = checkin.get_list(tx, scope, list_id)
+    filters = query_args(schemas.instance(schemas.CheckinSearchQuery))
+    found = checkin.search(tx, [checkin_list], filters, request.args.get("ordering"), filters.get("ignore_status", False))
+    return paginate(found, lambda position: _position_out(tx, scope, position), schemas.instance(schemas.OrderPositionSchema))
+
+
+@api.get(EVENT + "/checkins/")
+@endpoint("checkin")
+def checkin_history(tx: Transaction, scope: Scope) -> Response:
+    filters = query_args(schemas.instance(schemas.CheckinHistoryQuery))
+    found = checkin.history(tx, scope, filters, request.args.get("ordering"))
+    return paginate(found, dict, schemas.instance(schemas.CheckinHistorySchema))
+
+
+def _position_out(tx: Transaction, scope: Scope, position: dict) -> dict:
+    event = tx.get("events", position["event"])
+    full = tx.get("orderpositions", position["id"])
+    return orders.present_position(tx, full, tx.get("orders", full["order"]), _urls(Scope(scope.organizer, event)))
+
+
+def _int_arg(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise schemas.ValidationFailed.field(name, "A valid integer is required.") from None
 
 
 # ---------------------------------------------------------------------------------------- error handling

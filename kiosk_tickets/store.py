@@ -69,7 +69,7 @@ INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
     "orderpositions": ("order", "event", "item", "variation", "secret", "voucher", "addon_to", "pseudonymization_id"),
     "orderfees": ("order",),
     "checkinlists": ("event",),
-    "checkins": ("position", "list", "nonce"),
+    "checkins": ("position", "list", "nonce", "event"),
 }
 
 
@@ -637,6 +637,26 @@ class Store:
 View = TypeVar("View", bound=DerivedView)
 
 
+class StoredDocument(Mapping[str, Any]):
+    """A stored document seen without copying it, with its id; never to be changed."""
+
+    __slots__ = ("_id", "_doc")
+
+    def __init__(self, doc_id: int, doc: dict) -> None:
+        self._id = doc_id
+        self._doc = doc
+
+    def __getitem__(self, key: str) -> Any:
+        return self._id if key == "id" else self._doc[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield "id"
+        yield from self._doc
+
+    def __len__(self) -> int:
+        return len(self._doc) + 1
+
+
 class Transaction:
     """What code inside `store.transaction()` reads and writes through. Documents are plain dicts with `id`."""
 
@@ -660,6 +680,11 @@ class Transaction:
             return None
         doc = self._raw(table).get(key)
         return None if doc is None else self._out(key, doc)
+
+    def peek(self, table: str, doc_id: int) -> Mapping[str, Any] | None:
+        """Like `get`, but a read-only view of the stored document instead of a copy."""
+        doc = self._raw(table).get(str(doc_id))
+        return None if doc is None else StoredDocument(int(doc_id), doc)
 
     def ids(self, table: str, **criteria: Any) -> list[int]:
         """Return, in id order, the ids of documents whose fields equal `criteria` (list fields: contain)."""
@@ -687,6 +712,14 @@ class Transaction:
         """Return the matching documents (see `ids`), in id order."""
         raw = self._raw(table)
         return [self._out(doc_id, raw[str(doc_id)]) for doc_id in self.ids(table, **criteria)]
+
+    def scan(self, table: str, **criteria: Any) -> list[Mapping[str, Any]]:
+        """Like `find`, but the documents are read-only views of the stored ones, not copies.
+
+        For filtering and sorting many documents: copy (with `get`) only the few that are handed on.
+        """
+        raw = self._raw(table)
+        return [StoredDocument(doc_id, raw[str(doc_id)]) for doc_id in self.ids(table, **criteria)]
 
     def find_one(self, table: str, **criteria: Any) -> dict | None:
         ids = self.ids(table, **criteria)

@@ -245,6 +245,7 @@ EVENT_TABLES = (
     "vouchers",
     "cartpositions",
     "checkinlists",
+    "checkins",
 )
 
 

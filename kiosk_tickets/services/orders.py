@@ -347,8 +347,8 @@ ORDER_ORDERINGS = ("datetime", "code", "status", "last_modified", "cancellation_
 
 def list_orders(tx: Transaction, scope: Scope, filters: Mapping[str, Any], ordering: str | None) -> list[dict]:
     """Return the event's orders that pass pretix's order filters, ordered."""
-    orders = tx.find("orders", event=scope.event["id"])
-    checks: list[Callable[[dict], bool]] = []
+    orders = tx.scan("orders", event=scope.event["id"])
+    checks: list[Callable[[Mapping[str, Any]], bool]] = []
     for field in ("status", "testmode", "sales_channel", "require_approval"):
         if field in filters:
             checks.append(lambda order, f=field: order.get(f) == filters[f])
@@ -367,7 +367,7 @@ def list_orders(tx: Transaction, scope: Scope, filters: Mapping[str, Any], order
     if "item" in filters or "variation" in filters:
         wanted_ids = {
             p["order"]
-            for p in tx.find("orderpositions", event=scope.event["id"], **{k: filters[k] for k in ("item", "variation") if k in filters})
+            for p in tx.scan("orderpositions", event=scope.event["id"], **{k: filters[k] for k in ("item", "variation") if k in filters})
         }
         checks.append(lambda order: order["id"] in wanted_ids)
     if "search" in filters:
@@ -378,7 +378,7 @@ def list_orders(tx: Transaction, scope: Scope, filters: Mapping[str, Any], order
 
 def _order_matches(tx: Transaction, order: dict, needle: str) -> bool:
     address = order.get("invoice_address") or {}
-    names = [positions.full_name(p["attendee_name_parts"]) for p in tx.find("orderpositions", order=order["id"])]
+    names = [positions.full_name(p["attendee_name_parts"]) for p in tx.scan("orderpositions", order=order["id"])]
     return text_matches(needle, order["code"], order.get("email"), address.get("company"),
                         positions.full_name(address.get("name_parts")), *names)
 
@@ -404,8 +404,8 @@ def list_positions(tx: Transaction, scope: Scope, filters: Mapping[str, Any], or
     if "order" in filters:
         order = tx.find_one("orders", event=event_id, code=filters["order"].upper())
         criteria["order"] = order["id"] if order else -1
-    found = tx.find("orderpositions", event=event_id, **criteria)
-    orders = {order_id: tx.get("orders", order_id) for order_id in {p["order"] for p in found}}
+    found = tx.scan("orderpositions", event=event_id, **criteria)
+    orders = {order_id: tx.peek("orders", order_id) for order_id in {p["order"] for p in found}}
     checks: list[Callable[[dict], bool]] = []
     if not filters.get("include_canceled_positions"):
         checks.append(lambda p: not p["canceled"])
@@ -422,7 +422,9 @@ def list_positions(tx: Transaction, scope: Scope, filters: Mapping[str, Any], or
         voucher = tx.find_one("vouchers", event=event_id, code_key=filters["voucher__code"].upper())
         checks.append(lambda p: voucher is not None and p["voucher"] == voucher["id"])
     if "has_checkin" in filters:
-        checks.append(lambda p: bool(tx.count("checkins", position=p["id"])) == filters["has_checkin"])
+        checks.append(
+            lambda p: any(c.get("successful", True) for c in tx.scan("checkins", position=p["id"])) == filters["has_checkin"]
+        )
     if "attendee_name" in filters:
         wanted = filters["attendee_name"].lower()
         by_id = {p["id"]: p for p in found}

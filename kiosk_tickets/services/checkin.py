@@ -1,0 +1,365 @@
+"""Check-in: lists of who may enter, redeeming ticket secrets (once per list), search, and the history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Mapping
+
+from ..errors import NotFound, ValidationFailed
+from ..isotime import format_datetime, parse_datetime
+from ..store import Transaction
+from . import orders, positions
+from .answers import check_answers
+from .catalog import Errors, Resource, Scope, check_ref_list, invalid_pk, order_documents
+
+
+class CheckinLists(Resource):
+    table = "checkinlists"
+    orderings = ("id", "name")
+    default_ordering = "id"
+
+    def validate(self, tx: Transaction, scope: Scope, data: dict, existing: dict | None, now: datetime) -> None:
+        errors = Errors()
+        check_ref_list(tx, scope.event["id"], data, "limit_products", "items", errors)
+        if data.get("subevent") is not None:
+            errors.add("subevent", invalid_pk(data["subevent"]))
+        errors.raise_if_any()
+
+    def cascade_delete(self, tx: Transaction, scope: Scope, doc: dict) -> None:
+        for checkin in tx.ids("checkins", list=doc["id"]):
+            tx.delete("checkins", checkin)
+
+    def present(self, tx: Transaction, scope: Scope, doc: dict, now: datetime, options: Mapping[str, Any] = {}) -> dict:
+        counts = list_counts(tx, doc)
+        return {**doc, "position_count": counts["position_count"], "checkin_count": counts["checkin_count"]}
+
+
+CHECKIN_LISTS = CheckinLists()
+
+
+def on_list(tx: Transaction, checkin_list: Mapping[str, Any], position: Mapping[str, Any], order: Mapping[str, Any]) -> bool:
+    """Whether the ticket belongs on the list: its product, and a paid (or, if the list says so, pending) order."""
+    if position["canceled"] or order["status"] not in ("p", "n"):
+        return False
+    if order["status"] == "n" and not (checkin_list["include_pending"] or order.get("valid_if_pending")):
+        return False
+    return checkin_list["all_products"] or position["item"] in checkin_list["limit_products"]
+
+
+def _successful(tx: Transaction, position_id: int, list_id: int) -> list[dict]:
+    found = [c for c in tx.find("checkins", position=position_id) if c["successful"] and c["list"] == list_id]
+    return sorted(found, key=lambda c: (c["datetime"], c["id"]))
+
+
+def list_counts(tx: Transaction, checkin_list: Mapping[str, Any]) -> dict[str, Any]:
+    """Tickets on the list, those checked in, those inside now, by item and variation (the `status/` report)."""
+    totals = {"position_count": 0, "checkin_count": 0, "inside_count": 0}
+    per_product: dict[tuple[int, int | None], dict[str, int]] = {}
+    for position in tx.scan("orderpositions", event=checkin_list["event"]):
+        order = tx.peek("orders", position["order"])
+        if not on_list(tx, checkin_list, position, order):
+            continue
+        scans = _successful(tx, position["id"], checkin_list["id"])
+        checked_in = any(scan["type"] == "entry" for scan in scans)
+        counts = per_product.setdefault((position["item"], position["variation"]), {"position_count": 0, "checkin_count": 0})
+        counts["position_count"] += 1
+        counts["checkin_count"] += checked_in
+        totals["position_count"] += 1
+        totals["checkin_count"] += checked_in
+        totals["inside_count"] += bool(scans) and scans[-1]["type"] == "entry"
+    return {**totals, "per_product": per_product}
+
+
+def status(tx: Transaction, checkin_list: dict) -> dict[str, Any]:
+    """pretix's check-in list status: totals, and per item (with its variations) of the list."""
+    counts = list_counts(tx, checkin_list)
+    event = tx.get("events", checkin_list["event"])
+    items = []
+    for item in tx.find("items", event=event["id"]):
+        if not checkin_list["all_products"] and item["id"] not in checkin_list["limit_products"]:
+            continue
+        variations = [
+            {"value": positions.product_name({"name": v["value"]}), "id": v["id"],
+             **counts["per_product"].get((item["id"], v["id"]), {"position_count": 0, "checkin_count": 0})}
+            for v in tx.find("variations", item=item["id"])
+        ]
+        mine = [c for (item_id, _), c in counts["per_product"].items() if item_id == item["id"]]
+        items.append({
+            "name": positions.product_name(item), "id": item["id"], "admission": item["admission"],
+            "checkin_count": sum(c["checkin_count"] for c in mine),
+            "position_count": sum(c["position_count"] for c in mine),
+            "variations": variations,
+        })
+    return {
+        "checkin_count": counts["checkin_count"],
+        "position_count": counts["position_count"],
+        "inside_count": counts["inside_count"],
+        "event": {"name": positions.product_name(event)},
+        "items": items,
+    }
+
+
+# ---------------------------------------------------------------------------------------- redeeming
+
+
+@dataclass
+class Scan:
+    """One redeem request, as the device sent it."""
+
+    lists: list[int]
+    secret: str
+    type: str = "entry"
+    force: bool = False
+    ignore_unpaid: bool = False
+    questions_supported: bool = True
+    nonce: str | None = None
+    datetime: str | None = None
+    answers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """The answer to a scan: HTTP status and the body's parts."""
+
+    http_status: int
+    status: str
+    reason: str | None = None
+    reason_explanation: str | None = None
+    position: dict | None = None
+    checkin_list: dict | None = None
+    questions: list[dict] | None = None
+    require_attention: bool = False
+    checkin_texts: list[str] = field(default_factory=list)
+
+
+def lists_for_scan(tx: Transaction, organizer: dict, list_ids: list[int]) -> list[dict]:
+    """The organizer's check-in lists a scan names, at most one per event; raise ValidationFailed otherwise."""
+    found = []
+    for list_id in list_ids:
+        checkin_list = tx.get("checkinlists", list_id)
+        event = tx.get("events", checkin_list["event"]) if checkin_list else None
+        if event is None or event["organizer"] != organizer["slug"]:
+            raise ValidationFailed.field("lists", invalid_pk(list_id))
+        found.append(checkin_list)
+    if not found:
+        raise ValidationFailed.field("lists", "This list may not be empty.")
+    if len({checkin_list["event"] for checkin_list in found}) != len(found):
+        raise ValidationFailed.field("lists", "Each check-in list of a scan must belong to another event.")
+    return found
+
+
+def redeem(tx: Transaction, lists: list[dict], scan: Scan, now: datetime) -> Outcome:
+    """Check a scanned secret in (or out) on the list of its event, once; record the attempt either way.
+
+    The lookup and the write happen in the caller's transaction, so two scanners redeeming the same
+    ticket at the same moment get exactly one "ok". A nonce seen before with a successful check-in is
+    answered as that check-in was, and nothing is written again.
+    """
+    by_event = {checkin_list["event"]: checkin_list for checkin_list in lists}
+    for event_id in by_event:
+        orders.expire_overdue(tx, event_id, now)
+    matches = [p for p in tx.find("orderpositions", secret=scan.secret) if p["event"] in by_event]
+    if not matches:
+        return Outcome(404, "error", "invalid")
+    position = matches[0]
+    checkin_list = by_event[position["event"]]
+    order = tx.get("orders", position["order"])
+    moment = scan.datetime or format_datetime(now)
+
+    if scan.nonce:
+        for previous in tx.find("checkins", nonce=scan.nonce):
+            if previous["successful"] and previous["position"] == position["id"] and previous["list"] == checkin_list["id"]:
+                return _outcome(tx, 201, "ok", None, position, order, checkin_list)
+
+    reason, explanation = _refusal(tx, checkin_list, position, order, scan, now)
+    if reason is None and scan.type == "entry" and scan.questions_supported and not scan.force:
+        asked = _unanswered_questions(tx, position, scan.answers)
+        if asked:
+            outcome = _outcome(tx, 400, "incomplete", None, position, order, checkin_list)
+            outcome.questions = asked
+            return outcome
+    if reason is not None:
+        _record(tx, checkin_list, position, scan, moment, now, error=reason)
+        outcome = _outcome(tx, 200, "error", reason, position, order, checkin_list)
+        outcome.reason_explanation = explanation
+        return outcome
+    if scan.answers:
+        _store_answers(tx, position, scan.answers)
+    _record(tx, checkin_list, position, scan, moment, now)
+    return _outcome(tx, 201, "ok", None, tx.get("orderpositions", position["id"]), order, checkin_list)
+
+
+def _refusal(
+    tx: Transaction, checkin_list: dict, position: dict, order: dict, scan: Scan, now: datetime
+) -> tuple[str | None, str | None]:
+    """The reason this scan may not pass (None if it may), in pretix's order of checks.
+
+    `force` is for scans that already happened offline: it passes a pending order, a blocked or
+    out-of-time ticket, a second entry and missing answers, but never a canceled ticket or the wrong product.
+    """
+    if position["canceled"] or order["status"] in ("c", "e"):
+        return "canceled", None
+    if order["status"] == "n":
+        if order.get("require_approval"):
+            return "unapproved", None
+        allowed = order.get("valid_if_pending") or (checkin_list["include_pending"] and scan.ignore_unpaid)
+        if not allowed and not scan.force:
+            return "unpaid", None
+    if not checkin_list["all_products"] and position["item"] not in checkin_list["limit_products"]:
+        return "product", None
+    if scan.force:
+        return None, None
+    if position.get("blocked"):
+        return "blocked", None
+    moment = parse_datetime(scan.datetime) if scan.datetime else now
+    if position.get("valid_from") and moment < parse_datetime(position["valid_from"]):
+        return "invalid_time", f"This ticket is only valid from {position['valid_from']}."
+    if position.get("valid_until") and moment > parse_datetime(position["valid_until"]):
+        return "invalid_time", f"This ticket was only valid until {position['valid_until']}."
+    if scan.type == "entry" and not checkin_list["allow_multiple_entries"]:
+        scans = _successful(tx, position["id"], checkin_list["id"])
+        if any(s["type"] == "entry" for s in scans):
+            left = scans[-1]["type"] == "exit"
+            if not (left and checkin_list["allow_entry_after_exit"]):
+                return "already_redeemed", None
+    return None, None
+
+
+def _unanswered_questions(tx: Transaction, position: dict, answers: dict[str, str]) -> list[dict]:
+    """Required check-in questions of the product that neither the ticket nor this scan answers."""
+    answered = {a["question"] for a in position.get("answers") or []} | {int(k) for k in answers if k.isdigit()}
+    asked = []
+    for question in tx.find("questions", event=position["event"], items=position["item"]):
+        if question["ask_during_checkin"] and question["required"] and question["id"] not in answered:
+            options = tx.find("question_options", question=question["id"])
+            asked.append({**question, "options": options, "dependency_value": None})
+    return asked
+
+
+def _store_answers(tx: Transaction, position: dict, answers: dict[str, str]) -> None:
+    entries = []
+    for key, text in answers.items():
+        if not key.isdigit():
+            raise ValidationFailed.field("answers", f'"{key}" is not a question id.')
+        question = tx.get("questions", int(key))
+        choice = question is not None and question["type"] in ("C", "M")
+        options = [int(part) for part in str(text).split(",") if part.strip().isdigit()] if choice else []
+        entries.append({"question": int(key), "answer": "" if choice else str(text), "options": options})
+    checked = check_answers(tx, position["event"], position["item"], entries)
+    kept = [a for a in position.get("answers") or [] if a["question"] not in {c["question"] for c in checked}]
+    tx.update("orderpositions", position["id"], {"answers": kept + checked})
+
+
+def _record(
+    tx: Transaction, checkin_list: dict, position: dict, scan: Scan, moment: str, now: datetime, error: str | None = None
+) -> None:
+    tx.insert("checkins", {
+        "event": checkin_list["event"],
+        "position": position["id"],
+        "list": checkin_list["id"],
+        "datetime": moment,
+        "created": format_datetime(now),
+        "type": scan.type,
+        "nonce": scan.nonce if error is None else None,
+        "successful": error is None,
+        "error_reason": error,
+        "error_explanation": None,
+        "gate": None,
+        "device": None,
+        "device_id": None,
+        "auto_checked_in": False,
+        "forced": scan.force,
+    })
+
+
+def _outcome(
+    tx: Transaction, http_status: int, status_: str, reason: str | None, position: dict, order: dict, checkin_list: dict
+) -> Outcome:
+    item = tx.get("items", position["item"]) or {}
+    variation = tx.get("variations", position["variation"]) if position.get("variation") else None
+    attention = bool(item.get("checkin_attention") or (variation or {}).get("checkin_attention") or order.get("checkin_attention"))
+    texts = [text for text in (order.get("checkin_text"), item.get("checkin_text"), (variation or {}).get("checkin_text")) if text]
+    return Outcome(http_status, status_, reason, None, position, checkin_list, None, attention, texts)
+
+
+def present_scan(tx: Transaction, outcome: Outcome, url_for: Any) -> dict[str, Any]:
+    """The redeem answer's body: the position (check-ins of this list only, order details), list excerpt."""
+    body: dict[str, Any] = {"status": outcome.status}
+    if outcome.status == "error":
+        body.update(reason=outcome.reason, reason_explanation=outcome.reason_explanation)
+    if outcome.position is None:
+        return {"detail": "Not found.", **body, "require_attention": False, "checkin_texts": []}
+    order = tx.get("orders", outcome.position["order"])
+    position = orders.present_position(tx, outcome.position, order, url_for)
+    position["checkins"] = [c for c in position["checkins"] if c["list"] == outcome.checkin_list["id"]]
+    position.update(
+        require_attention=outcome.require_attention,
+        order__status=order["status"],
+        order__valid_if_pending=order["valid_if_pending"],
+        order__require_approval=order["require_approval"],
+        order__locale=order["locale"],
+    )
+    event = tx.get("events", outcome.checkin_list["event"])
+    body.update(
+        position=position,
+        require_attention=outcome.require_attention,
+        checkin_texts=outcome.checkin_texts,
+        list={
+            "id": outcome.checkin_list["id"],
+            "name": outcome.checkin_list["name"],
+            "event": event["slug"],
+            "subevent": None,
+            "include_pending": outcome.checkin_list["include_pending"],
+        },
+    )
+    if outcome.questions is not None:
+        body["questions"] = outcome.questions
+    return body
+
+
+# ---------------------------------------------------------------------------------------- search and history
+
+
+def search(tx: Transaction, lists: list[dict], filters: Mapping[str, Any], ordering: str | None, ignore_status: bool) -> list[dict]:
+    """Positions on the lists matching the filters (by default only those that may enter)."""
+    found: list[dict] = []
+    for checkin_list in lists:
+        scope = Scope({}, tx.get("events", checkin_list["event"]))
+        for position in orders.list_positions(tx, scope, filters, ordering):
+            order = tx.peek("orders", position["order"])
+            if ignore_status or on_list(tx, checkin_list, position, order):
+                found.append(position)
+    return found
+
+
+def get_list(tx: Transaction, scope: Scope, list_id: Any) -> dict:
+    return CHECKIN_LISTS.get(tx, scope, list_id)
+
+
+def position_on_list(tx: Transaction, scope: Scope, checkin_list: dict, lookup: str, untrusted: bool) -> dict:
+    """The position a legacy redeem URL names: by secret, or by id unless the input is untrusted."""
+    found = tx.find_one("orderpositions", event=scope.event["id"], secret=lookup)
+    if found is None and not untrusted and lookup.isdigit():
+        found = tx.get("orderpositions", lookup)
+        if found is not None and found["event"] != scope.event["id"]:
+            found = None
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def history(tx: Transaction, scope: Scope, filters: Mapping[str, Any], ordering: str | None) -> list[dict]:
+    """The event's check-in attempts, successful and failed, filtered as pretix's `checkins/` list."""
+    found = tx.find("checkins", event=scope.event["id"])
+    for key in ("successful", "error_reason", "list", "type", "gate", "device", "auto_checked_in"):
+        if key in filters:
+            found = [c for c in found if c.get(key) == filters[key]]
+    for key, field_name, after in (
+        ("created_since", "created", True), ("created_before", "created", False),
+        ("datetime_since", "datetime", True), ("datetime_before", "datetime", False),
+    ):
+        if key in filters:
+            bound = filters[key]
+            found = [c for c in found if (parse_datetime(c[field_name]) >= bound) == after]
+    return order_documents(found, ordering, ("datetime", "created", "id"), "id")
