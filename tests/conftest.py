@@ -100,16 +100,32 @@ def token(store) -> str:
     return make_token(store)
 
 
+SAMPLE_EVENT = {"name": {"en": "Sample Conference"}, "slug": EVENT, "date_from": "2017-12-27T10:00:00Z"}
+
+
+def with_sample_event(client: ApiClient) -> ApiClient:
+    response = client.post(f"/api/v1/organizers/{ORGANIZER}/events/", json=SAMPLE_EVENT)
+    assert response.status_code == 201, response.get_json()
+    return client
+
+
 @pytest.fixture
 def api(app, token) -> ApiClient:
     """An admin client of organizer `bigevents`, with event `sampleconf` created."""
-    client = ApiClient(app.test_client(), token)
-    response = client.post(
-        f"/api/v1/organizers/{ORGANIZER}/events/",
-        json={"name": {"en": "Sample Conference"}, "slug": EVENT, "date_from": "2017-12-27T10:00:00Z"},
-    )
-    assert response.status_code == 201, response.get_json()
-    return client
+    return with_sample_event(ApiClient(app.test_client(), token))
+
+
+def standalone_client(tmp_path_factory, name: str) -> ApiClient:
+    """An admin client with event `sampleconf` on an app of its own, for data that outlives one test."""
+    app = create_app({"DATA_DIR": str(tmp_path_factory.mktemp(name) / "data"), "CLOCK": Clock(), "LOCK_TIMEOUT": 5.0})
+    return with_sample_event(ApiClient(app.test_client(), make_token(app.extensions["kiosk_tickets.store"])))
+
+
+@pytest.fixture(scope="module")
+def rejecting_api(tmp_path_factory) -> ApiClient:
+    """One app per module for tables of input that must be rejected: such rows change nothing (each row
+    checks that nothing was created), so they need no fresh store each."""
+    return standalone_client(tmp_path_factory, "rejecting")
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from kiosk_tickets import create_app
-from tests.conftest import EVENT_URL, ORGANIZER, ApiClient, Clock, make_token
+from tests.conftest import EVENT_URL, ORGANIZER, ApiClient, standalone_client
 
 EVENTS = f"/api/v1/organizers/{ORGANIZER}/events/"
 CARTS = f"{EVENT_URL}/cartpositions/"
@@ -187,15 +186,10 @@ def shared_app(tmp_path_factory) -> tuple[ApiClient, dict[str, int]]:
 
     Its clock never moves. Tests using it through `shared` get every cart position deleted afterwards.
     """
-    data_dir = tmp_path_factory.mktemp("carts") / "data"
-    app = create_app({"DATA_DIR": str(data_dir), "CLOCK": Clock(), "LOCK_TIMEOUT": 5.0})
-    client = ApiClient(app.test_client(), make_token(app.extensions["kiosk_tickets.store"]))
-    assert client.post(EVENTS, json={"name": {"en": "Sample Conference"}, "slug": "sampleconf",
-                                     "date_from": "2017-12-27T10:00:00Z"}).status_code == 201
+    client = standalone_client(tmp_path_factory, "carts")
     ids = build_catalog(client, MORE_QUESTIONS)
     build_other_event(client, ids)
-    yield client, ids
-    app.extensions["kiosk_tickets.store"].close()
+    return client, ids
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from kiosk_tickets import create_app
-from tests.conftest import EVENT_URL, ORGANIZER, ApiClient, Clock, make_token
+from tests.conftest import EVENT_URL, ORGANIZER
 
 QUESTIONS = f"{EVENT_URL}/questions/"
 ITEMS = f"{EVENT_URL}/items/"
@@ -76,19 +75,6 @@ def ticket(api) -> int:
     response = api.post(ITEMS, json=TICKET)
     assert response.status_code == 201
     return response.get_json()["id"]
-
-
-@pytest.fixture(scope="module")
-def rejecting_api(tmp_path_factory) -> ApiClient:
-    """An admin client on an app of its own, shared by the tables of input that must be rejected.
-
-    Those tests change nothing, so one app serves every row; each row checks that nothing was created.
-    """
-    app = create_app({"DATA_DIR": str(tmp_path_factory.mktemp("rejecting") / "data"), "CLOCK": Clock(), "LOCK_TIMEOUT": 5.0})
-    client = ApiClient(app.test_client(), make_token(app.extensions["kiosk_tickets.store"]))
-    event = {"name": {"en": "Sample Conference"}, "slug": "sampleconf", "date_from": "2017-12-27T10:00:00Z"}
-    assert client.post(f"/api/v1/organizers/{ORGANIZER}/events/", json=event).status_code == 201
-    return client
 
 
 # ---------------------------------------------------------------------------------------- questions: CRUD
