@@ -484,17 +484,15 @@ def _order_response(tx: Transaction, scope: Scope, order: dict, status: int = 20
 
 
 def _order(tx: Transaction, scope: Scope, code: str) -> dict:
-    orders.expire_overdue(tx, scope.event["id"], now())
-    return orders.get(tx, scope, code)
+    return orders.get(tx, scope, code, now())
 
 
 @api.get(EVENT + "/orders/")
 @endpoint("orders.read")
 def order_list(tx: Transaction, scope: Scope) -> Response:
     generated = now()
-    orders.expire_overdue(tx, scope.event["id"], generated)
     filters = query_args(schemas.instance(schemas.OrderListQuery))
-    found = orders.list_orders(tx, scope, filters, request.args.get("ordering"))
+    found = orders.list_orders(tx, scope, filters, request.args.get("ordering"), generated)
     urls = _urls(scope)
     include = bool(filters.get("include_canceled_positions"))
     response = paginate(
@@ -599,9 +597,8 @@ def order_download(tx: Transaction, scope: Scope, code: str, output: str) -> Res
 @endpoint("orders.read")
 def position_list(tx: Transaction, scope: Scope) -> Response:
     generated = now()
-    orders.expire_overdue(tx, scope.event["id"], generated)
     filters = query_args(schemas.instance(schemas.OrderPositionListQuery))
-    found = orders.list_positions(tx, scope, filters, request.args.get("ordering"))
+    found = orders.list_positions(tx, scope, filters, request.args.get("ordering"), generated)
     urls = _urls(scope)
     response = paginate(
         found,
@@ -615,8 +612,7 @@ def position_list(tx: Transaction, scope: Scope) -> Response:
 @api.get(EVENT + "/orderpositions/<object_id>/")
 @endpoint("orders.read")
 def position_detail(tx: Transaction, scope: Scope, object_id: str) -> Response:
-    orders.expire_overdue(tx, scope.event["id"], now())
-    position = orders.get_position(tx, scope, object_id)
+    position = orders.get_position(tx, scope, object_id, now())
     presented = orders.present_position(tx, position, tx.get("orders", position["order"]), _urls(scope))
     return json_response(schemas.instance(schemas.OrderPositionSchema).dump(presented))
 
@@ -624,8 +620,7 @@ def position_detail(tx: Transaction, scope: Scope, object_id: str) -> Response:
 @api.get(EVENT + "/orderpositions/<object_id>/download/<output>/")
 @endpoint("tickets.download")
 def position_download(tx: Transaction, scope: Scope, object_id: str, output: str) -> Response:
-    orders.expire_overdue(tx, scope.event["id"], now())
-    position = orders.get_position(tx, scope, object_id)
+    position = orders.get_position(tx, scope, object_id, now())
     if output != "pdf":
         raise NotFound()
     order = tx.get("orders", position["order"])
@@ -644,8 +639,7 @@ register_collection(
 @api.get(EVENT + "/checkinlists/<object_id>/status/")
 @endpoint("checkin")
 def checkinlist_status(tx: Transaction, scope: Scope, object_id: str) -> Response:
-    orders.expire_overdue(tx, scope.event["id"], now())
-    return json_response(checkin.status(tx, checkin.get_list(tx, scope, object_id)))
+    return json_response(checkin.status(tx, checkin.get_list(tx, scope, object_id), now()))
 
 
 def _scan(data: dict) -> checkin.Scan:
@@ -659,7 +653,15 @@ def _scan(data: dict) -> checkin.Scan:
 def _scan_response(tx: Transaction, scope: Scope, outcome: checkin.Outcome) -> Response:
     event = tx.get("events", outcome.checkin_list["event"]) if outcome.checkin_list else scope.event
     urls = _urls(Scope(scope.organizer, event)) if event else (lambda kind, key: "")
-    return json_response(checkin.present_scan(tx, outcome, urls), outcome.http_status)
+    body = checkin.present_scan(tx, outcome, urls)
+    if "position" in body:
+        # The order position resource's fields only (no stored internals), plus the scan's own additions.
+        extras = ("require_attention", "order__status", "order__valid_if_pending", "order__require_approval", "order__locale")
+        position = body["position"]
+        body["position"] = {**schemas.instance(schemas.OrderPositionSchema).dump(position), **{k: position[k] for k in extras}}
+    if "questions" in body:
+        body["questions"] = schemas.instance(schemas.QuestionSchema).dump(body["questions"], many=True)
+    return json_response(body, outcome.http_status)
 
 
 @api.post(ORG + "/checkinrpc/redeem/")
@@ -688,7 +690,7 @@ def checkin_redeem_legacy(tx: Transaction, scope: Scope, list_id: str, lookup: s
 def checkin_search(tx: Transaction, scope: Scope) -> Response:
     lists = checkin.lists_for_scan(tx, scope.organizer, [_int_arg(value, "list") for value in request.args.getlist("list")])
     filters = query_args(schemas.instance(schemas.CheckinSearchQuery))
-    found = checkin.search(tx, lists, filters, request.args.get("ordering"), filters.get("ignore_status", False))
+    found = checkin.search(tx, lists, filters, request.args.get("ordering"), filters.get("ignore_status", False), now())
     return paginate(found, lambda position: _position_out(tx, scope, position), schemas.instance(schemas.OrderPositionSchema))
 
 
@@ -697,7 +699,7 @@ def checkin_search(tx: Transaction, scope: Scope) -> Response:
 def checkinlist_positions(tx: Transaction, scope: Scope, list_id: str) -> Response:
     checkin_list = checkin.get_list(tx, scope, list_id)
     filters = query_args(schemas.instance(schemas.CheckinSearchQuery))
-    found = checkin.search(tx, [checkin_list], filters, request.args.get("ordering"), filters.get("ignore_status", False))
+    found = checkin.search(tx, [checkin_list], filters, request.args.get("ordering"), filters.get("ignore_status", False), now())
     return paginate(found, lambda position: _position_out(tx, scope, position), schemas.instance(schemas.OrderPositionSchema))
 
 

@@ -71,8 +71,9 @@ def list_counts(tx: Transaction, checkin_list: Mapping[str, Any]) -> dict[str, A
     return {**totals, "per_product": per_product}
 
 
-def status(tx: Transaction, checkin_list: dict) -> dict[str, Any]:
+def status(tx: Transaction, checkin_list: dict, now: datetime) -> dict[str, Any]:
     """pretix's check-in list status: totals, and per item (with its variations) of the list."""
+    orders.expire_overdue(tx, checkin_list["event"], now)
     counts = list_counts(tx, checkin_list)
     event = tx.get("events", checkin_list["event"])
     items = []
@@ -321,12 +322,15 @@ def present_scan(tx: Transaction, outcome: Outcome, url_for: Any) -> dict[str, A
 # ---------------------------------------------------------------------------------------- search and history
 
 
-def search(tx: Transaction, lists: list[dict], filters: Mapping[str, Any], ordering: str | None, ignore_status: bool) -> list[dict]:
+def search(
+    tx: Transaction, lists: list[dict], filters: Mapping[str, Any], ordering: str | None, ignore_status: bool,
+    now: datetime,
+) -> list[Mapping[str, Any]]:
     """Positions on the lists matching the filters (by default only those that may enter)."""
-    found: list[dict] = []
+    found: list[Mapping[str, Any]] = []
     for checkin_list in lists:
         scope = Scope({}, tx.get("events", checkin_list["event"]))
-        for position in orders.list_positions(tx, scope, filters, ordering):
+        for position in orders.list_positions(tx, scope, filters, ordering, now):
             order = tx.peek("orders", position["order"])
             if ignore_status or on_list(tx, checkin_list, position, order):
                 found.append(position)

@@ -324,8 +324,9 @@ def _invoice_address(data: dict | None, now: datetime) -> dict | None:
 # ---------------------------------------------------------------------------------------- finding and listing
 
 
-def get(tx: Transaction, scope: Scope, code: str) -> dict:
+def get(tx: Transaction, scope: Scope, code: str, now: datetime) -> dict:
     """Return the event's order with this code (any case); raise NotFound otherwise."""
+    expire_overdue(tx, scope.event["id"], now)
     order = tx.find_one("orders", event=scope.event["id"], code=code.upper())
     if order is None:
         raise NotFound()
@@ -333,10 +334,10 @@ def get(tx: Transaction, scope: Scope, code: str) -> dict:
 
 
 def expire_overdue(tx: Transaction, event_id: int, now: datetime) -> None:
-    """Mark pending orders past their payment deadline as expired, which frees their quota.
+    """Mark pending orders past their payment deadline as expired.
 
-    Called at the start of every request that reads or writes orders or quota, so the deadline takes
-    effect at its time without a background job.
+    Their quota stopped counting at the deadline already (see QuotaLedger); this makes the status say
+    so, and runs before anything reads orders, so no background job is needed.
     """
     for order_id in quotas.ledger(tx).overdue_orders(event_id, now.timestamp()):
         tx.update("orders", order_id, {"status": "e", "last_modified": format_datetime(now)})
@@ -345,8 +346,11 @@ def expire_overdue(tx: Transaction, event_id: int, now: datetime) -> None:
 ORDER_ORDERINGS = ("datetime", "code", "status", "last_modified", "cancellation_date")
 
 
-def list_orders(tx: Transaction, scope: Scope, filters: Mapping[str, Any], ordering: str | None) -> list[dict]:
+def list_orders(
+    tx: Transaction, scope: Scope, filters: Mapping[str, Any], ordering: str | None, now: datetime
+) -> list[Mapping[str, Any]]:
     """Return the event's orders that pass pretix's order filters, ordered."""
+    expire_overdue(tx, scope.event["id"], now)
     orders = tx.scan("orders", event=scope.event["id"])
     checks: list[Callable[[Mapping[str, Any]], bool]] = []
     for field in ("status", "testmode", "sales_channel", "require_approval"):
@@ -392,12 +396,15 @@ POSITION_ORDERINGS = {
 }
 
 
-def list_positions(tx: Transaction, scope: Scope, filters: Mapping[str, Any], ordering: str | None) -> list[dict]:
+def list_positions(
+    tx: Transaction, scope: Scope, filters: Mapping[str, Any], ordering: str | None, now: datetime
+) -> list[Mapping[str, Any]]:
     """Return the event's order positions that pass pretix's position filters, ordered.
 
     Canceled positions are left out unless `include_canceled_positions`.
     """
     event_id = scope.event["id"]
+    expire_overdue(tx, event_id, now)
     criteria = {key: filters[key] for key in ("item", "variation", "addon_to", "voucher") if key in filters}
     if "secret" in filters:
         criteria["secret"] = filters["secret"]
@@ -449,7 +456,9 @@ def list_positions(tx: Transaction, scope: Scope, filters: Mapping[str, Any], or
     return sorted(result, key=lambda p: (key(p, orders[p["order"]]), p["id"]), reverse=chosen.startswith("-"))
 
 
-def get_position(tx: Transaction, scope: Scope, doc_id: Any) -> dict:
+def get_position(tx: Transaction, scope: Scope, doc_id: Any, now: datetime) -> dict:
+    """Return the event's order position with this id; raise NotFound otherwise."""
+    expire_overdue(tx, scope.event["id"], now)
     position = tx.get("orderpositions", doc_id)
     if position is None or position["event"] != scope.event["id"]:
         raise NotFound()

@@ -31,14 +31,17 @@ def _key(position: Mapping[str, Any]) -> Key:
 
 
 class QuotaLedger:
-    """Units per (item, variation): order positions by order status, live carts by expiry, vouchers that block."""
+    """Units per (item, variation): paid positions, pending ones by payment deadline, live carts by expiry,
+    vouchers that block. Deadlines are kept sorted, so what ran out stops counting at its time, unwritten."""
 
     def reset(self, tables: Mapping[str, Mapping[str, dict]]) -> None:
-        self.order_status: dict[int, str] = {}
-        # Pending orders per event by payment deadline, so overdue ones are found without a scan.
-        self.pending_orders: dict[int, list[tuple[float, int]]] = defaultdict(list)
+        # Per order: its status and, while pending, the deadline after which it no longer holds quota.
+        self.orders: dict[int, tuple[str, float]] = {}
         self.order_positions: dict[int, dict[int, Key]] = defaultdict(dict)
-        self.order_units: Counter[tuple[Key, str]] = Counter()
+        self.paid: Counter[Key] = Counter()
+        self.pending: dict[Key, list[tuple[float, int]]] = defaultdict(list)
+        # Pending orders per event by deadline, so overdue ones are found without a scan.
+        self.pending_orders: dict[int, list[tuple[float, int]]] = defaultdict(list)
         # Carts without a voucher: sorted (expires, id) per key. Carts with one are few and checked one by one.
         self.carts: dict[Key, list[tuple[float, int]]] = defaultdict(list)
         self.voucher_carts: dict[int, dict[int, tuple[Key, float]]] = defaultdict(dict)
@@ -50,8 +53,8 @@ class QuotaLedger:
 
     def changed(self, table: str, doc_id: int, old: dict | None, new: dict | None) -> None:
         if table == "orderpositions":
-            self._order_position(doc_id, old, -1)
-            self._order_position(doc_id, new, +1)
+            self._order_position(doc_id, old, remove=True)
+            self._order_position(doc_id, new, remove=False)
         elif table == "orders":
             self._order(doc_id, old, new)
         elif table == "cartpositions":
@@ -62,32 +65,47 @@ class QuotaLedger:
             if new is not None and new.get("block_quota"):
                 self.blocking_vouchers[doc_id] = new
 
-    def _order_position(self, doc_id: int, position: dict | None, sign: int) -> None:
+    @staticmethod
+    def _deadline(order: dict) -> float:
+        # An order waiting for approval does not expire.
+        if order.get("expires") and not order.get("require_approval"):
+            return _timestamp(order["expires"])
+        return math.inf
+
+    def _hold(self, order_id: int, position_id: int, key: Key, remove: bool) -> None:
+        """Add or take away one position's unit under its order's current state."""
+        state = self.orders.get(order_id)
+        if state is None:
+            return
+        status, deadline = state
+        if status == "p":
+            self.paid[key] += -1 if remove else 1
+        elif status == "n":
+            _sorted_change(self.pending[key], (deadline, position_id), remove)
+
+    def _order_position(self, doc_id: int, position: dict | None, remove: bool) -> None:
         if position is None or position.get("canceled"):
             return
         order_id, key = position["order"], _key(position)
-        if sign > 0:
-            self.order_positions[order_id][doc_id] = key
-        else:
+        if remove:
             self.order_positions[order_id].pop(doc_id, None)
-        status = self.order_status.get(order_id)
-        if status is not None:
-            self.order_units[(key, status)] += sign
+        else:
+            self.order_positions[order_id][doc_id] = key
+        self._hold(order_id, doc_id, key, remove)
 
     def _order(self, order_id: int, old: dict | None, order: dict | None) -> None:
-        before = self.order_status.pop(order_id, None)
-        after = order["status"] if order is not None else None
-        if after is not None:
-            self.order_status[order_id] = after
+        held = self.order_positions.get(order_id, {})
+        for position_id, key in held.items():
+            self._hold(order_id, position_id, key, remove=True)
         for doc, remove in ((old, True), (order, False)):
-            if doc is not None and doc["status"] == "n" and doc.get("expires") and not doc.get("require_approval"):
-                _sorted_change(self.pending_orders[doc["event"]], (_timestamp(doc["expires"]), order_id), remove)
-        if before != after:
-            for key in self.order_positions.get(order_id, {}).values():
-                if before is not None:
-                    self.order_units[(key, before)] -= 1
-                if after is not None:
-                    self.order_units[(key, after)] += 1
+            if doc is not None and doc["status"] == "n" and self._deadline(doc) < math.inf:
+                _sorted_change(self.pending_orders[doc["event"]], (self._deadline(doc), order_id), remove)
+        if order is None:
+            self.orders.pop(order_id, None)
+            return
+        self.orders[order_id] = (order["status"], self._deadline(order))
+        for position_id, key in held.items():
+            self._hold(order_id, position_id, key, remove=False)
 
     def _cart(self, doc_id: int, cart: dict | None, remove: bool) -> None:
         if cart is None:
@@ -106,6 +124,11 @@ class QuotaLedger:
 
     # ------------------------------------------------------------------ queries
 
+    def pending_units(self, key: Key, now: float) -> int:
+        """Pending positions whose order's deadline has not passed (at the deadline itself it still holds)."""
+        entries = self.pending.get(key, [])
+        return len(entries) - bisect.bisect_left(entries, (now, -math.inf))
+
     def live_carts(self, key: Key, now: float) -> int:
         entries = self.carts.get(key, [])
         return len(entries) - bisect.bisect_right(entries, (now, math.inf))
@@ -114,8 +137,9 @@ class QuotaLedger:
         return sum(1 for _, expires in self.voucher_carts.get(voucher_id, {}).values() if expires > now)
 
     def overdue_orders(self, event_id: int, now: float) -> list[int]:
+        """Pending orders whose deadline has passed."""
         entries = self.pending_orders.get(event_id, [])
-        return [doc_id for _, doc_id in entries[: bisect.bisect_left(entries, (now, -1))]]
+        return [doc_id for _, doc_id in entries[: bisect.bisect_left(entries, (now, -math.inf))]]
 
     def expired_carts(self, event_id: int, now: float) -> list[int]:
         entries = self.event_carts.get(event_id, [])
@@ -182,8 +206,8 @@ def quota_usage(tx: Transaction, quota: dict, now: datetime, exclude_voucher: in
     key_set = set(keys)
     usage = {"paid_orders": 0, "pending_orders": 0, "exited_orders": 0, "cart_positions": 0, "blocking_vouchers": 0}
     for key in keys:
-        usage["paid_orders"] += book.order_units[(key, "p")]
-        usage["pending_orders"] += book.order_units[(key, "n")]
+        usage["paid_orders"] += book.paid[key]
+        usage["pending_orders"] += book.pending_units(key, moment)
         usage["cart_positions"] += book.live_carts(key, moment)
     for voucher_id, carts in book.voucher_carts.items():
         blocking = book.blocking_vouchers.get(voucher_id)
