@@ -90,8 +90,9 @@ def request_json() -> Any:
     try:
         parsed = json.loads(raw, parse_constant=_reject_constant)
         _check_depth(parsed)
-        # A lone surrogate ("\ud800") parses, but can be neither stored nor echoed back as UTF-8.
-        json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+        if b"\\u" in raw:
+            # A lone surrogate ("\ud800") parses, but can be neither stored nor echoed back as UTF-8.
+            json.dumps(parsed, ensure_ascii=False).encode("utf-8")
         return parsed
     except (ValueError, RecursionError) as exc:
         raise BadRequest(f"JSON parse error - {exc}") from None
@@ -160,9 +161,9 @@ def endpoint(permission: str) -> Callable[[Callable[..., Any]], Callable[..., Re
             key = request.headers.get("X-Idempotency-Key") if request.method in WRITE_METHODS else None
             moment = now()
             with get_store().transaction() as tx:
-                identity = hashlib.sha256((request.headers.get("Authorization") or "").encode()).hexdigest()
                 keep = timedelta(hours=current_app.config["IDEMPOTENCY_HOURS"])
                 if key:
+                    identity = hashlib.sha256((request.headers.get("Authorization") or "").encode()).hexdigest()
                     stored = idempotency.recall(tx, identity, key, moment, keep)
                     if stored is not None:
                         return current_app.response_class(
@@ -522,7 +523,8 @@ def order_create(tx: Transaction, scope: Scope) -> Response:
 @api.route(EVENT + "/orders/<code>/", methods=["PATCH"])
 @endpoint("orders.write")
 def order_update(tx: Transaction, scope: Scope, code: str) -> Response:
-    changes = schemas.load(schemas.instance(schemas.OrderUpdateSchema), request_json(), partial=True)
+    # Not partial: no field is required, and a new invoice address gets its defaults like one sent on create.
+    changes = schemas.load(schemas.instance(schemas.OrderUpdateSchema), request_json())
     return _order_response(tx, scope, orders.update(tx, _order(tx, scope, code), changes, now()))
 
 

@@ -7,6 +7,7 @@ import hmac
 import secrets
 import string
 from datetime import datetime
+from typing import Any, Mapping
 
 from ..errors import NotAuthenticated, PermissionDenied, ValidationFailed
 from ..isotime import format_datetime
@@ -74,7 +75,7 @@ def create_token(tx: Transaction, organizer: str, scope: str, now: datetime, nam
     return token, record
 
 
-def authenticate(tx: Transaction, authorization: str | None) -> dict:
+def authenticate(tx: Transaction, authorization: str | None) -> Mapping[str, Any]:
     """Return the active token record for an `Authorization: Token …` header; raise NotAuthenticated otherwise."""
     if not authorization:
         raise NotAuthenticated()
@@ -82,14 +83,14 @@ def authenticate(tx: Transaction, authorization: str | None) -> dict:
     if scheme.lower() != "token" or not credential.strip():
         raise NotAuthenticated("Invalid token.")
     presented = hash_token(credential.strip())
-    record = tx.find_one("api_tokens", token_hash=presented)
+    record = next(iter(tx.scan("api_tokens", token_hash=presented)), None)
     # The lookup is by hash, which leaks nothing useful; the comparison is constant-time all the same.
     if record is None or not record["active"] or not hmac.compare_digest(record["token_hash"], presented):
         raise NotAuthenticated("Invalid token.")
     return record
 
 
-def require(token: dict, organizer: str, permission: str) -> None:
+def require(token: Mapping[str, Any], organizer: str, permission: str) -> None:
     """Raise PermissionDenied unless `token` belongs to `organizer` and its scope grants `permission`."""
     if token["organizer"] != organizer or permission not in SCOPE_PERMISSIONS.get(token["scope"], ()):
         raise PermissionDenied()

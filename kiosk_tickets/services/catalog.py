@@ -215,17 +215,17 @@ def ensure_organizer(tx: Transaction, slug: str, name: str) -> dict:
     return tx.insert("organizers", {"slug": slug, "name": name, "plugins": []})
 
 
-def organizer_by_slug(tx: Transaction, slug: str) -> dict:
-    """Return the organizer; raise PermissionDenied if there is none (pretix answers 403, not 404)."""
-    organizer = tx.find_one("organizers", slug=slug)
+def organizer_by_slug(tx: Transaction, slug: str) -> Mapping[str, Any]:
+    """Return the organizer (read-only); raise PermissionDenied if there is none (pretix answers 403, not 404)."""
+    organizer = next(iter(tx.scan("organizers", slug=slug)), None)
     if organizer is None:
         raise PermissionDenied()
     return organizer
 
 
-def event_by_slug(tx: Transaction, organizer: dict, slug: str) -> dict:
-    """Return the organizer's event; raise PermissionDenied if there is none (pretix answers 403, not 404)."""
-    event = tx.find_one("events", organizer=organizer["slug"], slug=slug)
+def event_by_slug(tx: Transaction, organizer: Mapping[str, Any], slug: str) -> Mapping[str, Any]:
+    """Return the organizer's event (read-only); raise PermissionDenied if there is none (pretix answers 403)."""
+    event = next(iter(tx.scan("events", organizer=organizer["slug"], slug=slug)), None)
     if event is None:
         raise PermissionDenied()
     return event

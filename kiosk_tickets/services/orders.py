@@ -164,12 +164,16 @@ def _reserve(tx: Transaction, checked: list[dict], now: datetime) -> None:
 
 
 def _check_voucher_usage(tx: Transaction, checked: list[dict], now: datetime) -> None:
-    counts = Counter(p["voucher"] for p in checked if p["voucher"])
-    exhausted = {voucher for voucher, count in counts.items() if not positions.voucher_fits(tx, voucher, count, now)}
-    if exhausted:
-        raise ValidationFailed(
-            {"positions": [{"voucher": [positions.VOUCHER_EXHAUSTED]} if p["voucher"] in exhausted else {} for p in checked]}
-        )
+    # As pretix counts: positions use a voucher in order, and only those past its remaining uses are refused.
+    used: Counter[int] = Counter()
+    errors: list[dict] = []
+    for p in checked:
+        if p["voucher"]:
+            used[p["voucher"]] += 1
+        fits = not p["voucher"] or positions.voucher_fits(tx, p["voucher"], used[p["voucher"]], now)
+        errors.append({} if fits else {"voucher": [positions.VOUCHER_EXHAUSTED]})
+    if any(errors):
+        raise ValidationFailed({"positions": errors})
 
 
 def _check_fees(tx: Transaction, event_id: int, entries: list[dict], positions_total: Decimal) -> list[dict]:
@@ -353,10 +357,10 @@ def list_orders(
     expire_overdue(tx, scope.event["id"], now)
     orders = tx.scan("orders", event=scope.event["id"])
     checks: list[Callable[[Mapping[str, Any]], bool]] = []
-    for field in ("status", "testmode", "sales_channel", "require_approval"):
+    for field in ("testmode", "sales_channel", "require_approval"):
         if field in filters:
             checks.append(lambda order, f=field: order.get(f) == filters[f])
-    for field in ("code", "email", "locale"):
+    for field in ("code", "status", "email", "locale"):
         if field in filters:
             wanted = filters[field].lower()
             checks.append(lambda order, f=field, w=wanted: (order.get(f) or "").lower() == w)
