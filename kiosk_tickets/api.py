@@ -152,7 +152,8 @@ def endpoint(permission: str) -> Callable[[Callable[..., Any]], Callable[..., Re
 
     The view is called as view(tx, scope, **url_arguments). Writes that carry an X-Idempotency-Key are
     answered from the store if seen before; otherwise their response is stored in the same transaction
-    as the change itself, so a retry can never repeat a sale. A failed write (4xx) leaves nothing behind.
+    as the change itself, so a retry can never repeat a sale. A failed write (4xx) leaves nothing behind,
+    unless its response says `keep_writes`: a refused scan is recorded in the check-in history.
     """
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Response]:
@@ -176,7 +177,7 @@ def endpoint(permission: str) -> Callable[[Callable[..., Any]], Callable[..., Re
                     if not key:
                         raise
                     response = error_response(error)
-                if response.status_code >= 400:
+                if response.status_code >= 400 and not getattr(response, "keep_writes", False):
                     get_store().rollback_to(savepoint)
                 if key:
                     idempotency.remember(tx, identity, key, _recordable(response), moment, keep)
@@ -663,15 +664,18 @@ def _scan_response(tx: Transaction, scope: Scope, outcome: checkin.Outcome) -> R
         body["position"] = {**schemas.instance(schemas.OrderPositionSchema).dump(position), **{k: position[k] for k in extras}}
     if "questions" in body:
         body["questions"] = schemas.instance(schemas.QuestionSchema).dump(body["questions"], many=True)
-    return json_response(body, outcome.http_status)
+    response = json_response(body, outcome.http_status)
+    response.keep_writes = outcome.recorded  # a refused scan is an answer, and its record stays
+    return response
 
 
 @api.post(ORG + "/checkinrpc/redeem/")
 @endpoint("checkin")
 def checkin_redeem(tx: Transaction, scope: Scope) -> Response:
     data = schemas.load(schemas.instance(schemas.RedeemSchema), request_json())
-    if "secret" not in data:
-        raise schemas.ValidationFailed.field("secret", "This field is required.")
+    missing = {name: ["This field is required."] for name in ("secret", "lists") if name not in data}
+    if missing:
+        raise schemas.ValidationFailed(missing)
     lists = checkin.lists_for_scan(tx, scope.organizer, data.get("lists") or [])
     return _scan_response(tx, scope, checkin.redeem(tx, lists, _scan(data), now()))
 

@@ -95,6 +95,10 @@ class Email(fields.Email):
             return None
         return super()._deserialize(value, attr, data, **kwargs)
 
+    def _validate(self, value: Any) -> None:
+        if value is not None:  # a blank address became None: nothing to check
+            super()._validate(value)
+
 
 class Choice(String):
     """A string from a fixed set, answered like DRF's ChoiceField."""
@@ -1075,7 +1079,7 @@ class OrderPositionListQuery(InputSchema):
     attendee_name = String(max_length=255)
     secret = String(max_length=255)
     pseudonymization_id = String(max_length=64)
-    order__status = Choice(ORDER_STATUSES)
+    order__status = String(max_length=8)  # an unknown status matches nothing
     order__status__in = StringList()
     has_checkin = Boolean()
     addon_to = Integer()

@@ -621,6 +621,7 @@ class Items(Resource):
                 },
             )
         remove_from_list_field(tx, "questions", "items", doc["id"])
+        remove_from_list_field(tx, "checkinlists", "limit_products", doc["id"])
         for other in tx.find("items", event=doc["event"], hidden_if_item_available=doc["id"]):
             tx.update("items", other["id"], {"hidden_if_item_available": None})
 

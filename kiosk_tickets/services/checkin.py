@@ -132,6 +132,8 @@ class Outcome:
     questions: list[dict] | None = None
     require_attention: bool = False
     checkin_texts: list[str] = field(default_factory=list)
+    # An error answer whose record of the failed attempt must be kept.
+    recorded: bool = False
 
 
 def lists_for_scan(tx: Transaction, organizer: dict, list_ids: list[int]) -> list[dict]:
@@ -162,7 +164,9 @@ def redeem(tx: Transaction, lists: list[dict], scan: Scan, now: datetime) -> Out
         orders.expire_overdue(tx, event_id, now)
     matches = [p for p in tx.find("orderpositions", secret=scan.secret) if p["event"] in by_event]
     if not matches:
-        return Outcome(404, "error", "invalid")
+        # Recorded on the first list, as pretix does: the door's history shows the codes it could not place.
+        _record(tx, lists[0], None, scan, scan.datetime or format_datetime(now), now, error="invalid")
+        return Outcome(404, "error", "invalid", recorded=True)
     position = matches[0]
     checkin_list = by_event[position["event"]]
     order = tx.get("orders", position["order"])
@@ -183,6 +187,7 @@ def redeem(tx: Transaction, lists: list[dict], scan: Scan, now: datetime) -> Out
     if reason is not None:
         _record(tx, checkin_list, position, scan, moment, now, error=reason)
         outcome = _outcome(tx, 200, "error", reason, position, order, checkin_list)
+        outcome.recorded = True
         outcome.reason_explanation = explanation
         return outcome
     if scan.answers:
@@ -253,11 +258,12 @@ def _store_answers(tx: Transaction, position: dict, answers: dict[str, str]) -> 
 
 
 def _record(
-    tx: Transaction, checkin_list: dict, position: dict, scan: Scan, moment: str, now: datetime, error: str | None = None
+    tx: Transaction, checkin_list: dict, position: dict | None, scan: Scan, moment: str, now: datetime,
+    error: str | None = None,
 ) -> None:
     tx.insert("checkins", {
         "event": checkin_list["event"],
-        "position": position["id"],
+        "position": position["id"] if position else None,
         "list": checkin_list["id"],
         "datetime": moment,
         "created": format_datetime(now),

@@ -449,8 +449,9 @@ def list_positions(
     if "search" in filters:
         needle = filters["search"].lower()
         checks.append(
-            lambda p: p["secret"].startswith(needle)
-            or text_matches(needle, orders[p["order"]]["code"], positions.full_name(p["attendee_name_parts"]), p.get("attendee_email"))
+            lambda p: p["secret"].lower().startswith(needle)
+            or text_matches(needle, orders[p["order"]]["code"], positions.full_name(p["attendee_name_parts"]), p.get("attendee_email"),
+                            positions.full_name((orders[p["order"]].get("invoice_address") or {}).get("name_parts")))
         )
     result = [p for p in found if all(check(p) for check in checks)]
     chosen = ordering if ordering and ordering.lstrip("-") in POSITION_ORDERINGS else None
