@@ -80,6 +80,10 @@ def world(tmp_path_factory) -> dict[str, Any]:
     )
     question = create("/questions/", {"question": "Size?", "type": "C", "options": [{"answer": "S"}, {"answer": "M"}]})
     voucher = create("/vouchers/", {"item": item["id"], "variation": item["variations"][0]["id"]})
+    # Cart positions and orders sell a pass from a quota that never runs out, however many requests succeed.
+    pass_item = create("/items/", {"name": "Pass", "default_price": "5.00", "admission": True})
+    create("/quotas/", {"name": "Unlimited", "size": None, "items": [pass_item["id"]]})
+    order = create("/orders/", {"positions": [{"item": pass_item["id"]}]})
     ids = {
         "categories": category["id"],
         "taxrules": taxrule["id"],
@@ -95,7 +99,9 @@ def world(tmp_path_factory) -> dict[str, Any]:
     return {
         "client": client,
         "ids": ids,
-        "values": {"organizer": ORGANIZER, "event": EVENT, "item": item["id"], "question": question["id"]},
+        "values": {"organizer": ORGANIZER, "event": EVENT, "item": item["id"], "question": question["id"],
+                   "code": order["code"]},
+        "pass_item": pass_item["id"],
         "simple_item": simple["id"],
         "addon_category": addon_category["id"],
     }
@@ -138,6 +144,12 @@ FAMILIES: dict[str, tuple[type[schemas.Schema], Base]] = {
     "options": (schemas.QuestionOptionSchema, lambda w: {"answer": "XL"}),
     "vouchers": (schemas.VoucherSchema, lambda w: {}),
     "voucher_batch": (schemas.VoucherSchema, lambda w: {}),
+    "cart_create": (schemas.CartPositionCreateSchema, lambda w: {"item": w["pass_item"]}),
+    "cart_bulk_create": (schemas.CartPositionCreateSchema, lambda w: {"item": w["pass_item"]}),
+    "order_create": (schemas.OrderCreateSchema, lambda w: {"positions": [{"item": w["pass_item"]}]}),
+    "order_update": (schemas.OrderUpdateSchema, lambda w: {}),
+    "order_mark_canceled": (schemas.OrderCancelSchema, lambda w: {}),
+    "order_extend": (schemas.OrderExtendSchema, lambda w: {"expires": "2027-01-01"}),
 }
 
 
@@ -152,8 +164,8 @@ def family_of(endpoint: str) -> str | None:
 
 
 def wrap(endpoint: str, body: Any) -> Any:
-    """batch_create takes a list of voucher bodies."""
-    return [body] if family_of(endpoint) == "voucher_batch" else body
+    """Voucher batch_create and cart bulk_create take a list of bodies."""
+    return [body] if family_of(endpoint) in ("voucher_batch", "cart_bulk_create") else body
 
 
 def input_fields(schema: schemas.Schema) -> dict[str, mm_fields.Field]:

@@ -481,15 +481,18 @@ def generates_ticket(tx: Transaction, position: dict) -> bool:
     return bool(item.get("admission"))
 
 
-def downloads_allowed(order: dict) -> bool:
-    return order["status"] == "p" or (order["status"] == "n" and order.get("valid_if_pending"))
+def downloads_allowed(order: Mapping[str, Any]) -> bool:
+    """Tickets are for paid orders, and for pending ones trusted to pay later once they need no approval."""
+    if order["status"] == "n":
+        return bool(order.get("valid_if_pending")) and not order.get("require_approval")
+    return order["status"] == "p"
 
 
 def present_position(tx: Transaction, position: dict, order: dict, url_for: Callable[[str, Any], str]) -> dict:
     checkins = [c for c in tx.find("checkins", position=position["id"]) if c.get("successful", True)]
     downloads = (
         [{"output": "pdf", "url": url_for("position", position["id"])}]
-        if downloads_allowed(order) and generates_ticket(tx, position)
+        if downloads_allowed(order) and not position["canceled"] and generates_ticket(tx, position)
         else []
     )
     return {
