@@ -274,7 +274,7 @@ class Store:
         _BoundTable.store = store
         self._db = TinyDB(storage=lambda: self._storage)
         self._db.table_class = _BoundTable
-        self._indexes: dict[str, dict[str, dict[Any, set[int]]]] = {}
+        self._indexes: dict[str, dict[str, dict[Any, int | set[int]]]] = {}
         self._next_ids: dict[str, int] = {}
         self._derived: dict[str, DerivedView] = {}
         self._generation = -1
@@ -418,17 +418,28 @@ class Store:
                 self._index(table, int(key), doc, add=True)
 
     def _index(self, table: str, doc_id: int, doc: dict, add: bool) -> None:
+        # A bucket holding one id is the bare id: most indexed values (secrets, codes) are unique, and a
+        # set per value would cost some 200 bytes each.
         for field, index in self._indexes.get(table, {}).items():
             value = doc.get(field)
             for key in value if isinstance(value, list) else (value,):
+                bucket = index.get(key)
                 if add:
-                    index.setdefault(key, set()).add(doc_id)
-                else:
-                    bucket = index.get(key)
-                    if bucket is not None:
-                        bucket.discard(doc_id)
-                        if not bucket:
+                    if bucket is None:
+                        index[key] = doc_id
+                    elif isinstance(bucket, int):
+                        if bucket != doc_id:
+                            index[key] = {bucket, doc_id}
+                    else:
+                        bucket.add(doc_id)
+                elif bucket is not None:
+                    if isinstance(bucket, int):
+                        if bucket == doc_id:
                             del index[key]
+                    else:
+                        bucket.discard(doc_id)
+                        if len(bucket) == 1:
+                            index[key] = next(iter(bucket))
 
     def _set(self, table: str, doc_id: int, doc: dict | None) -> dict | None:
         """Put `doc` (None deletes) in place, keeping indexes and id counters right; return the old document."""
@@ -690,7 +701,7 @@ class Transaction:
         """Return, in id order, the ids of documents whose fields equal `criteria` (list fields: contain)."""
         raw = self._raw(table)
         indexes = self._store._indexes.get(table, {})
-        buckets = [indexes[field].get(value, _EMPTY) for field, value in criteria.items() if field in indexes]
+        buckets = [_bucket(indexes[field].get(value)) for field, value in criteria.items() if field in indexes]
         rest = {field: value for field, value in criteria.items() if field not in indexes}
         candidates: Iterable[int]
         if buckets:
@@ -792,6 +803,12 @@ class Transaction:
 
 
 _EMPTY: frozenset[int] = frozenset()
+
+
+def _bucket(found: int | set[int] | None) -> Iterable[int]:
+    if found is None:
+        return _EMPTY
+    return (found,) if isinstance(found, int) else found
 
 
 def _matches(actual: Any, wanted: Any) -> bool:

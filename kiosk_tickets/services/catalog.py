@@ -903,20 +903,14 @@ class Vouchers(Resource):
         return created
 
 
-def affected_quotas(tx: Transaction, event_id: int, target: dict) -> list[dict]:
-    """Return the quotas a voucher (or position) for this quota, item and variation draws from."""
-    if target.get("quota") is not None:
-        quota = tx.get("quotas", target["quota"])
+def affected_quotas(tx: Transaction, event_id: int, voucher: dict) -> list[dict]:
+    """Return the quotas a voucher restricted to a quota, or to an item (and variation), blocks units of."""
+    if voucher.get("quota") is not None:
+        quota = tx.get("quotas", voucher["quota"])
         return [quota] if quota else []
-    item_id = target.get("item")
-    if item_id is None:
+    if voucher.get("item") is None:
         return []
-    result = []
-    for quota in tx.find("quotas", event=event_id, items=item_id):
-        variation = target.get("variation")
-        if variation is None or variation in quota["variations"]:
-            result.append(quota)
-    return result
+    return quota_engine.quotas_for(tx, event_id, voucher["item"], voucher.get("variation"))
 
 
 EVENTS = Events()
