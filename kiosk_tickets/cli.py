@@ -12,7 +12,7 @@ from . import create_app
 from .config import load_config
 from .errors import KioskError
 from .schemas import CategorySchema, EventSchema, ItemSchema, QuestionSchema, QuotaSchema, TaxRuleSchema, load
-from .services import auth, catalog, maintenance
+from .services import auth, catalog, maintenance, quotas
 from .services.catalog import Scope
 from .store import Store, Transaction
 
@@ -142,6 +142,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import waitress
 
     app = create_app({"DATA_DIR": args.data_dir} if args.data_dir else None)
+    # Read the store and build the quota counts now, so the first sale after a restart is not the slow one.
+    with app.extensions["kiosk_tickets.store"].transaction() as tx:
+        quotas.ledger(tx)
     print(f"kiosk-tickets serving {app.config['DATA_DIR']} on http://{args.host}:{args.port}/api/v1/", flush=True)
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="kiosk-tickets")
     return 0

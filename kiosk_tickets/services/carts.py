@@ -6,7 +6,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Mapping
 
 from ..errors import NotFound, ValidationFailed
 from ..isotime import format_datetime
@@ -182,8 +182,9 @@ def get(tx: Transaction, scope: Scope, doc_id: Any) -> dict:
     return position
 
 
-def list_positions(tx: Transaction, scope: Scope) -> list[dict]:
-    return [p for p in tx.find("cartpositions", event=scope.event["id"]) if p["cart_id"].endswith(API_SUFFIX)]
+def list_positions(tx: Transaction, scope: Scope) -> list[Mapping[str, Any]]:
+    """The event's API cart positions (read-only views: copy what you keep)."""
+    return [p for p in tx.scan("cartpositions", event=scope.event["id"]) if p["cart_id"].endswith(API_SUFFIX)]
 
 
 def delete(tx: Transaction, scope: Scope, position: dict) -> None:
