@@ -122,9 +122,13 @@ class Resource:
         assert owner is not None
         return owner
 
+    def owner_key(self, scope: Scope) -> Any:
+        """What the owner field of this resource's documents holds: the owner's id."""
+        return self.owner(scope)["id"]
+
     def list(self, tx: Transaction, scope: Scope, filters: dict[str, Any], ordering: str | None) -> list[dict]:
         """Return the owner's documents that pass `filters`, ordered."""
-        docs = tx.find(self.table, **{self.owner_field: self.owner(scope)["id"]})
+        docs = tx.find(self.table, **{self.owner_field: self.owner_key(scope)})
         for name in self.equality_filters:
             if name in filters:
                 docs = [doc for doc in docs if doc.get(name) == filters[name]]
@@ -137,7 +141,7 @@ class Resource:
     def get(self, tx: Transaction, scope: Scope, doc_id: Any) -> dict:
         """Return one document of the owner; raise NotFound otherwise."""
         doc = tx.get(self.table, doc_id)
-        if doc is None or doc.get(self.owner_field) != self.owner(scope)["id"]:
+        if doc is None or doc.get(self.owner_field) != self.owner_key(scope):
             raise NotFound()
         return doc
 
@@ -146,7 +150,7 @@ class Resource:
         self.validate(tx, scope, data, None, now)
         fields = self.prepare(tx, scope, dict(data), None, now)
         nested = {name: fields.pop(name, None) or [] for name, _ in self.children()}
-        fields[self.owner_field] = self.owner(scope)["id"]
+        fields[self.owner_field] = self.owner_key(scope)
         if self.owner_field != "event" and scope.event is not None:
             fields["event"] = scope.event["id"]
         doc = tx.insert(self.table, fields)
@@ -259,13 +263,9 @@ class Events(Resource):
     def owner(self, scope: Scope) -> dict:
         return scope.organizer
 
-    def list(self, tx: Transaction, scope: Scope, filters: dict[str, Any], ordering: str | None) -> list[dict]:
-        docs = tx.find(self.table, organizer=scope.organizer["slug"])
-        for name in self.equality_filters:
-            if name in filters:
-                docs = [doc for doc in docs if doc.get(name) == filters[name]]
-        docs = self.filter(tx, scope, docs, filters)
-        return order_documents(docs, ordering, self.orderings, self.default_ordering)
+    def owner_key(self, scope: Scope) -> Any:
+        # Events belong to their organizer by slug, the organizer's key in URLs and tokens.
+        return scope.organizer["slug"]
 
     def filter(self, tx: Transaction, scope: Scope, docs: list[dict], filters: dict[str, Any]) -> list[dict]:
         now = filters.get("now")
