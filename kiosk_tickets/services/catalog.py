@@ -334,15 +334,6 @@ class Events(Resource):
                 errors.add(later, f"The {later.replace('_', ' ')} has to be after the {earlier.replace('_', ' ')}.")
         errors.raise_if_any()
 
-    def prepare(self, tx: Transaction, scope: Scope, fields: dict, existing: dict | None, now: datetime) -> dict:
-        if existing is None:
-            fields["organizer"] = scope.organizer["slug"]
-        return fields
-
-    def create(self, tx: Transaction, scope: Scope, data: dict, now: datetime) -> dict:
-        self.validate(tx, scope, data, None, now)
-        return tx.insert(self.table, self.prepare(tx, scope, dict(data), None, now))
-
     def check_deletable(self, tx: Transaction, scope: Scope, doc: dict) -> None:
         if tx.count("orders", event=doc["id"]):
             raise PermissionDenied(
