@@ -672,10 +672,7 @@ def _scan_response(tx: Transaction, scope: Scope, outcome: checkin.Outcome) -> R
 @api.post(ORG + "/checkinrpc/redeem/")
 @endpoint("checkin")
 def checkin_redeem(tx: Transaction, scope: Scope) -> Response:
-    data = schemas.load(schemas.instance(schemas.RedeemSchema), request_json())
-    missing = {name: ["This field is required."] for name in ("secret", "lists") if name not in data}
-    if missing:
-        raise schemas.ValidationFailed(missing)
+    data = schemas.load(schemas.instance(schemas.RedeemRpcSchema), request_json())
     lists = checkin.lists_for_scan(tx, scope.organizer, data.get("lists") or [])
     return _scan_response(tx, scope, checkin.redeem(tx, lists, _scan(data), now()))
 

@@ -1128,6 +1128,13 @@ class RedeemSchema(InputSchema):
     use_order_locale = Boolean(load_default=False)
 
 
+class RedeemRpcSchema(RedeemSchema):
+    """A scan sent to the check-in RPC: it names the secret and the lists to search."""
+
+    secret = String(required=True, max_length=2000)
+    lists = List(Integer(), required=True, max_items=50)
+
+
 class UntrustedInputQuery(InputSchema):
     untrusted_input = Boolean()
 
