@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, current_app, request
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_date
 
 from . import schemas
 from .errors import BadRequest, KioskError, NotFound
@@ -147,6 +148,26 @@ def paginate(docs: list[dict], present: Callable[[dict], dict], schema: Schema) 
     )
 
 
+def conditional_list(modified: datetime | None, build: Callable[[], Response]) -> Response:
+    """Answer 304 if the list has not changed since If-Modified-Since; else build it, with Last-Modified.
+
+    HTTP dates count whole seconds, and two changes within one second would share any date taken from
+    the first. So a 304 needs If-Modified-Since at or after the last change rounded up to the second, and
+    that date is only sent once its second is over; until then the rounded-down date goes out, which can
+    never produce a 304.
+    """
+    if modified is None:
+        return build()
+    whole = modified.replace(microsecond=0)
+    settled = whole + timedelta(seconds=1) if modified.microsecond else whole
+    since = parse_date(request.headers.get("If-Modified-Since"))
+    if since is not None and since >= settled:
+        return Response(status=304)
+    response = build()
+    response.last_modified = settled if now() >= settled else whole
+    return response
+
+
 def endpoint(permission: str) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
     """Run the view in one store transaction after authentication and scope resolution.
 
@@ -234,8 +255,13 @@ def register_collection(
     write: str = "catalog.write",
     query: type[Schema] | None = None,
     update_schema: type[Schema] | None = None,
+    conditional: bool = False,
 ) -> None:
-    """Add list, create, detail, update (PATCH/PUT) and delete views for one resource."""
+    """Add list, create, detail, update (PATCH/PUT) and delete views for one resource.
+
+    With `conditional`, the list sends Last-Modified and answers If-Modified-Since (pretix does so for the
+    catalog lists), except when it shows availability, which changes with every sale.
+    """
     update_schema = update_schema or schema
 
     def present(tx: Transaction, scope: Scope) -> Callable[[dict], dict]:
@@ -247,8 +273,14 @@ def register_collection(
     def list_view(tx: Transaction, scope: Scope, **kwargs: Any) -> Response:
         scope = _with_parent(tx, scope, kwargs)
         filters = query_args(schemas.instance(query)) if query else {}
-        docs = resource.list(tx, scope, filters, request.args.get("ordering"))
-        return paginate(docs, present(tx, scope), schemas.instance(schema))
+
+        def build() -> Response:
+            docs = resource.list(tx, scope, filters, request.args.get("ordering"))
+            return paginate(docs, present(tx, scope), schemas.instance(schema))
+
+        if conditional and not filters.get("with_availability"):
+            return conditional_list(catalog.catalog_modified(scope.event), build)
+        return build()
 
     @endpoint(write)
     def create_view(tx: Transaction, scope: Scope, **kwargs: Any) -> Response:
@@ -283,11 +315,14 @@ def register_collection(
     api.add_url_rule(detail, f"{name}_delete", delete_view, methods=["DELETE"])
 
 
-register_collection(EVENT + "/categories/", "categories", catalog.CATEGORIES, schemas.CategorySchema, query=schemas.CategoryListQuery)
-register_collection(EVENT + "/taxrules/", "taxrules", catalog.TAXRULES, schemas.TaxRuleSchema)
+register_collection(
+    EVENT + "/categories/", "categories", catalog.CATEGORIES, schemas.CategorySchema,
+    query=schemas.CategoryListQuery, conditional=True,
+)
+register_collection(EVENT + "/taxrules/", "taxrules", catalog.TAXRULES, schemas.TaxRuleSchema, conditional=True)
 register_collection(
     EVENT + "/items/", "items", catalog.ITEMS, schemas.ItemSchema,
-    query=schemas.ItemListQuery, update_schema=schemas.ItemUpdateSchema,
+    query=schemas.ItemListQuery, update_schema=schemas.ItemUpdateSchema, conditional=True,
 )
 register_collection(
     EVENT + "/items/<item>/variations/", "variations", catalog.VARIATIONS, schemas.VariationSchema,
@@ -295,8 +330,13 @@ register_collection(
 )
 register_collection(EVENT + "/items/<item>/addons/", "addons", catalog.ADDONS, schemas.AddOnSchema)
 register_collection(EVENT + "/items/<item>/bundles/", "bundles", catalog.BUNDLES, schemas.BundleSchema)
-register_collection(EVENT + "/quotas/", "quotas", catalog.QUOTAS, schemas.QuotaSchema, query=schemas.QuotaListQuery)
-register_collection(EVENT + "/questions/", "questions", catalog.QUESTIONS, schemas.QuestionSchema, query=schemas.QuestionListQuery)
+register_collection(
+    EVENT + "/quotas/", "quotas", catalog.QUOTAS, schemas.QuotaSchema, query=schemas.QuotaListQuery, conditional=True,
+)
+register_collection(
+    EVENT + "/questions/", "questions", catalog.QUESTIONS, schemas.QuestionSchema,
+    query=schemas.QuestionListQuery, conditional=True,
+)
 register_collection(EVENT + "/questions/<question>/options/", "options", catalog.OPTIONS, schemas.QuestionOptionSchema)
 register_collection(EVENT + "/vouchers/", "vouchers", catalog.VOUCHERS, schemas.VoucherSchema, query=schemas.VoucherListQuery)
 

@@ -159,6 +159,7 @@ class Resource:
         for name, resource in self.children():
             for entry in nested[name]:
                 resource.create(tx, child_scope, entry, now)
+        self.changed(tx, scope, now)
         return doc
 
     def update(self, tx: Transaction, scope: Scope, doc: dict, changes: dict, now: datetime) -> dict:
@@ -170,6 +171,7 @@ class Resource:
             fields.pop(name, None)
         updated = tx.update(self.table, doc["id"], fields)
         self.after_write(tx, scope, updated, doc, now)
+        self.changed(tx, scope, now)
         return updated
 
     def delete(self, tx: Transaction, scope: Scope, doc: dict, now: datetime) -> None:
@@ -177,6 +179,11 @@ class Resource:
         self.check_deletable(tx, scope, doc)
         self.cascade_delete(tx, scope, doc)
         tx.delete(self.table, doc["id"])
+        self.changed(tx, scope, now)
+
+    def changed(self, tx: Transaction, scope: Scope, now: datetime) -> None:
+        """Hook after every write; catalog resources note it for their lists' Last-Modified."""
+        catalog_changed(tx, scope, now)
 
     def validate(self, tx: Transaction, scope: Scope, data: dict, existing: dict | None, now: datetime) -> None:
         """Raise ValidationFailed if `data` (the whole new state) breaks a rule."""
@@ -200,6 +207,22 @@ class Resource:
         `options` are the request's validated query parameters, for fields shown only on request.
         """
         return doc
+
+
+def catalog_changed(tx: Transaction, scope: Scope, now: datetime) -> None:
+    """Note when the event's catalog last changed, for the lists' Last-Modified.
+
+    One time for the whole catalog: a change anywhere (a deletion cascades across resources) counts as a
+    change of every catalog list, which can only make a client fetch a list it did not need to.
+    """
+    if scope.event is not None:
+        tx.update("events", scope.event["id"], {"catalog_modified": format_datetime(now)})
+
+
+def catalog_modified(event: Mapping[str, Any]) -> datetime | None:
+    """When the event's catalog last changed (its creation, if never since); None if not known."""
+    stamp = event.get("catalog_modified")
+    return parse_datetime(stamp) if stamp else None
 
 
 def remove_from_list_field(tx: Transaction, table: str, field: str, value: int) -> None:
@@ -266,6 +289,14 @@ class Events(Resource):
     def owner_key(self, scope: Scope) -> Any:
         # Events belong to their organizer by slug, the organizer's key in URLs and tokens.
         return scope.organizer["slug"]
+
+    def prepare(self, tx: Transaction, scope: Scope, fields: dict, existing: dict | None, now: datetime) -> dict:
+        if existing is None:
+            fields["catalog_modified"] = format_datetime(now)
+        return fields
+
+    def changed(self, tx: Transaction, scope: Scope, now: datetime) -> None:
+        """An event's own fields are not part of its catalog lists."""
 
     def filter(self, tx: Transaction, scope: Scope, docs: list[dict], filters: dict[str, Any]) -> list[dict]:
         now = filters.get("now")

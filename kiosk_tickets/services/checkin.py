@@ -19,6 +19,9 @@ class CheckinLists(Resource):
     orderings = ("id", "name")
     default_ordering = "id"
 
+    def changed(self, tx: Transaction, scope: Scope, now: datetime) -> None:
+        """Check-in lists are not part of the catalog lists that answer If-Modified-Since."""
+
     def validate(self, tx: Transaction, scope: Scope, data: dict, existing: dict | None, now: datetime) -> None:
         errors = Errors()
         check_ref_list(tx, scope.event["id"], data, "limit_products", "items", errors)
