@@ -1339,3 +1339,16 @@ def test_a_scan_needs_a_secret_and_lists(api, body, errors):
     response = api.post(REDEEM, json=body)
     assert (response.status_code, response.get_json()) == (400, errors)
     assert history(api) == []
+
+
+def test_answers_of_a_client_without_question_support_are_not_stored(api, shop):
+    size = created(api, QUESTIONS, fill(SIZE_QUESTION, shop))
+    checkin_list = make_list(api)
+    position = buy(api, [ticket(shop)])["positions"][0]
+    medium = next(option for option in size["options"] if option["identifier"] == "OPT-M")
+
+    response = redeem(api, position["secret"], [checkin_list["id"]], questions_supported=False,
+                      answers={str(size["id"]): str(medium["id"])})
+
+    assert response.status_code == 201
+    assert api.get(f"{POSITIONS}{position['id']}/").get_json()["answers"] == []

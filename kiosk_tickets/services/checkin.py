@@ -193,7 +193,7 @@ def redeem(tx: Transaction, lists: list[dict], scan: Scan, now: datetime) -> Out
         outcome.recorded = True
         outcome.reason_explanation = explanation
         return outcome
-    if scan.answers:
+    if scan.answers and scan.questions_supported:
         _store_answers(tx, position, scan.answers)
     _record(tx, checkin_list, position, scan, moment, now)
     return _outcome(tx, 201, "ok", None, tx.get("orderpositions", position["id"]), order, checkin_list)
