@@ -728,12 +728,18 @@ def checkin_redeem_legacy(tx: Transaction, scope: Scope, list_id: str, lookup: s
     return _scan_response(tx, scope, checkin.redeem(tx, [checkin_list], scan, now()))
 
 
-@api.get(ORG + "/checkinrpc/search/")
+@api.route(ORG + "/checkinrpc/search/", methods=["GET", "POST"])
 @endpoint("checkin")
 def checkin_search(tx: Transaction, scope: Scope) -> Response:
-    lists = checkin.lists_for_scan(tx, scope.organizer, [_int_arg(value, "list") for value in request.args.getlist("list")])
-    filters = query_args(schemas.instance(schemas.CheckinSearchQuery))
-    found = checkin.search(tx, lists, filters, request.args.get("ordering"), filters.get("ignore_status", False), now())
+    if request.method == "POST":
+        # The same search with its parameters in a JSON body: {"lists": [1], "search": "…", …}.
+        body = schemas.load(schemas.instance(schemas.CheckinSearchBodySchema), request_json())
+        list_ids, filters, ordering = body.pop("lists"), body, body.pop("ordering", None)
+    else:
+        list_ids = [_int_arg(value, "list") for value in request.args.getlist("list")]
+        filters, ordering = query_args(schemas.instance(schemas.CheckinSearchQuery)), request.args.get("ordering")
+    lists = checkin.lists_for_scan(tx, scope.organizer, list_ids)
+    found = checkin.search(tx, lists, filters, ordering, filters.get("ignore_status", False), now())
     return paginate(found, lambda position: _position_out(tx, scope, position), schemas.instance(schemas.OrderPositionSchema))
 
 

@@ -1143,6 +1143,13 @@ class CheckinSearchQuery(OrderPositionListQuery):
     ignore_status = Boolean()
 
 
+class CheckinSearchBodySchema(CheckinSearchQuery):
+    """The check-in search's parameters sent as a JSON body."""
+
+    lists = List(Integer(), required=True, max_items=50)
+    ordering = String(max_length=100)
+
+
 class CheckinHistorySchema(Schema):
     id = Raw()
     successful = Raw()

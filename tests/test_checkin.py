@@ -1089,10 +1089,12 @@ def test_search_on_a_list(api, shop, crowd, list_name, query, expected):
     results = shown(api, *(crowd["ids"][name] for name in expected))
 
     rpc = api.get(SEARCH, query_string={"list": checkin_list["id"], **params})
+    posted = api.post(SEARCH, json={"lists": [checkin_list["id"]], **params})
     per_list = api.get(f"{LISTS}{checkin_list['id']}/positions/", query_string=params)
 
     assert rpc.status_code == 200
     assert rpc.get_json() == page(results)
+    assert (posted.status_code, posted.get_json()) == (200, page(results))
     assert per_list.status_code == 200
     assert per_list.get_json() == page(results)
 
@@ -1352,3 +1354,8 @@ def test_answers_of_a_client_without_question_support_are_not_stored(api, shop):
 
     assert response.status_code == 201
     assert api.get(f"{POSITIONS}{position['id']}/").get_json()["answers"] == []
+
+
+def test_a_posted_search_needs_lists(api):
+    response = api.post(SEARCH, json={"search": "ada"})
+    assert (response.status_code, response.get_json()) == (400, {"lists": ["This field is required."]})
