@@ -1359,3 +1359,24 @@ def test_answers_of_a_client_without_question_support_are_not_stored(api, shop):
 def test_a_posted_search_needs_lists(api):
     response = api.post(SEARCH, json={"search": "ada"})
     assert (response.status_code, response.get_json()) == (400, {"lists": ["This field is required."]})
+
+
+def test_a_secret_found_in_two_scanned_events_is_ambiguous(api, shop, store):
+    other = {"name": {"en": "Other"}, "slug": "other", "date_from": "2027-01-01T10:00:00Z"}
+    assert api.post(EVENTS, json=other).status_code == 201
+    other_url = f"{EVENTS}other"
+    item = api.post(f"{other_url}/items/", json=TICKET).get_json()
+    assert api.post(f"{other_url}/quotas/", json={"name": "Q", "size": 5, "items": [item["id"]]}).status_code == 201
+    here = buy(api, [{**ticket(shop), "secret": "shared-secret"}])["positions"][0]
+    there = api.post(f"{other_url}/orders/", json={"status": "p", "payment_provider": "cash",
+                                                   "positions": [{"item": item["id"], "secret": "shared-secret"}]})
+    assert there.status_code == 201
+    lists = [make_list(api)["id"], make_list(api, event_url=other_url)["id"]]
+
+    response = redeem(api, "shared-secret", lists)
+
+    assert (response.status_code, response.get_json()) == (400, {
+        "status": "error", "reason": "ambiguous", "reason_explanation": None,
+        "require_attention": False, "checkin_texts": [],
+    })
+    assert redeem(api, "shared-secret", lists[:1]).get_json()["position"]["id"] == here["id"]

@@ -170,6 +170,9 @@ def redeem(tx: Transaction, lists: list[dict], scan: Scan, now: datetime) -> Out
         # Recorded on the first list, as pretix does: the door's history shows the codes it could not place.
         _record(tx, lists[0], None, scan, scan.datetime or format_datetime(now), now, error="invalid")
         return Outcome(404, "error", "invalid", recorded=True)
+    if len(matches) > 1:
+        # The same secret in two of the scanned events: letting either in could be the wrong one.
+        return Outcome(400, "error", "ambiguous")
     position = matches[0]
     checkin_list = by_event[position["event"]]
     order = tx.get("orders", position["order"])
@@ -299,7 +302,8 @@ def present_scan(tx: Transaction, outcome: Outcome, url_for: Any) -> dict[str, A
     if outcome.status == "error":
         body.update(reason=outcome.reason, reason_explanation=outcome.reason_explanation)
     if outcome.position is None:
-        return {"detail": "Not found.", **body, "require_attention": False, "checkin_texts": []}
+        found = {"detail": "Not found."} if outcome.reason == "invalid" else {}
+        return {**found, **body, "require_attention": False, "checkin_texts": []}
     order = tx.get("orders", outcome.position["order"])
     position = orders.present_position(tx, outcome.position, order, url_for)
     position["checkins"] = [c for c in position["checkins"] if c["list"] == outcome.checkin_list["id"]]
