@@ -7,7 +7,7 @@ import json
 import logging
 from datetime import date, datetime, timedelta
 from functools import wraps
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, current_app, request
@@ -439,8 +439,36 @@ def voucher_batch_create(tx: Transaction, scope: Scope) -> Response:
 # ---------------------------------------------------------------------------------------- cart positions
 
 
-def _reservation() -> timedelta:
-    return timedelta(minutes=current_app.config["RESERVATION_MINUTES"])
+def _settings(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The event's settings over the server's configured defaults."""
+    defaults = {
+        "reservation_time": current_app.config["RESERVATION_MINUTES"],
+        "payment_term_days": current_app.config["PAYMENT_TERM_DAYS"],
+    }
+    return catalog.event_settings(event, defaults)
+
+
+def _reservation(scope: Scope) -> timedelta:
+    return timedelta(minutes=_settings(scope.event)["reservation_time"])
+
+
+@api.get(EVENT + "/settings/")
+@endpoint("catalog.read")
+def event_settings(tx: Transaction, scope: Scope) -> Response:
+    values = _settings(scope.event)
+    schema = schemas.instance(schemas.EventSettingsSchema)
+    if query_args(schemas.instance(schemas.ExplainQuery)).get("explain"):
+        return json_response(schemas.explained(schema, values))
+    return json_response(schema.dump(values))
+
+
+@api.patch(EVENT + "/settings/")
+@endpoint("events.write")
+def event_settings_update(tx: Transaction, scope: Scope) -> Response:
+    changes = schemas.load(schemas.instance(schemas.EventSettingsSchema), request_json(), partial=True)
+    catalog.update_event_settings(tx, scope.event, changes)
+    event = tx.get("events", scope.event["id"])
+    return json_response(schemas.instance(schemas.EventSettingsSchema).dump(_settings(event)))
 
 
 def _cart_out(position: dict) -> dict:
@@ -470,7 +498,7 @@ def cart_detail(tx: Transaction, scope: Scope, object_id: str) -> Response:
 @endpoint("carts.write")
 def cart_create(tx: Transaction, scope: Scope) -> Response:
     data = schemas.load(schemas.instance(schemas.CartPositionCreateSchema), request_json())
-    position = carts.create(tx, scope, data, now(), _reservation())
+    position = carts.create(tx, scope, data, now(), _reservation(scope))
     return json_response(schemas.instance(schemas.CartPositionCreatedSchema).dump(_cart_out(position)), 201)
 
 
@@ -486,7 +514,7 @@ def cart_bulk_create(tx: Transaction, scope: Scope) -> Response:
             entries.append(schemas.load(schemas.instance(schemas.CartPositionCreateSchema), entry))
         except schemas.ValidationFailed as failure:
             entries.append(failure)
-    results = carts.bulk_create(tx, scope, entries, now(), _reservation())
+    results = carts.bulk_create(tx, scope, entries, now(), _reservation(scope))
     created_schema = schemas.instance(schemas.CartPositionCreatedSchema)
     for result in results:
         if result["data"] is not None:
@@ -554,7 +582,7 @@ def order_detail(tx: Transaction, scope: Scope, code: str) -> Response:
 @endpoint("orders.create")
 def order_create(tx: Transaction, scope: Scope) -> Response:
     data = schemas.load(schemas.instance(schemas.OrderCreateSchema), request_json())
-    settings = orders.OrderSettings(payment_term=timedelta(days=current_app.config["PAYMENT_TERM_DAYS"]))
+    settings = orders.OrderSettings(payment_term=timedelta(days=_settings(scope.event)["payment_term_days"]))
     if data["simulate"]:
         preview = orders.simulate(tx, scope, data, now(), settings, _urls(scope))
         return json_response(schemas.instance(schemas.OrderSchema).dump(preview), 201)

@@ -422,6 +422,36 @@ class EventSchema(SalesChannelsMixin, InputSchema):
             raise ValidationError({"timezone": [f'"{data["timezone"]}" is not a valid choice.']})
 
 
+class EventSettingsSchema(InputSchema):
+    """The event settings this server acts on; null resets one to the server's default."""
+
+    reservation_time = Integer(
+        allow_none=True, min_value=1, max_value=7 * 24 * 60,
+        metadata={"label": "Reservation period", "help_text": "Minutes a cart position holds its quota."},
+    )
+    payment_term_days = Integer(
+        allow_none=True, min_value=0, max_value=1000,
+        metadata={"label": "Payment term in days", "help_text": "Days a pending order has to be paid before it expires."},
+    )
+
+
+def explained(schema: Schema, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings in pretix's verbose form: value, label, readonly and help text of each."""
+    return {
+        name: {
+            "value": values.get(name),
+            "label": field.metadata.get("label", name),
+            "readonly": field.dump_only,
+            "help_text": field.metadata.get("help_text", ""),
+        }
+        for name, field in schema.fields.items()
+    }
+
+
+class ExplainQuery(InputSchema):
+    explain = Boolean()
+
+
 class EventListQuery(InputSchema):
     is_public = Boolean()
     live = Boolean()

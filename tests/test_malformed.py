@@ -132,6 +132,7 @@ FAMILIES: dict[str, tuple[type[schemas.Schema], Base]] = {
         schemas.EventSchema,
         lambda w: {"name": "Sample", "slug": EVENT, "date_from": "2027-01-01T10:00:00Z"},
     ),
+    "event_settings_update": (schemas.EventSettingsSchema, lambda w: {}),
     "categories": (schemas.CategorySchema, lambda w: {"name": "More"}),
     "taxrules": (schemas.TaxRuleSchema, lambda w: {"name": "Reduced", "rate": "7.00"}),
     "items_create": (schemas.ItemSchema, lambda w: {"name": "Mug", "default_price": "5.00"}),

@@ -258,6 +258,23 @@ def event_by_slug(tx: Transaction, organizer: Mapping[str, Any], slug: str) -> M
     return event
 
 
+def event_settings(event: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """The event's settings: its own values over the server's defaults."""
+    own = {key: value for key, value in (event.get("settings") or {}).items() if value is not None}
+    return {**defaults, **own}
+
+
+def update_event_settings(tx: Transaction, event: Mapping[str, Any], changes: Mapping[str, Any]) -> None:
+    """Set the given settings; a None value returns that setting to the server's default."""
+    current = dict(event.get("settings") or {})
+    for key, value in changes.items():
+        if value is None:
+            current.pop(key, None)
+        else:
+            current[key] = value
+    tx.update("events", event["id"], {"settings": current})
+
+
 # Tables whose documents carry the event id and go when the event goes.
 EVENT_TABLES = (
     "categories",
