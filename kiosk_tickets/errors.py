@@ -56,6 +56,13 @@ class ValidationFailed(KioskError):
     def non_field(cls, message: str) -> "ValidationFailed":
         return cls({"non_field_errors": [message]})
 
+    def as_fields(self) -> dict[str, Any]:
+        """The errors as a field mapping: a bare list of messages is put under `non_field_errors`.
+
+        For errors that become one entry of a nested list, where DRF always shows an object.
+        """
+        return self.detail if isinstance(self.detail, dict) else {"non_field_errors": self.detail}
+
 
 class BadRequest(KioskError):
     status_code = 400

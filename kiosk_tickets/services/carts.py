@@ -102,7 +102,7 @@ def _check_nested_list(
             checked.append(_check_position(tx, scope, entry, now, channel, parent, bundled))
             errors.append({})
         except ValidationFailed as failure:
-            errors.append(failure.detail if isinstance(failure.detail, dict) else {"non_field_errors": failure.detail})
+            errors.append(failure.as_fields())
     if any(errors):
         raise ValidationFailed({"bundled" if bundled else "addons": errors})
     return checked
@@ -169,7 +169,7 @@ def bulk_create(
                 created = create(tx, scope, entry, now, reservation)
             results.append({"success": True, "errors": None, "data": created})
         except ValidationFailed as failure:
-            errors = failure.detail if isinstance(failure.detail, dict) else {"non_field_errors": failure.detail}
+            errors = failure.as_fields()
             results.append({"success": False, "errors": errors, "data": None})
     return results
 

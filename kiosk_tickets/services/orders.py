@@ -132,7 +132,7 @@ def _check_positions(tx: Transaction, scope: Scope, entries: list[dict], now: da
             )
             errors.append({})
         except ValidationFailed as failure:
-            errors.append(failure.detail if isinstance(failure.detail, dict) else {"non_field_errors": failure.detail})
+            errors.append(failure.as_fields())
     if any(errors):
         raise ValidationFailed({"positions": errors})
     return checked
@@ -481,6 +481,11 @@ def generates_ticket(tx: Transaction, position: dict) -> bool:
     return bool(item.get("admission"))
 
 
+def _ticket_positions(tx: Transaction, candidates: list[dict]) -> list[dict]:
+    """The positions among `candidates` that have a ticket: not canceled, of a product that makes one."""
+    return [p for p in candidates if not p["canceled"] and generates_ticket(tx, p)]
+
+
 def downloads_allowed(order: Mapping[str, Any]) -> bool:
     """Tickets are for paid orders, and for pending ones trusted to pay later once they need no approval."""
     if order["status"] == "n":
@@ -492,7 +497,7 @@ def present_position(tx: Transaction, position: dict, order: dict, url_for: Call
     checkins = [c for c in tx.find("checkins", position=position["id"]) if c.get("successful", True)]
     downloads = (
         [{"output": "pdf", "url": url_for("position", position["id"])}]
-        if downloads_allowed(order) and not position["canceled"] and generates_ticket(tx, position)
+        if downloads_allowed(order) and _ticket_positions(tx, [position])
         else []
     )
     return {
@@ -517,7 +522,7 @@ def present_order(
     confirmed = [p for p in order["payments"] if p["state"] == "confirmed"]
     address = order.get("invoice_address")
     event = tx.get("events", order["event"])
-    has_tickets = any(generates_ticket(tx, p) for p in stored if not p["canceled"])
+    has_tickets = bool(_ticket_positions(tx, stored))
     return {
         **order,
         "event": event["slug"],
@@ -710,7 +715,7 @@ def tickets_of(tx: Transaction, order: dict, position: dict | None = None) -> li
     if not downloads_allowed(order):
         raise PermissionDenied("Tickets can only be downloaded for paid orders.")
     chosen = [position] if position is not None else _holding_positions(tx, order)
-    tickets = [p for p in chosen if not p["canceled"] and generates_ticket(tx, p)]
+    tickets = _ticket_positions(tx, chosen)
     if not tickets:
         raise PermissionDenied("There is no ticket to download for this order or position.")
     return sorted(tickets, key=lambda p: p["positionid"])
