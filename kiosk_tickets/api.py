@@ -103,7 +103,7 @@ def query_args(schema: Schema) -> dict[str, Any]:
     """Validate the query string with `schema`; only the parameters given are returned."""
     # An empty value means "no filter", as django-filter treats it.
     given = {key: value for key, value in request.args.items() if key in schema.fields and value != ""}
-    return schemas.load(schema, given, partial=True)
+    return schemas.load(schema, given, partial=True) if given else {}
 
 
 def _page_url(page: int | None) -> str:

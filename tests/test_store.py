@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import threading
 
+import filelock
 import pytest
 
 from kiosk_tickets.errors import StoreBusy, StoreCorrupt
-from kiosk_tickets.store import SNAPSHOT_NAME, Store, decode_records, encode_record
+from kiosk_tickets.store import LOCK_NAME, SNAPSHOT_NAME, Store, decode_records, encode_record
 
 
 @pytest.fixture
@@ -210,6 +211,42 @@ def test_a_lock_held_elsewhere_answers_store_busy(data_dir):
         thread.join()
     assert outcome == [{"detail": "The server was unable to acquire a lock and could not process your request."}]
     assert StoreBusy().headers() == {"Retry-After": "5"}
+
+
+def test_a_store_keeps_the_file_lock_between_transactions_until_it_has_lingered(data_dir):
+    store = Store(data_dir, lock_linger=60.0)
+    with store.transaction() as tx:
+        tx.insert("checkins", {"number": 1})
+    with pytest.raises(filelock.Timeout):
+        filelock.FileLock(str(data_dir / LOCK_NAME)).acquire(timeout=0.05)
+    store.close()
+    other = filelock.FileLock(str(data_dir / LOCK_NAME))
+    other.acquire(timeout=0.05)
+    other.release()
+
+
+def test_a_busy_store_gives_the_lock_up_in_turns(data_dir):
+    busy, other = Store(data_dir, lock_max_hold=0.05), Store(data_dir, lock_timeout=2.0)
+    stop = threading.Event()
+    busy_writes = []
+
+    def write_continuously():
+        while not stop.is_set():
+            with busy.transaction() as tx:
+                busy_writes.append(tx.insert("checkins", {"by": "busy"})["id"])
+
+    thread = threading.Thread(target=write_continuously)
+    thread.start()
+    try:
+        for number in range(5):
+            with other.transaction() as tx:
+                tx.insert("checkins", {"by": "other", "number": number})
+    finally:
+        stop.set()
+        thread.join()
+    with busy.transaction() as tx:
+        assert [doc["number"] for doc in tx.all("checkins") if doc["by"] == "other"] == [0, 1, 2, 3, 4]
+        assert len(tx.all("checkins")) == len(busy_writes) + 5
 
 
 def test_one_sync_covers_every_transaction_that_committed_while_it_ran(data_dir, monkeypatch):

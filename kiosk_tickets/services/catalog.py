@@ -849,6 +849,9 @@ class Vouchers(Resource):
             docs = [doc for doc in docs if text_matches(filters["search"], doc["code"], doc.get("tag"), doc.get("comment"))]
         return docs
 
+    def changed(self, tx: Transaction, scope: Scope, now: datetime) -> None:
+        """Vouchers are in none of the catalog lists that answer If-Modified-Since."""
+
     def list(self, tx: Transaction, scope: Scope, filters: dict[str, Any], ordering: str | None) -> list[dict]:
         docs = super().list(tx, scope, filters, ordering)
         if ordering and ordering.lstrip("-") == "value":  # money strings sort by amount, not as text
