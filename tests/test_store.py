@@ -9,7 +9,7 @@ import filelock
 import pytest
 
 from kiosk_tickets.errors import StoreBusy, StoreCorrupt
-from kiosk_tickets.store import LOCK_NAME, SNAPSHOT_NAME, Store, decode_records, encode_record
+from kiosk_tickets.store import JOURNAL_STEP, LOCK_NAME, SNAPSHOT_NAME, Store, decode_records, encode_record
 
 
 @pytest.fixture
@@ -20,6 +20,11 @@ def data_dir(tmp_path):
 def journal_of(data_dir):
     (journal,) = data_dir.glob("journal-*.log")
     return journal
+
+
+def records_of(journal):
+    """The journal's bytes up to the end of its last record, without the zero space allocated past it."""
+    return journal.read_bytes().rstrip(b"\0")
 
 
 def test_committed_writes_are_read_back_by_a_new_instance(data_dir):
@@ -122,16 +127,19 @@ def write_records(data_dir, count):
 def test_a_torn_last_record_is_dropped_at_every_byte_offset_and_earlier_records_kept(data_dir, tmp_path):
     write_records(data_dir, 3)
     journal = journal_of(data_dir)
-    intact = journal.read_bytes()
+    intact = records_of(journal)
     records, end = decode_records(intact)
     assert len(records) == 3 and end == len(intact)
     last_start = len(intact) - len(encode_record(records[-1]))
-    for cut in range(last_start, len(intact)):
-        journal.write_bytes(intact[:cut])
+    # A cut at the end of the file, or one followed by space the journal had allocated ahead.
+    for cut, padding in [(cut, padding) for cut in range(last_start, len(intact)) for padding in (0, JOURNAL_STEP - cut)]:
+        journal.write_bytes(intact[:cut] + bytes(padding))
         store = Store(data_dir)
         with store.transaction() as tx:
             assert [doc["number"] for doc in tx.all("checkins")] == [0, 1]
-        assert journal.stat().st_size == last_start
+        if cut > last_start or not padding:
+            assert journal.stat().st_size == last_start
+        assert list(data_dir.glob("*.tail-*")) == []
         with store.transaction() as tx:
             tx.insert("checkins", {"number": "next"})
         store.close()
@@ -142,7 +150,7 @@ def test_a_torn_last_record_is_dropped_at_every_byte_offset_and_earlier_records_
 def test_a_bad_record_before_intact_ones_is_dropped_from_there_and_the_tail_kept_aside(data_dir):
     write_records(data_dir, 3)
     journal = journal_of(data_dir)
-    intact = journal.read_bytes()
+    intact = records_of(journal)
     second = len(encode_record(decode_records(intact)[0][0]))
     damaged = bytearray(intact)
     damaged[second + 20] ^= 0xFF  # inside the second record's payload
@@ -157,10 +165,22 @@ def test_a_bad_record_before_intact_ones_is_dropped_from_there_and_the_tail_kept
     assert aside.read_bytes() == bytes(damaged[second:])
 
 
+def test_the_journal_is_allocated_ahead_and_ends_where_the_zero_space_begins(data_dir):
+    write_records(data_dir, 3)
+    journal = journal_of(data_dir)
+    assert journal.stat().st_size == JOURNAL_STEP
+    assert len(decode_records(records_of(journal))[0]) == 3
+    for strict in (False, True):
+        with Store(data_dir, strict=strict).transaction() as tx:
+            assert [doc["number"] for doc in tx.all("checkins")] == [0, 1, 2]
+    assert journal.stat().st_size == JOURNAL_STEP
+    assert list(data_dir.glob("*.tail-*")) == []
+
+
 def test_a_backup_image_with_any_bad_record_is_refused(data_dir):
     write_records(data_dir, 1)
     journal = journal_of(data_dir)
-    journal.write_bytes(journal.read_bytes()[:-3])
+    journal.write_bytes(records_of(journal)[:-3])
     with pytest.raises(StoreCorrupt):
         with Store(data_dir, strict=True).transaction():
             pass
