@@ -8,6 +8,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -97,23 +98,26 @@ def seed_carts(data_dir: Path, positions: int) -> tuple[str, int]:
 @contextmanager
 def running(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[None]:
     """Run a server process until the block ends; wait until it accepts connections."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                connection.request("GET", "/")
-                connection.getresponse().read()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(process.stderr.read().decode() if process.stderr else "server failed")
-                time.sleep(0.05)
-        yield
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    # A file, not a pipe: a pipe nobody reads fills up with waitress's warnings and stalls the server.
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=env)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                    connection.request("GET", "/")
+                    connection.getresponse().read()
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        errors.seek(0)
+                        raise RuntimeError(errors.read().decode() or "server failed") from None
+                    time.sleep(0.05)
+            yield
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def serve_command(data_dir: Path, port: int, threads: int) -> list[str]:

@@ -159,8 +159,7 @@ def _progress_bar(total: int, unit: str, description: str) -> Any:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     store = _open_store(args)
-    total = sum(path.stat().st_size for path in store.data_dir.glob("*") if path.name != ".lock")
-    with _progress_bar(total, "B", "backup") as bar:
+    with _progress_bar(store.image_size(), "B", "backup") as bar:
         copied = store.backup(args.destination, progress=bar.update)
     print(f"Backup of {store.data_dir} written to {args.destination} ({copied} bytes).")
     return 0

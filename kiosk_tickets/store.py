@@ -713,6 +713,11 @@ class Store:
 
     # ------------------------------------------------------------------ backup, restore, verification
 
+    def image_size(self) -> int:
+        """Return the bytes a backup taken now would copy (the store may grow before it is taken)."""
+        with self.transaction():
+            return (self.data_dir / SNAPSHOT_NAME).stat().st_size + self._journal_offset
+
     def backup(self, destination: str | os.PathLike[str], progress: Callable[[int], None] | None = None) -> int:
         """Copy a consistent image of the store into the new directory `destination`; return the bytes copied.
 

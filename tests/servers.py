@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,13 +40,15 @@ class Server:
     def __init__(self, data_dir: Path, threads: int = 4) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # A file, not a pipe: a pipe nobody reads fills up with waitress's warnings and stalls the server.
+        self.errors = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [
                 sys.executable, "-m", "kiosk_tickets", "--data-dir", str(data_dir),
                 "serve", "--host", "127.0.0.1", "--port", str(self.port), "--threads", str(threads),
             ],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.errors,
         )
         self._wait_ready()
 
@@ -53,7 +56,8 @@ class Server:
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()}")
+                self.errors.seek(0)
+                raise RuntimeError(f"server exited: {self.errors.read().decode()}")
             try:
                 requests.get(self.url + "/api/v1/organizers/", timeout=1)
                 return
@@ -73,5 +77,4 @@ class Server:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill_hard()
-        if self.process.stderr:
-            self.process.stderr.close()
+        self.errors.close()

@@ -177,6 +177,16 @@ def test_the_journal_is_allocated_ahead_and_ends_where_the_zero_space_begins(dat
     assert list(data_dir.glob("*.tail-*")) == []
 
 
+def test_a_backup_copies_the_records_but_not_the_space_allocated_after_them(data_dir, tmp_path):
+    write_records(data_dir, 3)
+    store = Store(data_dir)
+    expected = store.image_size()
+    assert expected == (data_dir / SNAPSHOT_NAME).stat().st_size + len(records_of(journal_of(data_dir)))
+    assert store.backup(tmp_path / "backup") == expected
+    with Store(tmp_path / "backup", strict=True).transaction() as tx:
+        assert [doc["number"] for doc in tx.all("checkins")] == [0, 1, 2]
+
+
 def test_a_backup_image_with_any_bad_record_is_refused(data_dir):
     write_records(data_dir, 1)
     journal = journal_of(data_dir)
