@@ -241,7 +241,6 @@ class DerivedView(Protocol):
         """Follow one change: a write of this process, an undo, or a record another process committed."""
 
 
-
 class FileLockLease:
     """The data directory's file lock, kept for this process across transactions by one keeper thread.
 
@@ -377,7 +376,8 @@ class Store:
         """Open the store of `data_dir` (created if missing); nothing is read before the first transaction.
 
         `strict` treats an incomplete last journal record as damage instead of a torn append: for
-        backups, whose journal ends at a committed record by construction.
+        backups, whose journal ends at a committed record by construction. `lock_linger` and
+        `lock_max_hold` say how long the file lock stays with this process (see FileLockLease).
         """
         self.data_dir = Path(data_dir)
         self.strict = strict

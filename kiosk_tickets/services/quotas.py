@@ -6,11 +6,12 @@ costs as much as the quota's list of products, not as much as the number of tick
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any, Iterable, Mapping
+
+from sortedcontainers import SortedList
 
 from ..errors import ValidationFailed
 from ..isotime import parse_datetime
@@ -32,20 +33,21 @@ def _key(position: Mapping[str, Any]) -> Key:
 
 class QuotaLedger:
     """Units per (item, variation): paid positions, pending ones by payment deadline, live carts by expiry,
-    vouchers that block. Deadlines are kept sorted, so what ran out stops counting at its time, unwritten."""
+    vouchers that block. Deadlines are kept sorted, so what ran out stops counting at its time, unwritten.
+    Sorted lists of their own (not a list kept sorted) make an insert cost the same with 100,000 carts."""
 
     def reset(self, tables: Mapping[str, Mapping[str, dict]]) -> None:
         # Per order: its status and, while pending, the deadline after which it no longer holds quota.
         self.orders: dict[int, tuple[str, float]] = {}
         self.order_positions: dict[int, dict[int, Key]] = defaultdict(dict)
         self.paid: Counter[Key] = Counter()
-        self.pending: dict[Key, list[tuple[float, int]]] = defaultdict(list)
+        self.pending: dict[Key, SortedList] = defaultdict(SortedList)
         # Pending orders per event by deadline, so overdue ones are found without a scan.
-        self.pending_orders: dict[int, list[tuple[float, int]]] = defaultdict(list)
+        self.pending_orders: dict[int, SortedList] = defaultdict(SortedList)
         # Carts without a voucher: sorted (expires, id) per key. Carts with one are few and checked one by one.
-        self.carts: dict[Key, list[tuple[float, int]]] = defaultdict(list)
+        self.carts: dict[Key, SortedList] = defaultdict(SortedList)
         self.voucher_carts: dict[int, dict[int, tuple[Key, float]]] = defaultdict(dict)
-        self.event_carts: dict[int, list[tuple[float, int]]] = defaultdict(list)
+        self.event_carts: dict[int, SortedList] = defaultdict(SortedList)
         self.blocking_vouchers: dict[int, dict] = {}
         for table in ("orders", "orderpositions", "cartpositions", "vouchers"):
             for key, doc in tables.get(table, {}).items():
@@ -126,33 +128,31 @@ class QuotaLedger:
 
     def pending_units(self, key: Key, now: float) -> int:
         """Pending positions whose order's deadline has not passed (at the deadline itself it still holds)."""
-        entries = self.pending.get(key, [])
-        return len(entries) - bisect.bisect_left(entries, (now, -math.inf))
+        entries = self.pending.get(key)
+        return len(entries) - entries.bisect_left((now, -math.inf)) if entries else 0
 
     def live_carts(self, key: Key, now: float) -> int:
-        entries = self.carts.get(key, [])
-        return len(entries) - bisect.bisect_right(entries, (now, math.inf))
+        entries = self.carts.get(key)
+        return len(entries) - entries.bisect_right((now, math.inf)) if entries else 0
 
     def live_voucher_carts(self, voucher_id: int, now: float) -> int:
         return sum(1 for _, expires in self.voucher_carts.get(voucher_id, {}).values() if expires > now)
 
     def overdue_orders(self, event_id: int, now: float) -> list[int]:
         """Pending orders whose deadline has passed."""
-        entries = self.pending_orders.get(event_id, [])
-        return [doc_id for _, doc_id in entries[: bisect.bisect_left(entries, (now, -math.inf))]]
+        entries = self.pending_orders.get(event_id)
+        return [doc_id for _, doc_id in entries.irange(maximum=(now, -math.inf), inclusive=(True, False))] if entries else []
 
     def expired_carts(self, event_id: int, now: float) -> list[int]:
-        entries = self.event_carts.get(event_id, [])
-        return [doc_id for _, doc_id in entries[: bisect.bisect_right(entries, (now, math.inf))]]
+        entries = self.event_carts.get(event_id)
+        return [doc_id for _, doc_id in entries.irange(maximum=(now, math.inf))] if entries else []
 
 
-def _sorted_change(entries: list[tuple[float, int]], entry: tuple[float, int], remove: bool) -> None:
+def _sorted_change(entries: SortedList, entry: tuple[float, int], remove: bool) -> None:
     if remove:
-        index = bisect.bisect_left(entries, entry)
-        if index < len(entries) and entries[index] == entry:
-            del entries[index]
+        entries.discard(entry)
     else:
-        bisect.insort(entries, entry)
+        entries.add(entry)
 
 
 def ledger(tx: Transaction) -> QuotaLedger:
