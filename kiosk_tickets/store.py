@@ -847,14 +847,14 @@ class Transaction:
         """Return, in id order, the ids of documents whose fields equal `criteria` (list fields: contain)."""
         raw = self._raw(table)
         indexes = self._store._indexes.get(table, {})
-        buckets = [_bucket(indexes[field].get(value)) for field, value in criteria.items() if field in indexes]
-        rest = {field: value for field, value in criteria.items() if field not in indexes}
+        buckets = {field: _bucket(indexes[field].get(value)) for field, value in criteria.items() if field in indexes}
+        rest = dict(criteria)
         candidates: Iterable[int]
         if buckets:
             # Walk the smallest bucket and check the other criteria on the documents: no large set is copied.
-            smallest = min(buckets, key=len)
-            candidates = list(smallest)
-            rest = dict(criteria)
+            field = min(buckets, key=lambda name: len(buckets[name]))
+            candidates = list(buckets[field])
+            del rest[field]
         else:
             candidates = (int(key) for key in raw)
         result = []

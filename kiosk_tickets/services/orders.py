@@ -453,10 +453,18 @@ def list_positions(
             or text_matches(needle, orders[p["order"]]["code"], positions.full_name(p["attendee_name_parts"]), p.get("attendee_email"),
                             positions.full_name((orders[p["order"]].get("invoice_address") or {}).get("name_parts")))
         )
-    result = [p for p in found if all(check(p) for check in checks)]
+    result = found
+    for check in checks:
+        result = [p for p in result if check(p)]
     chosen = ordering if ordering and ordering.lstrip("-") in POSITION_ORDERINGS else None
     if chosen is None:
-        return sorted(result, key=lambda p: (orders[p["order"]]["datetime"], p["order"], p["positionid"]))
+        placed = {order_id: order["datetime"] for order_id, order in orders.items()}
+
+        def by_order(p: Mapping[str, Any]) -> tuple:
+            order_id = p["order"]
+            return (placed[order_id], order_id, p["positionid"])
+
+        return sorted(result, key=by_order)
     key = POSITION_ORDERINGS[chosen.lstrip("-")]
     return sorted(result, key=lambda p: (key(p, orders[p["order"]]), p["id"]), reverse=chosen.startswith("-"))
 
