@@ -945,7 +945,7 @@ class Vouchers(Resource):
         return created
 
 
-def affected_quotas(tx: Transaction, event_id: int, voucher: dict) -> list[Mapping[str, Any]]:
+def affected_quotas(tx: Transaction, event_id: int, voucher: dict) -> list[dict]:
     """Return the quotas a voucher restricted to a quota, or to an item (and variation), blocks units of."""
     if voucher.get("quota") is not None:
         quota = tx.get("quotas", voucher["quota"])

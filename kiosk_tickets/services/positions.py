@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 from ..errors import ValidationFailed
 from ..isotime import parse_datetime
@@ -20,14 +20,14 @@ def money(value: Decimal) -> str:
     return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
 
 
-def product(tx: Transaction, event_id: int, data: dict) -> tuple[Mapping[str, Any], Mapping[str, Any] | None]:
-    """Return the item and variation a position names (read-only); raise ValidationFailed naming the field."""
-    item = tx.peek("items", data["item"])
+def product(tx: Transaction, event_id: int, data: dict) -> tuple[dict, dict | None]:
+    """Return the item and variation a position names; raise ValidationFailed naming the field."""
+    item = tx.get("items", data["item"])
     if item is None or item["event"] != event_id:
         raise ValidationFailed.field("item", invalid_pk(data["item"]))
     variation = None
     if data.get("variation") is not None:
-        variation = tx.peek("variations", data["variation"])
+        variation = tx.get("variations", data["variation"])
         if variation is None or variation["item"] != item["id"]:
             raise ValidationFailed.field("variation", "The specified variation does not belong to the specified item.")
     elif item.get("has_variations"):

@@ -164,7 +164,7 @@ def quota_keys(tx: Transaction, quota: dict) -> list[Key]:
     keys: list[Key] = []
     variations = set(quota["variations"])
     for item_id in quota["items"]:
-        item = tx.peek("items", item_id)
+        item = tx.get("items", item_id)
         if item is None:
             continue
         if item.get("has_variations"):
@@ -248,11 +248,11 @@ def shortage_message(quota: dict) -> str:
     return f'There is not enough quota available on quota "{quota["name"]}" to perform the operation.'
 
 
-def quotas_for(tx: Transaction, event_id: int, item_id: int, variation_id: int | None) -> list[Mapping[str, Any]]:
-    """Return the quotas (read-only) a position of this item (and variation) needs a unit of."""
+def quotas_for(tx: Transaction, event_id: int, item_id: int, variation_id: int | None) -> list[dict]:
+    """Return the quotas a position of this item (and variation) needs a unit of."""
     return [
         quota
-        for quota in tx.scan("quotas", event=event_id, items=item_id)
+        for quota in tx.find("quotas", event=event_id, items=item_id)
         if variation_id is None or variation_id in quota["variations"]
     ]
 
@@ -263,7 +263,7 @@ def reserve(tx: Transaction, needs: Mapping[int, int], now: datetime) -> None:
     the write are one step.
     """
     for quota_id, units in sorted(needs.items()):
-        quota = tx.peek("quotas", quota_id)
+        quota = tx.get("quotas", quota_id)
         number = available_number(tx, quota, now)
         if number is not None and number < units:
             raise ValidationFailed(shortage_message(quota))
