@@ -38,6 +38,9 @@ from tinydb.table import Table
 
 from .errors import StoreBusy, StoreCorrupt
 
+# A stored document as read: a view (`peek`, `scan`) or a copy; code that owns a copy may say `dict`.
+Doc = Mapping[str, Any]
+
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
@@ -842,6 +845,20 @@ class Transaction:
         """Like `get`, but a read-only view of the stored document instead of a copy."""
         doc = self._raw(table).get(str(doc_id))
         return None if doc is None else StoredDocument(int(doc_id), doc)
+
+    def referenced(self, table: str, doc_id: Any) -> dict:
+        """Like `get`, for an id another stored document refers to: its absence is damage, not bad input."""
+        doc = self.get(table, doc_id)
+        if doc is None:
+            raise StoreCorrupt(f"{table} {doc_id} is referred to but does not exist")
+        return doc
+
+    def peek_referenced(self, table: str, doc_id: int) -> Mapping[str, Any]:
+        """Like `peek`, for an id another stored document refers to (see `referenced`)."""
+        doc = self.peek(table, doc_id)
+        if doc is None:
+            raise StoreCorrupt(f"{table} {doc_id} is referred to but does not exist")
+        return doc
 
     def ids(self, table: str, **criteria: Any) -> list[int]:
         """Return, in id order, the ids of documents whose fields equal `criteria` (list fields: contain)."""
