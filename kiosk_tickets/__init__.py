@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
 
-from .api import api, register_error_handlers
+from . import api
+from .api.errors import http_error_response
 from .config import load_config
+from .context import init_store
 from .store import Store
 
+__all__ = ["create_app"]
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -21,8 +27,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_config(config)
     app = Flask(__name__)
     app.config.update(settings)
-    app.config.setdefault("CLOCK", utc_now)
-    app.extensions["kiosk_tickets.store"] = Store(settings["DATA_DIR"], lock_timeout=float(settings["LOCK_TIMEOUT"]))
-    app.register_blueprint(api)
-    register_error_handlers(app)
+    app.config.setdefault("CLOCK", _utc_now)
+    init_store(app, Store(settings["DATA_DIR"], lock_timeout=float(settings["LOCK_TIMEOUT"])))
+    api.register(app)
+
+    @app.errorhandler(HTTPException)
+    def routing_error(error: HTTPException) -> Response | HTTPException:
+        # Raised before any blueprint is chosen: each presentation answers for its own paths.
+        if api.owns(request.path):
+            return http_error_response(error)
+        return error
+
     return app

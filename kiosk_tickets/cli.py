@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Sequence
 
 from . import create_app
+from .context import get_store
 from .config import load_config
 from .errors import KioskError
 from .schemas import CategorySchema, EventSchema, ItemSchema, QuestionSchema, QuotaSchema, TaxRuleSchema, load
@@ -144,7 +145,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     app = create_app({"DATA_DIR": args.data_dir} if args.data_dir else None)
     # Read the store and build the quota counts now, so the first sale after a restart is not the slow one.
-    with app.extensions["kiosk_tickets.store"].transaction() as tx:
+    with get_store(app).transaction() as tx:
         quotas.ledger(tx)
     # What was just read lives as long as the process: exempt it from the cyclic garbage collector, whose
     # full passes over it took some 100 ms with 100,000 order positions, stalling whichever request ran.

@@ -966,6 +966,10 @@ class OrderUpdateSchema(InputSchema):
     invoice_address = Nested(InvoiceAddressSchema, allow_none=True)
 
 
+class OrderActionSchema(InputSchema):
+    """Options of a status change such as `send_email`: accepted, and none changes what this server does."""
+
+
 class OrderCancelSchema(InputSchema):
     send_email = Boolean(load_default=True)
     comment = String(load_default=None, allow_none=True)

@@ -1,4 +1,4 @@
-"""API tokens: creation, hashed storage, constant-time authentication, scopes and what each scope may do."""
+"""Principals and API tokens: creation, hashed storage, constant-time authentication, what each scope may do."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import hashlib
 import hmac
 import secrets
 import string
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping
+from enum import StrEnum
 
 from ..errors import NotAuthenticated, PermissionDenied, ValidationFailed
 from ..isotime import format_datetime
@@ -75,24 +76,54 @@ def create_token(tx: Transaction, organizer: str, scope: str, now: datetime, nam
     return token, record
 
 
-def authenticate(tx: Transaction, authorization: str | None) -> Mapping[str, Any]:
-    """Return the active token record for an `Authorization: Token …` header; raise NotAuthenticated otherwise."""
-    if not authorization:
-        raise NotAuthenticated()
-    scheme, _, credential = authorization.strip().partition(" ")
-    if scheme.lower() != "token" or not credential.strip():
-        raise NotAuthenticated("Invalid token.")
-    presented = hash_token(credential.strip())
+class PrincipalKind(StrEnum):
+    """What kind of credential a principal presented."""
+
+    TOKEN = "token"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who makes a request: the organizer it acts for, what it may do, and which credential it is.
+
+    Every presentation (the pretix API, the screens, the device API) authenticates to one of these and asks
+    it the same question, so a permission means the same wherever it is checked.
+    """
+
+    kind: PrincipalKind
+    id: int
+    organizer: str
+    permissions: frozenset[str]
+    name: str = ""
+
+    def may(self, permission: str, organizer: str) -> bool:
+        return organizer == self.organizer and permission in self.permissions
+
+    @property
+    def device(self) -> int | None:
+        """The device that acts, which check-ins record; an API token is none."""
+        return None
+
+
+def token_principal(tx: Transaction, credential: str) -> Principal:
+    """The principal of an API token given in clear text; raise NotAuthenticated if it is not an active token."""
+    presented = hash_token(credential)
     record = next(iter(tx.scan("api_tokens", token_hash=presented)), None)
     # The lookup is by hash, which leaks nothing useful; the comparison is constant-time all the same.
     if record is None or not record["active"] or not hmac.compare_digest(record["token_hash"], presented):
         raise NotAuthenticated("Invalid token.")
-    return record
+    return Principal(
+        PrincipalKind.TOKEN,
+        record["id"],
+        record["organizer"],
+        SCOPE_PERMISSIONS.get(record["scope"], frozenset()),
+        record["name"],
+    )
 
 
-def require(token: Mapping[str, Any], organizer: str, permission: str) -> None:
-    """Raise PermissionDenied unless `token` belongs to `organizer` and its scope grants `permission`."""
-    if token["organizer"] != organizer or permission not in SCOPE_PERMISSIONS.get(token["scope"], ()):
+def require(principal: Principal, organizer: str, permission: str) -> None:
+    """Raise PermissionDenied unless `principal` acts for `organizer` and may do `permission`."""
+    if not principal.may(permission, organizer):
         raise PermissionDenied()
 
 

@@ -155,22 +155,20 @@ def create(tx: Transaction, scope: Scope, data: dict, now: datetime, reservation
 
 def bulk_create(
     tx: Transaction, scope: Scope, entries: list[dict | ValidationFailed], now: datetime, reservation: timedelta
-) -> list[dict]:
-    """Create each entry on its own (deliberately not atomic); return pretix's result object per entry.
+) -> list[dict | ValidationFailed]:
+    """Create each entry on its own (deliberately not atomic); return per entry the position or its failure.
 
     An entry that already failed input validation is passed as its ValidationFailed.
     """
-    results = []
+    results: list[dict | ValidationFailed] = []
     for entry in entries:
         try:
             if isinstance(entry, ValidationFailed):
                 raise entry
             with tx.savepoint():
-                created = create(tx, scope, entry, now, reservation)
-            results.append({"success": True, "errors": None, "data": created})
+                results.append(create(tx, scope, entry, now, reservation))
         except ValidationFailed as failure:
-            errors = failure.as_fields()
-            results.append({"success": False, "errors": errors, "data": None})
+            results.append(failure)
     return results
 
 
@@ -192,8 +190,3 @@ def delete(tx: Transaction, scope: Scope, position: dict) -> None:
     for child in tx.ids("cartpositions", addon_to=position["id"]):
         tx.delete("cartpositions", child)
     tx.delete("cartpositions", position["id"])
-
-
-def present(position: dict) -> dict:
-    """The position with its computed fields (the attendee name from its parts)."""
-    return {**position, "attendee_name": positions.full_name(position.get("attendee_name_parts"))}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Mapping
 
 from ..errors import NotFound, ValidationFailed
@@ -120,23 +121,35 @@ class Scan:
     nonce: str | None = None
     datetime: str | None = None
     answers: dict[str, str] = field(default_factory=dict)
+    # Where the scan was made: the device (and its gate) that sent it, None for an API token.
+    device: int | None = None
+    gate: int | None = None
+
+
+class ScanResult(StrEnum):
+    """What became of a scan."""
+
+    OK = "ok"  # in (or out); recorded
+    REFUSED = "refused"  # the ticket exists but may not pass, for `reason`; recorded
+    UNKNOWN = "unknown"  # no ticket of the scanned events has this secret; recorded as such
+    AMBIGUOUS = "ambiguous"  # tickets of two scanned events have this secret; nobody may pass on it
+    INCOMPLETE = "incomplete"  # required questions are unanswered (`questions`); nothing recorded
 
 
 @dataclass
 class Outcome:
-    """The answer to a scan: HTTP status and the body's parts."""
+    """The answer to a scan, as facts: what became of it, the ticket and list it concerned, what to show."""
 
-    http_status: int
-    status: str
-    reason: str | None = None
+    result: ScanResult
+    reason: str | None = None  # pretix's reason code for a refusal ("already_redeemed", "unpaid", …)
     reason_explanation: str | None = None
-    position: dict | None = None
+    position: orders.PositionDetails | None = None
+    order: dict | None = None
     checkin_list: dict | None = None
+    event: Mapping[str, Any] | None = None
     questions: list[dict] | None = None
     require_attention: bool = False
     checkin_texts: list[str] = field(default_factory=list)
-    # An error answer whose record of the failed attempt must be kept.
-    recorded: bool = False
 
 
 def lists_for_scan(tx: Transaction, organizer: dict, list_ids: list[int]) -> list[dict]:
@@ -169,10 +182,10 @@ def redeem(tx: Transaction, lists: list[dict], scan: Scan, now: datetime) -> Out
     if not matches:
         # Recorded on the first list, as pretix does: the door's history shows the codes it could not place.
         _record(tx, lists[0], None, scan, scan.datetime or format_datetime(now), now, error="invalid")
-        return Outcome(404, "error", "invalid", recorded=True)
+        return Outcome(ScanResult.UNKNOWN, "invalid")
     if len(matches) > 1:
         # The same secret in two of the scanned events: letting either in could be the wrong one.
-        return Outcome(400, "error", "ambiguous")
+        return Outcome(ScanResult.AMBIGUOUS, "ambiguous")
     position = matches[0]
     checkin_list = by_event[position["event"]]
     order = tx.get("orders", position["order"])
@@ -181,25 +194,24 @@ def redeem(tx: Transaction, lists: list[dict], scan: Scan, now: datetime) -> Out
     if scan.nonce:
         for previous in tx.find("checkins", nonce=scan.nonce):
             if previous["successful"] and previous["position"] == position["id"] and previous["list"] == checkin_list["id"]:
-                return _outcome(tx, 201, "ok", None, position, order, checkin_list)
+                return _outcome(tx, ScanResult.OK, None, position, order, checkin_list)
 
     reason, explanation = _refusal(tx, checkin_list, position, order, scan, now)
     if reason is None and scan.type == "entry" and scan.questions_supported and not scan.force:
         asked = _unanswered_questions(tx, position, scan.answers)
         if asked:
-            outcome = _outcome(tx, 400, "incomplete", None, position, order, checkin_list)
+            outcome = _outcome(tx, ScanResult.INCOMPLETE, None, position, order, checkin_list)
             outcome.questions = asked
             return outcome
     if reason is not None:
         _record(tx, checkin_list, position, scan, moment, now, error=reason)
-        outcome = _outcome(tx, 200, "error", reason, position, order, checkin_list)
-        outcome.recorded = True
+        outcome = _outcome(tx, ScanResult.REFUSED, reason, position, order, checkin_list)
         outcome.reason_explanation = explanation
         return outcome
     if scan.answers and scan.questions_supported:
         _store_answers(tx, position, scan.answers)
     _record(tx, checkin_list, position, scan, moment, now)
-    return _outcome(tx, 201, "ok", None, tx.get("orderpositions", position["id"]), order, checkin_list)
+    return _outcome(tx, ScanResult.OK, None, tx.referenced("orderpositions", position["id"]), order, checkin_list)
 
 
 def _refusal(
@@ -278,8 +290,8 @@ def _record(
         "successful": error is None,
         "error_reason": error,
         "error_explanation": None,
-        "gate": None,
-        "device": None,
+        "gate": scan.gate,
+        "device": scan.device,
         "device_id": None,
         "auto_checked_in": False,
         "forced": scan.force,
@@ -287,49 +299,26 @@ def _record(
 
 
 def _outcome(
-    tx: Transaction, http_status: int, status_: str, reason: str | None, position: dict, order: dict, checkin_list: dict
+    tx: Transaction, result: ScanResult, reason: str | None, position: dict, order: dict, checkin_list: dict
 ) -> Outcome:
     item = tx.get("items", position["item"]) or {}
     variation = tx.get("variations", position["variation"]) if position.get("variation") else None
-    attention = bool(item.get("checkin_attention") or (variation or {}).get("checkin_attention") or order.get("checkin_attention"))
-    texts = [text for text in (order.get("checkin_text"), item.get("checkin_text"), (variation or {}).get("checkin_text")) if text]
-    return Outcome(http_status, status_, reason, None, position, checkin_list, None, attention, texts)
-
-
-def present_scan(tx: Transaction, outcome: Outcome, url_for: Any) -> dict[str, Any]:
-    """The redeem answer's body: the position (check-ins of this list only, order details), list excerpt."""
-    body: dict[str, Any] = {"status": outcome.status}
-    if outcome.status == "error":
-        body.update(reason=outcome.reason, reason_explanation=outcome.reason_explanation)
-    if outcome.position is None:
-        found = {"detail": "Not found."} if outcome.reason == "invalid" else {}
-        return {**found, **body, "require_attention": False, "checkin_texts": []}
-    order = tx.get("orders", outcome.position["order"])
-    position = orders.present_position(tx, outcome.position, order, url_for)
-    position["checkins"] = [c for c in position["checkins"] if c["list"] == outcome.checkin_list["id"]]
-    position.update(
-        require_attention=outcome.require_attention,
-        order__status=order["status"],
-        order__valid_if_pending=order["valid_if_pending"],
-        order__require_approval=order["require_approval"],
-        order__locale=order["locale"],
+    attention = bool(
+        item.get("checkin_attention") or (variation or {}).get("checkin_attention") or order.get("checkin_attention")
     )
-    event = tx.get("events", outcome.checkin_list["event"])
-    body.update(
-        position=position,
-        require_attention=outcome.require_attention,
-        checkin_texts=outcome.checkin_texts,
-        list={
-            "id": outcome.checkin_list["id"],
-            "name": outcome.checkin_list["name"],
-            "event": event["slug"],
-            "subevent": None,
-            "include_pending": outcome.checkin_list["include_pending"],
-        },
+    texts = [
+        text for text in (order.get("checkin_text"), item.get("checkin_text"), (variation or {}).get("checkin_text")) if text
+    ]
+    return Outcome(
+        result,
+        reason,
+        position=orders.position_details(tx, position, order),
+        order=order,
+        checkin_list=checkin_list,
+        event=tx.peek_referenced("events", checkin_list["event"]),
+        require_attention=attention,
+        checkin_texts=texts,
     )
-    if outcome.questions is not None:
-        body["questions"] = outcome.questions
-    return body
 
 
 # ---------------------------------------------------------------------------------------- search and history

@@ -299,20 +299,13 @@ def create(tx: Transaction, scope: Scope, data: dict, now: datetime, settings: O
     return order
 
 
-def simulate(
-    tx: Transaction, scope: Scope, data: dict, now: datetime, settings: OrderSettings, url_for: Callable[[str, Any], str]
-) -> dict:
+def simulate(tx: Transaction, scope: Scope, data: dict, now: datetime, settings: OrderSettings) -> OrderDetails:
     """Check and price an order as `create` would, and leave nothing behind: pretix's dry run.
 
-    Returns the presented order with code "PREVIEW" and position ids 0. Raises ValidationFailed.
+    Returns the details of the order as it would have been created. Raises ValidationFailed.
     """
     with tx.trial():
-        presented = present_order(tx, create(tx, scope, data, now, settings), url_for)
-    preview_positions = [
-        {**p, "id": 0, "order": "PREVIEW", "code": "PREVIEW", "secret": "", "addon_to": None, "downloads": []}
-        for p in presented["positions"]
-    ]
-    return {**presented, "code": "PREVIEW", "secret": "", "url": None, "downloads": [], "positions": preview_positions}
+        return order_details(tx, create(tx, scope, data, now, settings))
 
 
 def _invoice_address(data: dict | None, now: datetime) -> dict | None:
@@ -478,10 +471,10 @@ def get_position(tx: Transaction, scope: Scope, doc_id: Any, now: datetime) -> d
     return position
 
 
-# ---------------------------------------------------------------------------------------- presentation
+# ---------------------------------------------------------------------------------------- tickets and details
 
 
-def generates_ticket(tx: Transaction, position: dict) -> bool:
+def generates_ticket(tx: Transaction, position: Mapping[str, Any]) -> bool:
     """A ticket is made for admission products, unless the product says otherwise either way."""
     item = tx.get("items", position["item"]) or {}
     if item.get("generate_tickets") is not None:
@@ -489,7 +482,7 @@ def generates_ticket(tx: Transaction, position: dict) -> bool:
     return bool(item.get("admission"))
 
 
-def _ticket_positions(tx: Transaction, candidates: list[dict]) -> list[dict]:
+def _ticket_positions(tx: Transaction, candidates: list[Any]) -> list[Any]:
     """The positions among `candidates` that have a ticket: not canceled, of a product that makes one."""
     return [p for p in candidates if not p["canceled"] and generates_ticket(tx, p)]
 
@@ -501,54 +494,41 @@ def downloads_allowed(order: Mapping[str, Any]) -> bool:
     return order["status"] == "p"
 
 
-def present_position(tx: Transaction, position: dict, order: dict, url_for: Callable[[str, Any], str]) -> dict:
+@dataclass(frozen=True)
+class PositionDetails:
+    """An order position with what the rest of the store says about it."""
+
+    position: Mapping[str, Any]
+    order_code: str
+    checkins: list[dict]  # the successful ones
+    downloadable: bool  # its ticket may be downloaded now
+
+
+@dataclass(frozen=True)
+class OrderDetails:
+    """An order with its positions (by position id) and fees, and whether its tickets may be downloaded."""
+
+    order: Mapping[str, Any]
+    event_slug: str
+    positions: list[PositionDetails]
+    fees: list[dict]
+    downloadable: bool
+
+
+def position_details(tx: Transaction, position: Mapping[str, Any], order: Mapping[str, Any]) -> PositionDetails:
     checkins = [c for c in tx.find("checkins", position=position["id"]) if c.get("successful", True)]
-    downloads = (
-        [{"output": "pdf", "url": url_for("position", position["id"])}]
-        if downloads_allowed(order) and _ticket_positions(tx, [position])
-        else []
-    )
-    return {
-        **position,
-        "order": order["code"],
-        "code": order["code"],
-        "attendee_name": positions.full_name(position["attendee_name_parts"]),
-        "checkins": checkins,
-        "downloads": downloads,
-        "plugin_data": {},
-    }
+    downloadable = downloads_allowed(order) and bool(_ticket_positions(tx, [position]))
+    return PositionDetails(position, order["code"], checkins, downloadable)
 
 
-def present_order(
-    tx: Transaction, order: dict, url_for: Callable[[str, Any], str], include_canceled: bool = False
-) -> dict:
-    """The order with positions, fees, downloads and the fields pretix derives (seed fields included)."""
+def order_details(tx: Transaction, order: Mapping[str, Any], include_canceled: bool = False) -> OrderDetails:
+    """The order as pretix shows it: canceled positions and fees only if asked for."""
     stored = sorted(tx.find("orderpositions", order=order["id"]), key=lambda p: p["positionid"])
-    shown = [present_position(tx, p, order, url_for) for p in stored if include_canceled or not p["canceled"]]
+    shown = [position_details(tx, p, order) for p in stored if include_canceled or not p["canceled"]]
     fees = [fee for fee in tx.find("orderfees", order=order["id"]) if include_canceled or not fee["canceled"]]
-    payment_fees = [fee for fee in fees if fee["fee_type"] == "payment" and not fee["canceled"]]
-    confirmed = [p for p in order["payments"] if p["state"] == "confirmed"]
-    address = order.get("invoice_address")
-    event = tx.get("events", order["event"])
-    has_tickets = bool(_ticket_positions(tx, stored))
-    return {
-        **order,
-        "event": event["slug"],
-        "positions": shown,
-        "fees": fees,
-        "payment_fee": positions.money(sum((Decimal(f["value"]) for f in payment_fees), Decimal(0))),
-        "payment_fee_tax_rate": payment_fees[0]["tax_rate"] if payment_fees else "0.00",
-        "payment_fee_tax_value": positions.money(sum((Decimal(f["tax_value"]) for f in payment_fees), Decimal(0))),
-        "payment_date": confirmed[-1]["payment_date"][:10] if confirmed and confirmed[-1]["payment_date"] else None,
-        "payment_provider": order["payments"][-1]["provider"] if order["payments"] else None,
-        "invoice_address": {**address, "name": positions.full_name(address.get("name_parts"))} if address else None,
-        "downloads": [{"output": "pdf", "url": url_for("order", order["code"])}]
-        if downloads_allowed(order) and has_tickets
-        else [],
-        "url": url_for("page", f"{order['code']}/{order['secret']}"),
-        "plugin_data": {},
-        "use_gift_cards": [],
-    }
+    event = tx.peek_referenced("events", order["event"])
+    downloadable = downloads_allowed(order) and bool(_ticket_positions(tx, stored))
+    return OrderDetails(order, event["slug"], shown, fees, downloadable)
 
 
 # ---------------------------------------------------------------------------------------- status changes

@@ -1,0 +1,55 @@
+"""Routes of cart positions: quota held for a sale in progress."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import schemas
+from ..context import reservation_time
+from ..isotime import format_datetime
+from ..services import carts
+from ..store import Transaction
+from . import present
+from .endpoint import RequestContext, endpoint
+from .http import json_response
+from .pagination import Listing
+from .urls import EVENT, bp
+
+
+@bp.get(EVENT + "/cartpositions/")
+@endpoint("carts.read", dump=schemas.CartPositionSchema)
+def cart_list(tx: Transaction, ctx: RequestContext) -> Listing:
+    headers = {"X-Page-Generated": format_datetime(ctx.now)}
+    return Listing(carts.list_positions(tx, ctx.target), present.cart, headers)
+
+
+@bp.get(EVENT + "/cartpositions/<object_id>/")
+@endpoint("carts.read", dump=schemas.CartPositionSchema)
+def cart_detail(tx: Transaction, ctx: RequestContext, object_id: str) -> dict:
+    return present.cart(carts.get(tx, ctx.target, object_id))
+
+
+@bp.post(EVENT + "/cartpositions/")
+@endpoint("carts.write", body=schemas.CartPositionCreateSchema, dump=schemas.CartPositionCreatedSchema, status=201)
+def cart_create(tx: Transaction, ctx: RequestContext, body: dict) -> dict:
+    return present.cart(carts.create(tx, ctx.target, body, ctx.now, reservation_time(ctx.event)))
+
+
+@bp.post(EVENT + "/cartpositions/bulk_create/")
+@endpoint("carts.write", body=schemas.CartPositionCreateSchema, many=True, dump=schemas.CartPositionCreatedSchema)
+def cart_bulk_create(tx: Transaction, ctx: RequestContext, body: list) -> Any:
+    """Each entry on its own; pretix answers 200 with a result object per entry."""
+    created_schema = schemas.instance(schemas.CartPositionCreatedSchema)
+    results = []
+    for result in carts.bulk_create(tx, ctx.target, body, ctx.now, reservation_time(ctx.event)):
+        if isinstance(result, schemas.ValidationFailed):
+            results.append({"success": False, "errors": result.as_fields(), "data": None})
+        else:
+            results.append({"success": True, "errors": None, "data": created_schema.dump(present.cart(result))})
+    return json_response({"results": results})
+
+
+@bp.delete(EVENT + "/cartpositions/<object_id>/")
+@endpoint("carts.write")
+def cart_delete(tx: Transaction, ctx: RequestContext, object_id: str) -> None:
+    carts.delete(tx, ctx.target, carts.get(tx, ctx.target, object_id))

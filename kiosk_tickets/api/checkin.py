@@ -1,0 +1,138 @@
+"""Routes of check-in: lists and their status, redeeming scans (RPC and per list), search, the history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+
+from .. import schemas
+from ..services import checkin, orders
+from ..store import Transaction
+from . import present
+from .collections import register_collection
+from .endpoint import RequestContext, endpoint
+from .http import json_response, ordering, query_args, request_json
+from .pagination import Listing
+from .urls import EVENT, ORG, bp
+
+register_collection(
+    EVENT + "/checkinlists/",
+    "checkinlists",
+    checkin.CHECKIN_LISTS,
+    schemas.CheckinListSchema,
+    read="checkin",
+    write="catalog.write",
+)
+
+
+@bp.get(EVENT + "/checkinlists/<object_id>/status/")
+@endpoint("checkin")
+def checkinlist_status(tx: Transaction, ctx: RequestContext, object_id: str) -> Response:
+    return json_response(checkin.status(tx, checkin.get_list(tx, ctx.target, object_id), ctx.now))
+
+
+def _scan(data: dict, ctx: RequestContext) -> checkin.Scan:
+    return checkin.Scan(
+        lists=data.get("lists") or [],
+        secret=data.get("secret") or "",
+        type=data["type"],
+        force=data["force"],
+        ignore_unpaid=data["ignore_unpaid"],
+        questions_supported=data["questions_supported"],
+        nonce=data["nonce"],
+        datetime=data["datetime"],
+        answers=data["answers"],
+        device=ctx.principal.device,
+    )
+
+
+# The order position resource's fields, plus what the redeem answer adds to them.
+_SCAN_POSITION_EXTRAS = (
+    "require_attention",
+    "order__status",
+    "order__valid_if_pending",
+    "order__require_approval",
+    "order__locale",
+)
+
+
+def _scan_response(ctx: RequestContext, outcome: checkin.Outcome) -> Response:
+    """pretix's redeem answer; a refused or unknown scan is an answer too, and its record is kept."""
+    body, status = present.scan(outcome, ctx.organizer["slug"])
+    if "position" in body:
+        position = body["position"]
+        dumped = schemas.instance(schemas.OrderPositionSchema).dump(position)
+        body["position"] = {**dumped, **{key: position[key] for key in _SCAN_POSITION_EXTRAS}}
+    if "questions" in body:
+        body["questions"] = schemas.instance(schemas.QuestionSchema).dump(body["questions"], many=True)
+    return json_response(body, status)
+
+
+@bp.post(ORG + "/checkinrpc/redeem/")
+@endpoint("checkin", body=schemas.RedeemRpcSchema)
+def checkin_redeem(tx: Transaction, ctx: RequestContext, body: dict) -> Response:
+    lists = checkin.lists_for_scan(tx, ctx.organizer, body.get("lists") or [])
+    return _scan_response(ctx, checkin.redeem(tx, lists, _scan(body, ctx), ctx.now))
+
+
+def _list_and_position(tx: Transaction, ctx: RequestContext, list_id: str, lookup: str) -> tuple[dict, dict]:
+    """The list and the position a legacy redeem URL names (404s before the body is read)."""
+    checkin_list = checkin.get_list(tx, ctx.target, list_id)
+    untrusted = query_args(schemas.UntrustedInputQuery).get("untrusted_input", False)
+    return checkin_list, checkin.position_on_list(tx, ctx.target, checkin_list, lookup, untrusted)
+
+
+@bp.post(EVENT + "/checkinlists/<list_id>/positions/<lookup>/redeem/")
+@endpoint("checkin", lookup=_list_and_position, body=schemas.RedeemSchema)
+def checkin_redeem_legacy(tx: Transaction, ctx: RequestContext, found: tuple[dict, dict], body: dict) -> Response:
+    checkin_list, position = found
+    scan = _scan({**body, "secret": position["secret"]}, ctx)
+    return _scan_response(ctx, checkin.redeem(tx, [checkin_list], scan, ctx.now))
+
+
+def _position_out(tx: Transaction, ctx: RequestContext, position: Any) -> dict:
+    """A position found on lists of possibly several events, with the links of its own event."""
+    event = tx.peek_referenced("events", position["event"])
+    order = tx.peek_referenced("orders", position["order"])
+    links = present.Links(ctx.organizer["slug"], event["slug"])
+    return present.position(orders.position_details(tx, position, order), links)
+
+
+def _search_list_ids() -> list[int]:
+    ids = []
+    for value in request.args.getlist("list"):
+        try:
+            ids.append(int(value))
+        except ValueError:
+            raise schemas.ValidationFailed.field("list", "A valid integer is required.") from None
+    return ids
+
+
+@bp.route(ORG + "/checkinrpc/search/", methods=["GET", "POST"])
+@endpoint("checkin", dump=schemas.OrderPositionSchema)
+def checkin_search(tx: Transaction, ctx: RequestContext) -> Listing:
+    """The same search with its parameters in the query string (GET) or a JSON body (POST)."""
+    if request.method == "POST":
+        body = schemas.load(schemas.instance(schemas.CheckinSearchBodySchema), request_json())
+        list_ids, filters, order_by = body.pop("lists"), body, body.pop("ordering", None)
+    else:
+        list_ids, filters, order_by = _search_list_ids(), query_args(schemas.CheckinSearchQuery), ordering()
+    lists = checkin.lists_for_scan(tx, ctx.organizer, list_ids)
+    found = checkin.search(tx, lists, filters, order_by, filters.get("ignore_status", False), ctx.now)
+    return Listing(found, lambda position: _position_out(tx, ctx, position))
+
+
+@bp.get(EVENT + "/checkinlists/<list_id>/positions/")
+@endpoint("checkin", query=schemas.CheckinSearchQuery, dump=schemas.OrderPositionSchema)
+def checkinlist_positions(tx: Transaction, ctx: RequestContext, list_id: str, query: dict) -> Listing:
+    checkin_list = checkin.get_list(tx, ctx.target, list_id)
+    found = checkin.search(tx, [checkin_list], query, ordering(), query.get("ignore_status", False), ctx.now)
+    return Listing(found, lambda position: _position_out(tx, ctx, position))
+
+
+@bp.get(EVENT + "/checkins/")
+@endpoint("checkin", query=schemas.CheckinHistoryQuery, dump=schemas.CheckinHistorySchema)
+def checkin_history(tx: Transaction, ctx: RequestContext, query: dict) -> Listing:
+    return Listing(checkin.history(tx, ctx.target, query, ordering()))
+

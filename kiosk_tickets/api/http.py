@@ -1,0 +1,96 @@
+"""Reading requests and writing JSON answers as pretix (Django REST framework) does."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from flask import Response, current_app, request
+from marshmallow import Schema
+from werkzeug.http import parse_date
+
+from .. import schemas
+from ..context import now
+from ..errors import BadRequest
+
+JSON_TYPES = ("application/json", "text/javascript")
+
+# pretix bodies nest a few levels (order > positions > answers > options); far deeper ones parse, but then
+# overflow the stack of every recursive copy made of them (store, schemas): refuse them up front.
+MAX_JSON_DEPTH = 32
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    response = current_app.response_class(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")), status=status, mimetype="application/json"
+    )
+    response.headers.update(headers or {})
+    return response
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _check_depth(value: Any) -> None:
+    stack = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"nesting deeper than {MAX_JSON_DEPTH} levels is not supported")
+            children = current.values() if isinstance(current, dict) else current
+            stack.extend((child, depth + 1) for child in children)
+
+
+def request_json() -> Any:
+    """Return the parsed JSON body (an empty body counts as {}); raise BadRequest for anything else."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    mimetype = request.mimetype or ""
+    if mimetype not in JSON_TYPES and not mimetype.endswith("+json"):
+        raise BadRequest(f'Unsupported media type "{request.content_type or ""}" in request.')
+    try:
+        parsed = json.loads(raw, parse_constant=_reject_constant)
+        _check_depth(parsed)
+        if b"\\u" in raw:
+            # A lone surrogate ("\ud800") parses, but can be neither stored nor echoed back as UTF-8.
+            json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+        return parsed
+    except (ValueError, RecursionError) as exc:
+        raise BadRequest(f"JSON parse error - {exc}") from None
+
+
+def query_args(schema_class: type[Schema]) -> dict[str, Any]:
+    """Validate the query string with the schema; only the parameters given are returned."""
+    schema = schemas.instance(schema_class)
+    # An empty value means "no filter", as django-filter treats it.
+    given = {key: value for key, value in request.args.items() if key in schema.fields and value != ""}
+    return schemas.load(schema, given, partial=True) if given else {}
+
+
+def ordering() -> str | None:
+    """The `ordering` query parameter, which each list checks against what it allows."""
+    return request.args.get("ordering")
+
+
+def conditional_list(modified: datetime | None, build: Callable[[], Response]) -> Response:
+    """Answer 304 if the list has not changed since If-Modified-Since; else build it, with Last-Modified.
+
+    HTTP dates count whole seconds, and two changes within one second would share any date taken from
+    the first. So a 304 needs If-Modified-Since at or after the last change rounded up to the second, and
+    that date is only sent once its second is over; until then the rounded-down date goes out, which can
+    never produce a 304.
+    """
+    if modified is None:
+        return build()
+    whole = modified.replace(microsecond=0)
+    settled = whole + timedelta(seconds=1) if modified.microsecond else whole
+    since = parse_date(request.headers.get("If-Modified-Since"))
+    if since is not None and since >= settled:
+        return Response(status=304)
+    response = build()
+    response.last_modified = settled if now() >= settled else whole
+    return response

@@ -1,0 +1,53 @@
+"""What every web presentation of the services shares: the store, the clock and event settings of the app.
+
+The pretix API, the screens and the device API all read these through here, so none of them spells out
+where the app keeps its store or how settings fall back to the server's defaults.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Mapping
+
+from flask import Flask, current_app
+
+from .services.catalog import event_settings as merged_settings
+from .store import Store
+
+_STORE_KEY = "kiosk_tickets.store"
+
+
+def init_store(app: Flask, store: Store) -> None:
+    """Make `store` the app's store (tests swap it per test)."""
+    app.extensions[_STORE_KEY] = store
+
+
+def get_store(app: Flask | None = None) -> Store:
+    """The store of `app`, or of the app handling this request."""
+    store: Store = (app or current_app).extensions[_STORE_KEY]
+    return store
+
+
+def now() -> datetime:
+    """The current time from the app's injectable clock."""
+    moment: datetime = current_app.config["CLOCK"]()
+    return moment
+
+
+def event_settings(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The event's settings over the server's configured defaults."""
+    defaults = {
+        "reservation_time": current_app.config["RESERVATION_MINUTES"],
+        "payment_term_days": current_app.config["PAYMENT_TERM_DAYS"],
+    }
+    return merged_settings(event, defaults)
+
+
+def reservation_time(event: Mapping[str, Any]) -> timedelta:
+    """How long a cart position of the event holds its quota."""
+    return timedelta(minutes=event_settings(event)["reservation_time"])
+
+
+def payment_term(event: Mapping[str, Any]) -> timedelta:
+    """How long a pending order of the event waits for its payment."""
+    return timedelta(days=event_settings(event)["payment_term_days"])
