@@ -24,19 +24,20 @@ WRITE_METHODS = ("POST", "PATCH", "PUT")
 ORGANIZER, EVENT = "bigevents", "sampleconf"
 
 
-def _write_routes() -> list[tuple[str, str, str]]:
-    """(rule, method, endpoint) for every POST/PATCH/PUT route of the app."""
+def _write_routes() -> tuple[list[tuple[str, str, str]], dict[str, Any]]:
+    """(rule, method, endpoint) for every POST/PATCH/PUT route of the app, and each endpoint's view."""
     with tempfile.TemporaryDirectory() as data_dir:
-        rules = list(create_app({"DATA_DIR": data_dir}).url_map.iter_rules())
-    return sorted(
+        app = create_app({"DATA_DIR": data_dir})
+    routes = sorted(
         (rule.rule, method, rule.endpoint)
-        for rule in rules
+        for rule in app.url_map.iter_rules()
         for method in WRITE_METHODS
         if method in (rule.methods or ())
     )
+    return routes, dict(app.view_functions)
 
 
-ROUTES = _write_routes()
+ROUTES, VIEWS = _write_routes()
 
 
 # ---------------------------------------------------------------------------------------- the objects routes point at
@@ -84,6 +85,7 @@ def world(tmp_path_factory) -> dict[str, Any]:
     pass_item = create("/items/", {"name": "Pass", "default_price": "5.00", "admission": True})
     create("/quotas/", {"name": "Unlimited", "size": None, "items": [pass_item["id"]]})
     order = create("/orders/", {"positions": [{"item": pass_item["id"]}]})
+    checkin_list = create("/checkinlists/", {"name": "Door"})
     ids = {
         "categories": category["id"],
         "taxrules": taxrule["id"],
@@ -95,12 +97,15 @@ def world(tmp_path_factory) -> dict[str, Any]:
         "questions": question["id"],
         "options": question["options"][0]["id"],
         "vouchers": voucher["id"],
+        "checkinlists": checkin_list["id"],
     }
     return {
         "client": client,
         "ids": ids,
         "values": {"organizer": ORGANIZER, "event": EVENT, "item": item["id"], "question": question["id"],
-                   "code": order["code"]},
+                   "code": order["code"], "list_id": checkin_list["id"], "lookup": order["positions"][0]["secret"]},
+        "checkin_list": checkin_list["id"],
+        "secret": order["positions"][0]["secret"],
         "pass_item": pass_item["id"],
         "simple_item": simple["id"],
         "addon_category": addon_category["id"],
@@ -121,52 +126,57 @@ def build_url(world: dict, rule: str, endpoint: str) -> str:
 
 _slugs = itertools.count()
 
-# Per endpoint family: the schema whose fields get bad values, and a valid body to put them in (POST and PUT).
+# A valid body per write route (by endpoint name, or by the resource for the generic create and update
+# routes), to put bad values into; the schema whose fields get them is the one the route declares.
 Base = Callable[[dict], dict]
-FAMILIES: dict[str, tuple[type[schemas.Schema], Base]] = {
-    "event_create": (
-        schemas.EventSchema,
-        lambda w: {"name": "New", "slug": f"new{next(_slugs)}", "date_from": "2027-02-01T10:00:00Z"},
-    ),
-    "event_update": (
-        schemas.EventSchema,
-        lambda w: {"name": "Sample", "slug": EVENT, "date_from": "2027-01-01T10:00:00Z"},
-    ),
-    "event_settings_update": (schemas.EventSettingsSchema, lambda w: {}),
-    "categories": (schemas.CategorySchema, lambda w: {"name": "More"}),
-    "taxrules": (schemas.TaxRuleSchema, lambda w: {"name": "Reduced", "rate": "7.00"}),
-    "items_create": (schemas.ItemSchema, lambda w: {"name": "Mug", "default_price": "5.00"}),
-    "items_update": (schemas.ItemUpdateSchema, lambda w: {"name": "Ticket", "default_price": "20.00"}),
-    "variations": (schemas.VariationSchema, lambda w: {"value": "Student"}),
-    "addons": (schemas.AddOnSchema, lambda w: {"addon_category": w["addon_category"]}),
-    "bundles": (schemas.BundleSchema, lambda w: {"bundled_item": w["simple_item"]}),
-    "quotas": (schemas.QuotaSchema, lambda w: {"name": "Side"}),
-    "questions": (schemas.QuestionSchema, lambda w: {"question": "Why?", "type": "S"}),
-    "options": (schemas.QuestionOptionSchema, lambda w: {"answer": "XL"}),
-    "vouchers": (schemas.VoucherSchema, lambda w: {}),
-    "voucher_batch": (schemas.VoucherSchema, lambda w: {}),
-    "cart_create": (schemas.CartPositionCreateSchema, lambda w: {"item": w["pass_item"]}),
-    "cart_bulk_create": (schemas.CartPositionCreateSchema, lambda w: {"item": w["pass_item"]}),
-    "order_create": (schemas.OrderCreateSchema, lambda w: {"positions": [{"item": w["pass_item"]}]}),
-    "order_update": (schemas.OrderUpdateSchema, lambda w: {}),
-    "order_mark_canceled": (schemas.OrderCancelSchema, lambda w: {}),
-    "order_extend": (schemas.OrderExtendSchema, lambda w: {"expires": "2027-01-01"}),
+VALID_BODIES: dict[str, Base] = {
+    "event_create": lambda w: {"name": "New", "slug": f"new{next(_slugs)}", "date_from": "2027-02-01T10:00:00Z"},
+    "event_update": lambda w: {"name": "Sample", "slug": EVENT, "date_from": "2027-01-01T10:00:00Z"},
+    "event_settings_update": lambda w: {},
+    "categories": lambda w: {"name": "More"},
+    "taxrules": lambda w: {"name": "Reduced", "rate": "7.00"},
+    "items_create": lambda w: {"name": "Mug", "default_price": "5.00"},
+    "items_update": lambda w: {"name": "Ticket", "default_price": "20.00"},
+    "variations": lambda w: {"value": "Student"},
+    "addons": lambda w: {"addon_category": w["addon_category"]},
+    "bundles": lambda w: {"bundled_item": w["simple_item"]},
+    "quotas": lambda w: {"name": "Side"},
+    "questions": lambda w: {"question": "Why?", "type": "S"},
+    "options": lambda w: {"answer": "XL"},
+    "vouchers": lambda w: {},
+    "voucher_batch_create": lambda w: {},
+    "cart_create": lambda w: {"item": w["pass_item"]},
+    "cart_bulk_create": lambda w: {"item": w["pass_item"]},
+    "order_create": lambda w: {"positions": [{"item": w["pass_item"]}]},
+    "order_update": lambda w: {},
+    "order_mark_canceled": lambda w: {},
+    "order_extend": lambda w: {"expires": "2027-01-01"},
+    "order_mark_paid": lambda w: {},
+    "order_mark_pending": lambda w: {},
+    "order_mark_expired": lambda w: {},
+    "order_reactivate": lambda w: {},
+    "order_approve": lambda w: {},
+    "order_deny": lambda w: {},
+    "checkinlists": lambda w: {"name": "Side door"},
+    "checkin_redeem": lambda w: {"secret": w["secret"], "lists": [w["checkin_list"]]},
+    "checkin_redeem_legacy": lambda w: {},
+    "checkin_search_body": lambda w: {"lists": [w["checkin_list"]]},
 }
 
 
-def family_of(endpoint: str) -> str | None:
+def body_schema(endpoint: str) -> type[schemas.Schema]:
+    schema: type[schemas.Schema] = VIEWS[endpoint].body_schema
+    return schema
+
+
+def valid_body(world: dict, endpoint: str) -> dict:
     name = endpoint.split(".")[-1]
-    if name in FAMILIES:
-        return name
-    if name == "voucher_batch_create":
-        return "voucher_batch"
-    stem = name.rsplit("_", 1)[0]
-    return stem if stem in FAMILIES else None
+    return VALID_BODIES[name if name in VALID_BODIES else name.rsplit("_", 1)[0]](world)
 
 
 def wrap(endpoint: str, body: Any) -> Any:
-    """Voucher batch_create and cart bulk_create take a list of bodies."""
-    return [body] if family_of(endpoint) in ("voucher_batch", "cart_bulk_create") else body
+    """Routes whose body is a list of entries (voucher batch_create, cart bulk_create) get one entry."""
+    return [body] if VIEWS[endpoint].body_many else body
 
 
 def input_fields(schema: schemas.Schema) -> dict[str, mm_fields.Field]:
@@ -292,26 +302,21 @@ def short(body: Any) -> str:
     return text[:300]
 
 
-def test_every_write_route_is_covered():
-    """The module knows the schema of every write route the catalog has."""
-    families = {family_of(endpoint) for _, _, endpoint in ROUTES}
-    assert set(FAMILIES) <= families
-    assert len(ROUTES) >= 2 * len(FAMILIES)
+@pytest.mark.parametrize(("rule", "method", "endpoint"), ROUTES)
+def test_every_write_route_declares_its_body_and_has_a_valid_one_here(world, rule, method, endpoint):
+    assert body_schema(endpoint) is not None
+    assert isinstance(valid_body(world, endpoint), dict)
 
 
 @pytest.mark.parametrize("value_name", list(BAD_VALUES))
 @pytest.mark.parametrize(("rule", "method", "endpoint"), ROUTES)
 def test_bad_value_in_every_field(world, rule, method, endpoint, value_name):
-    family = family_of(endpoint)
-    if family is None:
-        pytest.skip("no schema known for this route; covered by the whole-body tests")
-    schema_class, base = FAMILIES[family]
     url = build_url(world, rule, endpoint)
     value = BAD_VALUES[value_name]
     failures = []
 
-    for field, sub in nested_paths(schema_class(), method):
-        body = {} if method == "PATCH" else base(world)
+    for field, sub in nested_paths(body_schema(endpoint)(), method):
+        body = {} if method == "PATCH" else valid_body(world, endpoint)
         body[field] = [{sub: value}] if sub else value
         status, answer = send(world, method, url, encode(wrap(endpoint, body)))
         if problem(status, answer):
@@ -326,8 +331,7 @@ def test_malformed_body(world, rule, method, endpoint, body_name):
     url = build_url(world, rule, endpoint)
     raw = BAD_BODIES[body_name]
     if raw is None:
-        family = family_of(endpoint)
-        valid = FAMILIES[family][1](world) if family and method != "PATCH" else {}
+        valid = valid_body(world, endpoint) if method != "PATCH" else {}
         extra = {"unknown": 1, "id": 999_999, "event": 424242, "organizer": "elsewhere", "__proto__": {"x": 1}}
         raw = encode(wrap(endpoint, {**valid, **extra}))
 
@@ -338,12 +342,8 @@ def test_malformed_body(world, rule, method, endpoint, body_name):
 
 @pytest.mark.parametrize(("rule", "method", "endpoint"), ROUTES)
 def test_every_field_wrong_at_once(world, rule, method, endpoint):
-    family = family_of(endpoint)
-    if family is None:
-        pytest.skip("no schema known for this route")
-    schema_class = FAMILIES[family][0]
     for value in ("x", 1, True, None, [], {}):
-        body = {name: value for name in input_fields(schema_class())}
+        body = {name: value for name in input_fields(body_schema(endpoint)())}
 
         status, answer = send(world, method, build_url(world, rule, endpoint), encode(wrap(endpoint, body)))
 

@@ -12,7 +12,7 @@ from ..store import Transaction
 from . import present
 from .collections import register_collection
 from .endpoint import RequestContext, endpoint
-from .http import json_response, ordering, query_args, request_json
+from .http import json_response, ordering, query_args
 from .pagination import Listing
 from .urls import EVENT, ORG, bp
 
@@ -109,18 +109,24 @@ def _search_list_ids() -> list[int]:
     return ids
 
 
-@bp.route(ORG + "/checkinrpc/search/", methods=["GET", "POST"])
-@endpoint("checkin", dump=schemas.OrderPositionSchema)
-def checkin_search(tx: Transaction, ctx: RequestContext) -> Listing:
-    """The same search with its parameters in the query string (GET) or a JSON body (POST)."""
-    if request.method == "POST":
-        body = schemas.load(schemas.instance(schemas.CheckinSearchBodySchema), request_json())
-        list_ids, filters, order_by = body.pop("lists"), body, body.pop("ordering", None)
-    else:
-        list_ids, filters, order_by = _search_list_ids(), query_args(schemas.CheckinSearchQuery), ordering()
+def _search(tx: Transaction, ctx: RequestContext, list_ids: list[int], filters: dict, order_by: str | None) -> Listing:
     lists = checkin.lists_for_scan(tx, ctx.organizer, list_ids)
     found = checkin.search(tx, lists, filters, order_by, filters.get("ignore_status", False), ctx.now)
     return Listing(found, lambda position: _position_out(tx, ctx, position))
+
+
+@bp.get(ORG + "/checkinrpc/search/")
+@endpoint("checkin", query=schemas.CheckinSearchQuery, dump=schemas.OrderPositionSchema)
+def checkin_search(tx: Transaction, ctx: RequestContext, query: dict) -> Listing:
+    return _search(tx, ctx, _search_list_ids(), query, ordering())
+
+
+@bp.post(ORG + "/checkinrpc/search/")
+@endpoint("checkin", body=schemas.CheckinSearchBodySchema, dump=schemas.OrderPositionSchema)
+def checkin_search_body(tx: Transaction, ctx: RequestContext, body: dict) -> Listing:
+    """The same search with its parameters in a JSON body: {"lists": [1], "search": "…", …}."""
+    list_ids, order_by = body.pop("lists"), body.pop("ordering", None)
+    return _search(tx, ctx, list_ids, body, order_by)
 
 
 @bp.get(EVENT + "/checkinlists/<list_id>/positions/")
