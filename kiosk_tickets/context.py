@@ -6,8 +6,9 @@ where the app keeps its store or how settings fall back to the server's defaults
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask, current_app
 

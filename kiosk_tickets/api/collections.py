@@ -57,7 +57,9 @@ def register_collection(
         target = _target(tx, ctx, url_args)
         return target, resource.get(tx, target, object_id)
 
-    def presenter(tx: Transaction, target: EventContext, ctx: RequestContext, options: Mapping[str, Any] | None) -> Callable:
+    def presenter(
+        tx: Transaction, target: EventContext, ctx: RequestContext, options: Mapping[str, Any] | None
+    ) -> Callable[[dict], dict]:
         return lambda doc: resource.present(tx, target, doc, ctx.now, options or {})
 
     @endpoint(read, lookup=find_target, query=query, dump=schema)
