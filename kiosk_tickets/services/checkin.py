@@ -196,7 +196,7 @@ def redeem(tx: Transaction, lists: list[dict], scan: Scan, now: datetime) -> Out
             if previous["successful"] and previous["position"] == position["id"] and previous["list"] == checkin_list["id"]:
                 return _outcome(tx, ScanResult.OK, None, position, order, checkin_list)
 
-    reason, explanation = _refusal(tx, checkin_list, position, order, scan, now)
+    reason, explanation = refusal(tx, checkin_list, position, order, scan, now)
     if reason is None and scan.type == "entry" and scan.questions_supported and not scan.force:
         asked = _unanswered_questions(tx, position, scan.answers)
         if asked:
@@ -214,7 +214,7 @@ def redeem(tx: Transaction, lists: list[dict], scan: Scan, now: datetime) -> Out
     return _outcome(tx, ScanResult.OK, None, tx.referenced("orderpositions", position["id"]), order, checkin_list)
 
 
-def _refusal(
+def refusal(
     tx: Transaction, checkin_list: dict, position: dict, order: dict, scan: Scan, now: datetime
 ) -> tuple[str | None, str | None]:
     """The reason this scan may not pass (None if it may), in pretix's order of checks.
