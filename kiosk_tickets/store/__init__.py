@@ -36,7 +36,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from .errors import StoreBusy, StoreCorrupt
+from ..errors import StoreBusy, StoreCorrupt
 
 # A stored document as read: a view (`peek`, `scan`) or a copy; code that owns a copy may say `dict`.
 Doc = Mapping[str, Any]
