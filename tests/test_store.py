@@ -280,7 +280,7 @@ def test_a_busy_store_gives_the_lock_up_in_turns(data_dir):
 
 
 def test_one_sync_covers_every_transaction_that_committed_while_it_ran(data_dir, monkeypatch):
-    import kiosk_tickets.store as store_module
+    import kiosk_tickets.store.journal as journal_module
 
     store = Store(data_dir)
     syncs, appended = [], threading.Semaphore(0)
@@ -299,7 +299,7 @@ def test_one_sync_covers_every_transaction_that_committed_while_it_ran(data_dir,
             assert finish_first_sync.wait(10)
 
     monkeypatch.setattr(Store, "_append", counting_append)
-    monkeypatch.setattr(store_module, "_sync_data", slow_sync)
+    monkeypatch.setattr(journal_module, "_sync_data", slow_sync)
 
     def write(number):
         with store.transaction() as tx:
