@@ -234,6 +234,7 @@ class Store:
         return len(data)
 
     def _snapshot_identity_now(self) -> tuple[int, int]:
+        # A snapshot is only ever replaced by a new file, so inode and mtime tell a new one without reading it.
         stat = (self.data_dir / SNAPSHOT_NAME).stat()
         return stat.st_ino, stat.st_mtime_ns
 

@@ -102,7 +102,10 @@ class _ChangeView(MutableMapping):
 
 
 class JournalTable(Table):
-    """A TinyDB table whose writes touch only the changed documents and report each one to `apply_change`."""
+    """A TinyDB table whose writes touch only the changed documents and report each one to `apply_change`.
+
+    `apply_change` is set on a subclass made for each store (see `JournalDatabase`).
+    """
 
     apply_change: ApplyChange
 
