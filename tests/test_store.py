@@ -7,9 +7,13 @@ import threading
 
 import filelock
 import pytest
+import tinydb
+from tinydb.storages import MemoryStorage
+from tinydb.table import Table
 
 from kiosk_tickets.errors import StoreBusy, StoreCorrupt
 from kiosk_tickets.store import JOURNAL_STEP, LOCK_NAME, SNAPSHOT_NAME, Store, decode_records, encode_record
+from kiosk_tickets.store.tinydb_bridge import TINYDB_PRIVATES
 
 
 @pytest.fixture
@@ -132,7 +136,8 @@ def test_a_torn_last_record_is_dropped_at_every_byte_offset_and_earlier_records_
     assert len(records) == 3 and end == len(intact)
     last_start = len(intact) - len(encode_record(records[-1]))
     # A cut at the end of the file, or one followed by space the journal had allocated ahead.
-    for cut, padding in [(cut, padding) for cut in range(last_start, len(intact)) for padding in (0, JOURNAL_STEP - cut)]:
+    cases = [(at, padding) for at in range(last_start, len(intact)) for padding in (0, JOURNAL_STEP - at)]
+    for cut, padding in cases:
         journal.write_bytes(intact[:cut] + bytes(padding))
         store = Store(data_dir)
         with store.transaction() as tx:
@@ -280,7 +285,7 @@ def test_a_busy_store_gives_the_lock_up_in_turns(data_dir):
 
 
 def test_one_sync_covers_every_transaction_that_committed_while_it_ran(data_dir, monkeypatch):
-    import kiosk_tickets.store as store_module
+    import kiosk_tickets.store.journal as journal_module
 
     store = Store(data_dir)
     syncs, appended = [], threading.Semaphore(0)
@@ -299,7 +304,7 @@ def test_one_sync_covers_every_transaction_that_committed_while_it_ran(data_dir,
             assert finish_first_sync.wait(10)
 
     monkeypatch.setattr(Store, "_append", counting_append)
-    monkeypatch.setattr(store_module, "_sync_data", slow_sync)
+    monkeypatch.setattr(journal_module, "_sync_data", slow_sync)
 
     def write(number):
         with store.transaction() as tx:
@@ -320,3 +325,42 @@ def test_one_sync_covers_every_transaction_that_committed_while_it_ran(data_dir,
     assert len(syncs) == 2
     with Store(data_dir).transaction() as tx:
         assert sorted(doc["number"] for doc in tx.all("orders")) == [0, 1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize(("owner", "attribute"), TINYDB_PRIVATES, ids=[".".join(pair) for pair in TINYDB_PRIVATES])
+def test_the_installed_tinydb_has_every_private_attribute_the_store_relies_on(owner, attribute):
+    db = tinydb.TinyDB(storage=MemoryStorage)
+    instance = {"TinyDB": db, "Table": db.table("probe")}[owner]
+    assert hasattr(instance, attribute), (
+        f"TinyDB {tinydb.__version__} has no {owner}.{attribute}, which kiosk_tickets/store/tinydb_bridge.py relies on"
+    )
+
+
+def test_the_installed_tinydb_writes_through_update_table_and_hands_out_the_next_id_it_is_given():
+    written = []
+
+    class RecordingTable(Table):
+        def _update_table(self, updater):
+            written.append(updater)
+            super()._update_table(updater)
+
+    db = tinydb.TinyDB(storage=MemoryStorage)
+    db.table_class = RecordingTable
+    table = db.table("probe")
+    assert db._tables == {"probe": table}, f"TinyDB {tinydb.__version__} no longer caches its tables in TinyDB._tables"
+    table._next_id = 7
+    assert table.insert({"n": 1}) == 7, f"TinyDB {tinydb.__version__} no longer hands out Table._next_id as the next id"
+    table.update({"n": 2}, doc_ids=[7])
+    table.remove(doc_ids=[7])
+    assert len(written) == 3, f"TinyDB {tinydb.__version__} no longer writes every change through Table._update_table"
+
+
+def test_the_package_offers_every_name_the_store_module_did():
+    import kiosk_tickets.store as store
+
+    names = [
+        "INDEXED_FIELDS", "JOURNAL_STEP", "LOCK_NAME", "SCHEMA_VERSION", "SNAPSHOT_NAME", "DerivedView", "Doc",
+        "FileLockLease", "JournalStorage", "JournalTable", "Store", "StoreBusy", "StoreCorrupt", "StoredDocument",
+        "Transaction", "View", "clone", "decode_records", "encode_record", "write_file_atomically",
+    ]
+    assert [name for name in names if not hasattr(store, name)] == []

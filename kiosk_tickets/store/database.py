@@ -1,0 +1,326 @@
+"""`Store`, the database of one data directory: locking and catching up, changes and their undo, snapshots."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tinydb.table import Table
+
+from ..errors import StoreBusy
+from .documents import clone
+from .files import (
+    LOCK_NAME,
+    SCHEMA_VERSION,
+    SNAPSHOT_NAME,
+    decode_snapshot,
+    encode_record,
+    encode_snapshot,
+    write_file_atomically,
+)
+from .indexes import Indexes
+from .journal import Journal
+from .lease import FileLockLease
+from .tinydb_bridge import JournalDatabase, JournalStorage
+from .transaction import DerivedView, Transaction
+
+
+class Store:
+    """The database of one data directory; use it only inside `transaction()`.
+
+    Memory holds the whole database (`JournalStorage`), with indexes (`Indexes`) and derived views
+    kept current by `_set`, through which every change passes: a write of this process (`_apply`, via
+    TinyDB), an undo (`_rollback_to`), or a record read from the journal (`_catch_up`). A transaction
+    collects its changes as undo and redo lists; at its end the redo list becomes one journal record
+    (`_append`), which is synced after the locks are released (`Journal.sync_to`).
+    """
+
+    def __init__(
+        self,
+        data_dir: str | os.PathLike[str],
+        lock_timeout: float = 10.0,
+        compact_after_bytes: int = 4 * 1024 * 1024,
+        strict: bool = False,
+        lock_linger: float = 0.005,
+        lock_max_hold: float = 0.25,
+    ) -> None:
+        """Open the store of `data_dir` (created if missing); nothing is read before the first transaction.
+
+        `strict` treats an incomplete last journal record as damage instead of a torn append: for
+        backups, whose journal ends at a committed record by construction. `lock_linger` and
+        `lock_max_hold` say how long the file lock stays with this process (see FileLockLease).
+        """
+        self.data_dir = Path(data_dir)
+        self.strict = strict
+        self.compact_after_bytes = compact_after_bytes
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.lock_timeout = lock_timeout
+        self._thread_lock = threading.RLock()
+        self._lease = FileLockLease(self.data_dir / LOCK_NAME, lock_linger, lock_max_hold)
+        self._caught_up_with = -1
+        self._depth = 0
+        self._undo: list[tuple[str, int, dict | None]] = []
+        self._redo: list[list[Any]] = []
+        self._storage = JournalStorage()
+        self._db = JournalDatabase(self._storage, self._apply)
+        self._indexes = Indexes()
+        self._next_ids: dict[str, int] = {}
+        self._derived: dict[str, DerivedView] = {}
+        self._journal = Journal(self.data_dir)
+        self._snapshot_identity: tuple[int, int] | None = None
+        self._snapshot_bytes = 0
+        self.schema_version = SCHEMA_VERSION
+
+    # ------------------------------------------------------------------ locking and catching up
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Run the block atomically across threads and processes; commit durably when it ends.
+
+        A nested `transaction()` in the same thread joins the outer one; if the nested block raises,
+        only its own changes are undone. Raises StoreBusy if the lock cannot be had in time.
+        """
+        if self._journal.failure is not None:
+            raise self._journal.failure
+        deadline = time.monotonic() + self.lock_timeout
+        if not self._thread_lock.acquire(timeout=self.lock_timeout):
+            raise StoreBusy()
+        written_to: tuple[int, int] | None = None
+        try:
+            if self._depth == 0:
+                acquisition = self._lease.enter(deadline)
+                try:
+                    if acquisition != self._caught_up_with:
+                        # Other processes can only have written while this one did not hold the lock.
+                        self._catch_up()
+                        self._caught_up_with = acquisition
+                except BaseException:
+                    self._lease.leave()
+                    raise
+            savepoint = len(self._undo)
+            self._depth += 1
+            try:
+                yield Transaction(self)
+            except BaseException:
+                self._rollback_to(savepoint)
+                raise
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    try:
+                        if self._redo:
+                            written_to = self._append()
+                    finally:
+                        self._undo.clear()
+                        self._redo.clear()
+                        self._lease.leave()
+        finally:
+            self._thread_lock.release()
+        if written_to is not None:
+            # Outside the locks: the next transaction runs while the disk syncs, and one sync covers them all.
+            self._journal.sync_to(*written_to)
+
+    def savepoint(self) -> int:
+        """Return a mark that `rollback_to` can return the open transaction to."""
+        return len(self._undo)
+
+    def rollback_to(self, savepoint: int) -> None:
+        """Undo every change made since `savepoint` in the open transaction."""
+        self._rollback_to(savepoint)
+
+    def _catch_up(self) -> None:
+        """Bring memory up to date with the files: reload after a new snapshot, else read the journal tail."""
+        snapshot_path = self.data_dir / SNAPSHOT_NAME
+        try:
+            stat = snapshot_path.stat()
+        except FileNotFoundError:
+            self._write_snapshot(generation=0, tables={}, next_ids={})
+            stat = snapshot_path.stat()
+        identity = (stat.st_ino, stat.st_mtime_ns)
+        if identity != self._snapshot_identity:
+            self._load_snapshot(snapshot_path, identity)
+        self._journal.read_tail(self.strict, self._replay)
+
+    def _replay(self, changes: list[list[Any]]) -> None:
+        """Apply one journal record that is already committed (no undo, nothing to journal)."""
+        for table, doc_id, doc in changes:
+            self._set(table, int(doc_id), doc)
+
+    # ------------------------------------------------------------------ applying changes
+
+    def _set(self, table: str, doc_id: int, doc: dict | None) -> dict | None:
+        """Put `doc` (None deletes) in place, keeping indexes and id counters right; return the old document."""
+        raw = self._storage.tables.setdefault(table, {})
+        key = str(doc_id)
+        old = raw.get(key)
+        if old is not None:
+            self._indexes.remove(table, doc_id, old)
+        if doc is None:
+            raw.pop(key, None)
+        else:
+            raw[key] = doc
+            self._indexes.add(table, doc_id, doc)
+            if doc_id >= self._next_ids.get(table, 1):
+                self._next_ids[table] = doc_id + 1
+        self._db.follow(table, self._next_ids.get(table, 1))
+        for view in self._derived.values():
+            view.changed(table, doc_id, old, doc)
+        return old
+
+    def _apply(self, table: str, doc_id: int, doc: dict | None) -> None:
+        """Apply a change written in the open transaction (TinyDB's tables report each one here)."""
+        if self._depth == 0:
+            raise RuntimeError("store writes must happen inside store.transaction()")
+        if doc is not None:
+            doc = clone(doc)
+        old = self._set(table, doc_id, doc)
+        self._undo.append((table, doc_id, old))
+        self._redo.append([table, doc_id, doc])
+
+    def _rollback_to(self, savepoint: int) -> None:
+        while len(self._undo) > savepoint:
+            table, doc_id, old = self._undo.pop()
+            self._redo.pop()
+            self._set(table, doc_id, old)
+
+    def _append(self) -> tuple[int, int]:
+        """Append the open transaction's record to the journal; return (generation, offset) to sync up to.
+
+        The transaction is acknowledged only once `Journal.sync_to` reached that position. If the record
+        cannot be written, the whole transaction is undone.
+        """
+        record = encode_record(self._redo)
+        try:
+            position = self._journal.append(record)
+        except BaseException:
+            self._rollback_to(0)
+            raise
+        if self._journal.offset > max(self.compact_after_bytes, self._snapshot_bytes):
+            # Compacting once the journal outgrows the snapshot keeps the amortised cost per write constant.
+            self._compact()
+        return position
+
+    def _table(self, name: str) -> Table:
+        """Return TinyDB's table `name` for a write, handing out this store's next ids."""
+        return self._db.table(name, self._next_ids.get(name, 1))
+
+    # ------------------------------------------------------------------ snapshots
+
+    def _load_snapshot(self, path: Path, identity: tuple[int, int]) -> None:
+        raw = path.read_bytes()
+        snapshot = decode_snapshot(raw, path)
+        self.schema_version = snapshot["schema_version"]
+        self._storage.tables = snapshot["tables"]
+        self._next_ids = {name: int(value) for name, value in snapshot.get("next_ids", {}).items()}
+        generation = snapshot["generation"]
+        self._snapshot_identity = identity
+        self._snapshot_bytes = len(raw)
+        self._db.forget_tables()
+        self._indexes.rebuild(self._storage.tables)
+        for view in self._derived.values():
+            view.reset(self._storage.tables)
+        self._journal.switch(generation, create=True)
+
+    def _write_snapshot(self, generation: int, tables: dict, next_ids: dict) -> int:
+        data = encode_snapshot(generation, tables, next_ids)
+        # The new generation's journal exists (empty) before the snapshot that names it.
+        self._journal.create(generation)
+        write_file_atomically(self.data_dir / SNAPSHOT_NAME, data)
+        return len(data)
+
+    def _snapshot_identity_now(self) -> tuple[int, int]:
+        # A snapshot is only ever replaced by a new file, so inode and mtime tell a new one without reading it.
+        stat = (self.data_dir / SNAPSHOT_NAME).stat()
+        return stat.st_ino, stat.st_mtime_ns
+
+    def _compact(self) -> None:
+        generation = self._journal.generation + 1
+        self._write_snapshot(generation, self._storage.tables, self._next_ids)
+        # Memory is already current: switch files without reading them again.
+        self._snapshot_identity = self._snapshot_identity_now()
+        self._snapshot_bytes = (self.data_dir / SNAPSHOT_NAME).stat().st_size
+        self._journal.switch(generation)
+        # Journals of older generations are folded into the snapshot now (and any left by a crash mid-compaction).
+        self._journal.remove_others()
+
+    def compact(self) -> None:
+        """Fold the journal into a fresh snapshot now."""
+        with self.transaction():
+            self._compact()
+
+    # ------------------------------------------------------------------ whole images (see backup.py)
+
+    def committed_files(self) -> list[tuple[Path, int | None]]:
+        """Return the files that hold the committed state, each with the bytes of it that count (None: all).
+
+        Call it inside a transaction, which keeps them from changing.
+        """
+        return [(self.data_dir / SNAPSHOT_NAME, None), (self._journal.path(), self._journal.offset)]
+
+    def contents(self) -> tuple[dict[str, dict[str, dict]], dict[str, int]]:
+        """Return the raw tables (id as a string -> document without `id`) and the next id of each.
+
+        Call it inside a transaction; both are the store's own, never to be changed.
+        """
+        return self._storage.tables, self._next_ids
+
+    def replace_contents(self, tables: dict[str, dict[str, dict]], next_ids: dict[str, int]) -> None:
+        """Make `tables` (raw, as `contents` returns them) the whole database, written as the next snapshot.
+
+        Call it inside a transaction; other processes on this directory switch to the new snapshot at
+        their next transaction.
+        """
+        if self._depth == 0:
+            raise RuntimeError("replace_contents must happen inside store.transaction()")
+        # Ids handed out since the image was taken are not handed out again with another meaning.
+        next_ids = dict(next_ids)
+        for table, next_id in self._next_ids.items():
+            next_ids[table] = max(next_id, next_ids.get(table, 1))
+        self._write_snapshot(self._journal.generation + 1, tables, next_ids)
+        self._load_snapshot(self.data_dir / SNAPSHOT_NAME, self._snapshot_identity_now())
+        self._journal.remove_others()
+
+    def image_size(self) -> int:
+        """Return the bytes a backup taken now would copy (the store may grow before it is taken)."""
+        from . import backup
+
+        return backup.image_size(self)
+
+    def backup(self, destination: str | os.PathLike[str], progress: Callable[[int], None] | None = None) -> int:
+        """Copy a consistent image of the store into the new directory `destination`; return the bytes copied.
+
+        The lock is held while copying, so the image is a committed state; the copy is a data directory
+        of its own (snapshot plus journal) and is fsynced before this returns.
+        """
+        from . import backup
+
+        return backup.backup(self, destination, progress)
+
+    def restore(self, source: str | os.PathLike[str]) -> dict[str, int]:
+        """Replace the whole database with the image in `source` (a backup or data directory).
+
+        The image is read and checked first; then, under the lock, it becomes the next snapshot, so
+        running servers on this directory switch to it at their next request. Returns documents per table.
+        Raises StoreCorrupt if the image cannot be read.
+        """
+        from . import backup
+
+        return backup.restore(self, source)
+
+    def table_sizes(self) -> dict[str, int]:
+        """Return the number of documents per table, after reading every record (so damage raises here)."""
+        from . import backup
+
+        return backup.table_sizes(self)
+
+    def close(self) -> None:
+        """Give up the file lock and close the journal; a later transaction opens the store again."""
+        self._lease.close()
+        self._caught_up_with = -1
+        self._journal.close()
+        self._snapshot_identity = None
