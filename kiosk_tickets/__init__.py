@@ -28,7 +28,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(settings)
     app.config.setdefault("CLOCK", _utc_now)
-    init_store(app, Store(settings["DATA_DIR"], lock_timeout=float(settings["LOCK_TIMEOUT"])))
+    store = Store(settings["DATA_DIR"], lock_timeout=float(settings["LOCK_TIMEOUT"]))
+    init_store(app, store)
+    app.secret_key = settings["SECRET_KEY"] or store.secret_key()
     api.register(app)
 
     @app.errorhandler(HTTPException)

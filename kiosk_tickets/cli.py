@@ -36,6 +36,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     with store.transaction() as tx:
         catalog.ensure_organizer(tx, args.organizer, args.name)
         token, _ = auth.create_token(tx, args.organizer, "admin", _now(), name="init")
+    store.secret_key()  # made now, so that every server on this directory signs sessions alike from the start
     print(f"Organizer {args.organizer!r} is ready. Admin API token:")
     print(token)
     return 0

@@ -21,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
     "PAYMENT_TERM_DAYS": 14,
     # Paper size of ticket PDFs: A4, A5, A6 or letter.
     "TICKET_PAGE_FORMAT": "A4",
+    # Signs session cookies; empty means the key generated into the data directory (file `secret_key`).
+    "SECRET_KEY": "",
 }
 
 _ENV_PREFIX = "KIOSK_TICKETS_"

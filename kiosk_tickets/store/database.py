@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,10 +18,12 @@ from .documents import clone
 from .files import (
     LOCK_NAME,
     SCHEMA_VERSION,
+    SECRET_KEY_NAME,
     SNAPSHOT_NAME,
     decode_snapshot,
     encode_record,
     encode_snapshot,
+    read_or_create_secret,
     write_file_atomically,
 )
 from .indexes import Indexes
@@ -317,6 +320,11 @@ class Store:
         from . import backup
 
         return backup.table_sizes(self)
+
+    def secret_key(self) -> str:
+        """The key that signs this installation's session cookies, made on first use and kept in the data
+        directory (mode 0600), so restarts and every process serving the directory share it."""
+        return read_or_create_secret(self.data_dir / SECRET_KEY_NAME, lambda: secrets.token_hex(32))
 
     def close(self) -> None:
         """Give up the file lock and close the journal; a later transaction opens the store again."""

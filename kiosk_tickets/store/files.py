@@ -20,6 +20,7 @@ from ..errors import StoreCorrupt
 SCHEMA_VERSION = 1
 SNAPSHOT_NAME = "snapshot.json"
 LOCK_NAME = ".lock"
+SECRET_KEY_NAME = "secret_key"
 _RECORD_MAGIC = b"KTJ1"
 _HEADER = struct.Struct(">4sII")
 HEADER_SIZE = _HEADER.size
@@ -123,3 +124,20 @@ def holds_intact_record(data: bytes, start: int) -> bool:
             return True
         position = data.find(_RECORD_MAGIC, position + 1)
     return False
+
+
+def read_or_create_secret(path: Path, make: Callable[[], str]) -> str:
+    """The secret kept in `path` (readable by its owner only), made and stored durably if there is none.
+
+    Creating it exclusively means two processes starting at once agree on one secret.
+    """
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        file.write(make() + "\n")
+        file.flush()
+        os.fsync(file.fileno())
+    fsync_dir(path.parent)
+    return path.read_text(encoding="ascii").strip()
