@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import EVENT_URL
+from tests.helpers import EVENT_URL, created, one_page, send
+from tests.messages import EMPTY_LIST, FORBIDDEN, INVALID_PAGE, NOT_FOUND
 
 ITEMS_URL = f"{EVENT_URL}/items/"
 CATEGORIES_URL = f"{EVENT_URL}/categories/"
@@ -30,52 +31,43 @@ DEFAULTS = {"min_count": 0, "max_count": 1, "position": 0, "multi_allowed": Fals
 # Every writable field away from its default.
 FULL = {"min_count": 2, "max_count": 5, "position": 4, "multi_allowed": True, "price_included": True}
 
-NO_PERMISSION = {"detail": "You do not have permission to perform this action."}
-NOT_FOUND = {"detail": "Not found."}
-EMPTY_LIST = {"count": 0, "next": None, "previous": None, "results": []}
 DUPLICATE = {"addon_category": ["The item already has an add-on configuration for this category."]}
 MAX_BELOW_MIN = {"max_count": ["The maximum count needs to be greater than or equal to the minimum count."]}
 
 
-def one_page(*results: dict) -> dict:
-    return {"count": len(results), "next": None, "previous": None, "results": list(results)}
 
 
 def addons_url(item_id) -> str:
     return f"{ITEMS_URL}{item_id}/addons/"
 
 
-def create(api, url: str, payload: dict) -> dict:
-    response = api.post(url, json=payload)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 @pytest.fixture
 def ticket(api) -> dict:
-    return create(api, ITEMS_URL, TICKET)
+    return created(api, ITEMS_URL, TICKET)
 
 
 @pytest.fixture
 def workshops(api) -> int:
-    return create(api, CATEGORIES_URL, WORKSHOPS)["id"]
+    return created(api, CATEGORIES_URL, WORKSHOPS)["id"]
 
 
 @pytest.fixture
 def meals(api) -> int:
-    return create(api, CATEGORIES_URL, MEALS)["id"]
+    return created(api, CATEGORIES_URL, MEALS)["id"]
 
 
 @pytest.fixture
 def addon(api, ticket, workshops) -> dict:
-    return create(api, addons_url(ticket["id"]), {"addon_category": workshops, **FULL})
+    return created(api, addons_url(ticket["id"]), {"addon_category": workshops, **FULL})
 
 
 @pytest.fixture
 def foreign_category(api) -> int:
     """A category of another event of the same organizer."""
-    create(api, f"{ORGANIZER_URL}/events/", OTHER_EVENT)
-    return create(api, f"{ORGANIZER_URL}/events/otherconf/categories/", WORKSHOPS)["id"]
+    created(api, f"{ORGANIZER_URL}/events/", OTHER_EVENT)
+    return created(api, f"{ORGANIZER_URL}/events/otherconf/categories/", WORKSHOPS)["id"]
 
 
 # ---------------------------------------------------------------------------------------- the seed's examples
@@ -94,8 +86,8 @@ def test_seed_create_and_detail_example(api, ticket, workshops):
 
 
 def test_seed_list_example(api, ticket, workshops, meals):
-    first = create(api, addons_url(ticket["id"]), {**SEED_CREATE, "addon_category": workshops, "position": 0})
-    second = create(api, addons_url(ticket["id"]), {**SEED_CREATE, "addon_category": meals, "position": 1})
+    first = created(api, addons_url(ticket["id"]), {**SEED_CREATE, "addon_category": workshops, "position": 0})
+    second = created(api, addons_url(ticket["id"]), {**SEED_CREATE, "addon_category": meals, "position": 1})
     response = api.get(addons_url(ticket["id"]))
     assert response.status_code == 200
     entry = {"min_count": 0, "max_count": 10, "multi_allowed": False, "price_included": True}
@@ -111,10 +103,10 @@ def test_seed_list_example(api, ticket, workshops, meals):
 
 
 def test_seed_patch_example(api, ticket, workshops):
-    created = create(api, addons_url(ticket["id"]), {**SEED_CREATE, "addon_category": workshops})
-    response = api.patch(f"{addons_url(ticket['id'])}{created['id']}/", json=SEED_PATCH)
+    made = created(api, addons_url(ticket["id"]), {**SEED_CREATE, "addon_category": workshops})
+    response = api.patch(f"{addons_url(ticket['id'])}{made['id']}/", json=SEED_PATCH)
     assert response.status_code == 200
-    assert response.get_json() == created
+    assert response.get_json() == made
 
 
 def test_seed_delete_example(api, ticket, addon):
@@ -164,9 +156,9 @@ def test_input_is_normalised(api, ticket, workshops, sent, answered):
 
 
 def test_same_category_on_different_items(api, ticket, workshops):
-    other = create(api, ITEMS_URL, {**TICKET, "name": {"en": "Day ticket"}})
-    first = create(api, addons_url(ticket["id"]), {"addon_category": workshops})
-    second = create(api, addons_url(other["id"]), {"addon_category": workshops})
+    other = created(api, ITEMS_URL, {**TICKET, "name": {"en": "Day ticket"}})
+    first = created(api, addons_url(ticket["id"]), {"addon_category": workshops})
+    second = created(api, addons_url(other["id"]), {"addon_category": workshops})
     assert first["id"] != second["id"]
     assert api.get(addons_url(other["id"])).get_json()["results"] == [second]
 
@@ -221,9 +213,9 @@ def test_bad_payloads_are_rejected(api, ticket, workshops, meals, foreign_catego
     ids = {"meals": meals, "foreign": foreign_category}
     payload, errors = resolve(payload, ids), resolve(errors, ids)
     url = addons_url(ticket["id"])
-    extras = create(api, CATEGORIES_URL, {"name": {"en": "Extras"}, "is_addon": True})["id"]
-    taken = create(api, url, {"addon_category": meals})
-    mine = create(api, url, {"addon_category": workshops})
+    extras = created(api, CATEGORIES_URL, {"name": {"en": "Extras"}, "is_addon": True})["id"]
+    taken = created(api, url, {"addon_category": meals})
+    mine = created(api, url, {"addon_category": workshops})
     detail_url = f"{url}{mine['id']}/"
     # A new add-on would be valid with the unused category, and `mine` with its own one.
     attempts = (("post", url, extras), ("put", detail_url, workshops), ("patch", detail_url, workshops))
@@ -293,10 +285,10 @@ def test_put_resets_every_omitted_field(api, ticket, addon, meals):
 
 
 def test_put_with_every_field(api, ticket, workshops, meals):
-    created = create(api, addons_url(ticket["id"]), {"addon_category": workshops})
-    url = f"{addons_url(ticket['id'])}{created['id']}/"
+    made = created(api, addons_url(ticket["id"]), {"addon_category": workshops})
+    url = f"{addons_url(ticket['id'])}{made['id']}/"
     response = api.put(url, json={"addon_category": meals, **FULL})
-    expected = {"id": created["id"], "addon_category": meals, **FULL}
+    expected = {"id": made["id"], "addon_category": meals, **FULL}
     assert (response.status_code, response.get_json()) == (200, expected)
     assert api.get(url).get_json() == expected
 
@@ -326,11 +318,11 @@ def test_patch_changes_only_what_it_names(api, ticket, addon, meals, change):
 @pytest.fixture
 def three_addons(api, ticket, workshops, meals) -> list[dict]:
     """Three add-ons created out of position order; the list shows them by position."""
-    extras = create(api, CATEGORIES_URL, {"name": {"en": "Extras"}, "is_addon": True})["id"]
+    extras = created(api, CATEGORIES_URL, {"name": {"en": "Extras"}, "is_addon": True})["id"]
     url = addons_url(ticket["id"])
-    third = create(api, url, {"addon_category": workshops, "position": 2})
-    first = create(api, url, {"addon_category": meals, "position": 0})
-    second = create(api, url, {"addon_category": extras, "position": 1})
+    third = created(api, url, {"addon_category": workshops, "position": 2})
+    first = created(api, url, {"addon_category": meals, "position": 0})
+    second = created(api, url, {"addon_category": extras, "position": 1})
     return [first, second, third]
 
 
@@ -355,11 +347,11 @@ def test_list_pages(api, ticket, three_addons):
         "results": three_addons[2:],
     }
     beyond = api.get(url + "?page_size=2&page=3")
-    assert (beyond.status_code, beyond.get_json()) == (404, {"detail": "Invalid page."})
+    assert (beyond.status_code, beyond.get_json()) == (404, INVALID_PAGE)
 
 
 def test_list_is_per_item(api, ticket, addon):
-    other = create(api, ITEMS_URL, {**TICKET, "name": {"en": "Day ticket"}})
+    other = created(api, ITEMS_URL, {**TICKET, "name": {"en": "Day ticket"}})
     assert api.get(addons_url(other["id"])).get_json() == EMPTY_LIST
     assert api.get(addons_url(ticket["id"])).get_json()["results"] == [addon]
 
@@ -395,8 +387,6 @@ METHODS = [
 ]
 
 
-def send(client, method: str, url: str, payload):
-    return getattr(client, method)(url, json=payload) if payload is not None else getattr(client, method)(url)
 
 
 def check_every_method(client, list_url: str, detail_url: str, status: int, body: dict, methods=METHODS) -> None:
@@ -417,7 +407,7 @@ def test_missing_parent_item_is_404(api, ticket, addon, item_id):
 
 @pytest.mark.parametrize("which", ["unknown", "not a number", "of another item"])
 def test_unknown_addon_is_404(api, ticket, addon, which):
-    other = create(api, ITEMS_URL, {**TICKET, "name": {"en": "Day ticket"}})
+    other = created(api, ITEMS_URL, {**TICKET, "name": {"en": "Day ticket"}})
     item_id, addon_id = {
         "unknown": (ticket["id"], "9999"),
         "not a number": (ticket["id"], "abc"),
@@ -440,7 +430,7 @@ def test_item_of_another_event_is_404(api, ticket, addon, foreign_category):
 )
 def test_unknown_event_or_organizer_is_403(api, ticket, addon, path):
     url = addons_url(ticket["id"]).replace("/organizers/bigevents/events/sampleconf/", path)
-    check_every_method(api, url, f"{url}{addon['id']}/", 403, NO_PERMISSION)
+    check_every_method(api, url, f"{url}{addon['id']}/", 403, FORBIDDEN)
     assert_unchanged(api, ticket, addon)
 
 
@@ -466,6 +456,6 @@ def test_token_scopes(api, client_for, ticket, addon, scope, organizer, readable
     listed = one_page(addon)
     for method, on_detail, payload in METHODS:
         response = send(client, method, f"{url}{addon['id']}/" if on_detail else url, payload)
-        expected = (200, addon if on_detail else listed) if readable and method == "get" else (403, NO_PERMISSION)
+        expected = (200, addon if on_detail else listed) if readable and method == "get" else (403, FORBIDDEN)
         assert (method, on_detail, response.status_code, response.get_json()) == (method, on_detail, *expected)
     assert_unchanged(api, ticket, addon)

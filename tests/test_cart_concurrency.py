@@ -7,7 +7,7 @@ from collections import Counter
 
 import requests
 
-from kiosk_tickets.store import Store
+from tests.helpers import open_store
 from tests.servers import Server, run_cli
 
 ORGANIZER = "rush"
@@ -59,5 +59,5 @@ def test_two_servers_and_sixteen_threads_sell_exactly_the_quota(tmp_path):
     finally:
         for server in servers:
             server.stop()
-    with Store(data_dir).transaction() as tx:
+    with open_store(data_dir).transaction() as tx:
         assert tx.count("cartpositions") == 50

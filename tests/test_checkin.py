@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EVENT_URL, ORGANIZER
+from tests.helpers import EVENT_URL, ORGANIZER, created, fill, page
+from tests.messages import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED
 
 ORG_URL = f"/api/v1/organizers/{ORGANIZER}"
 EVENTS = f"{ORG_URL}/events/"
@@ -21,9 +22,6 @@ ITEMS = f"{EVENT_URL}/items/"
 QUESTIONS = f"{EVENT_URL}/questions/"
 
 NOW = "2026-11-01T12:00:00Z"
-FORBIDDEN = {"detail": "You do not have permission to perform this action."}
-UNAUTHENTICATED = {"detail": "Authentication credentials were not provided."}
-NOT_FOUND = {"detail": "Not found."}
 BAD_DATETIME = "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
 UNKNOWN_SECRET = {
     "detail": "Not found.",
@@ -80,21 +78,8 @@ FULL_LIST = {
 }
 
 
-def fill(template: Any, ids: dict[str, int]) -> Any:
-    """Replace "$name" by the id of that catalog object, recursively."""
-    if isinstance(template, dict):
-        return {key: fill(value, ids) for key, value in template.items()}
-    if isinstance(template, list):
-        return [fill(value, ids) for value in template]
-    if isinstance(template, str) and template.startswith("$"):
-        return ids[template[1:]]
-    return template
 
 
-def created(client, url: str, payload: Any) -> dict:
-    response = client.post(url, json=payload)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def build_shop(client, event_url: str = EVENT_URL) -> dict[str, int]:
@@ -192,8 +177,6 @@ def attempt(checkin_id: int, position: int, list_id: int, error: str | None = No
     }
 
 
-def page(results: list[dict], count: int | None = None, next_url: str | None = None) -> dict:
-    return {"count": len(results) if count is None else count, "next": next_url, "previous": None, "results": results}
 
 
 # ---------------------------------------------------------------------------------------- check-in lists

@@ -7,7 +7,7 @@ from collections import Counter
 
 import requests
 
-from kiosk_tickets.store import Store
+from tests.helpers import open_store
 from tests.servers import Server, run_cli
 
 ORGANIZER = "door"
@@ -53,7 +53,7 @@ def test_eight_threads_redeeming_the_same_twenty_secrets_let_each_in_once(tmp_pa
         assert outcomes == {("ok", None): 20, ("error", "already_redeemed"): 8 * 20 - 20}
     finally:
         server.stop()
-    with Store(data_dir).transaction() as tx:
+    with open_store(data_dir).transaction() as tx:
         successful = [c for c in tx.all("checkins") if c["successful"]]
         assert len(successful) == 20
         assert len({c["position"] for c in successful}) == 20

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import EVENT_URL
+from tests.helpers import EVENT_URL
 
 SETTINGS = f"{EVENT_URL}/settings/"
 DEFAULTS = {"reservation_time": 30, "payment_term_days": 14}

@@ -3,16 +3,14 @@ ordering, pagination, deletion and what it takes along, access."""
 
 from __future__ import annotations
 
-
 import pytest
 
-from tests.conftest import EVENT_URL, ApiClient
+from tests.helpers import EVENT_URL, ApiClient, page
+from tests.messages import FORBIDDEN, INVALID_PAGE, INVALID_TOKEN, NOT_FOUND, UNAUTHENTICATED
 
 ITEMS_URL = f"{EVENT_URL}/items/"
 OTHER_EVENT_URL = "/api/v1/organizers/bigevents/events/otherconf"
 OTHER_EVENT = {"name": {"en": "Other Conference"}, "slug": "otherconf", "date_from": "2018-01-10T10:00:00Z"}
-DENIED = {"detail": "You do not have permission to perform this action."}
-NOT_FOUND = {"detail": "Not found."}
 ALL_CHANNELS = ["web", "box_office", "pretixpos", "resellers"]
 
 
@@ -357,13 +355,6 @@ def create(api, **fields) -> dict:
     return post(api, ITEMS_URL, {**TICKET, **fields})
 
 
-def page(results: list, count: int | None = None, next_url=None, previous_url=None) -> dict:
-    return {
-        "count": len(results) if count is None else count,
-        "next": next_url,
-        "previous": previous_url,
-        "results": results,
-    }
 
 
 def other_event(api) -> str:
@@ -1242,7 +1233,7 @@ def test_pagination(api):
     assert second.get_json() == page(created[2:4], 5, f"{base}?{query}&page=3", f"{base}?{query}")
     assert last.get_json() == page(created[4:], 5, None, f"{base}?{query}&page=2")
     assert beyond.status_code == 404
-    assert beyond.get_json() == {"detail": "Invalid page."}
+    assert beyond.get_json() == INVALID_PAGE
 
 
 def test_page_size_is_capped_at_50(api):
@@ -1394,7 +1385,7 @@ def test_unknown_event_or_organizer_is_forbidden(api, method, url):
     response = api.request(method, url, json=TICKET if method in ("POST", "PATCH") else None)
 
     assert response.status_code == 403
-    assert response.get_json() == DENIED
+    assert response.get_json() == FORBIDDEN
 
 
 def test_no_or_bad_token_is_unauthenticated(anonymous, api, app):
@@ -1402,9 +1393,9 @@ def test_no_or_bad_token_is_unauthenticated(anonymous, api, app):
     wrong = ApiClient(app.test_client(), "not-a-token").get(ITEMS_URL)
 
     assert missing.status_code == 401
-    assert missing.get_json() == {"detail": "Authentication credentials were not provided."}
+    assert missing.get_json() == UNAUTHENTICATED
     assert wrong.status_code == 401
-    assert wrong.get_json() == {"detail": "Invalid token."}
+    assert wrong.get_json() == INVALID_TOKEN
     assert api.get(ITEMS_URL).get_json() == page([])
 
 
@@ -1430,7 +1421,7 @@ def test_scope_permissions(api, client_for, scope, method, target, status):
 
     assert response.status_code == status
     if status == 403:
-        assert response.get_json() == DENIED
+        assert response.get_json() == FORBIDDEN
     elif target == "list":
         assert response.get_json() == page([created])
     else:
@@ -1442,4 +1433,4 @@ def test_token_of_another_organizer_is_forbidden(api, client_for):
     response = client_for("admin", organizer="otherorg").get(ITEMS_URL)
 
     assert response.status_code == 403
-    assert response.get_json() == DENIED
+    assert response.get_json() == FORBIDDEN

@@ -11,16 +11,13 @@ import pypdfium2
 import pytest
 import zxingcpp
 
-from kiosk_tickets import create_app
-from tests.conftest import EVENT_URL, ApiClient, Clock, make_token
-from tests.test_orders import (
+from tests.helpers import EVENT_URL, Clock, admin_client, created, fill, new_app, store_of
+from tests.messages import EMPTY_LIST, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED
+from tests.shop import (
     CURRENT_POSITION_FIELDS,
-    EMPTY_LIST,
     EVENTS,
-    FORBIDDEN,
     ITEMS,
     NO_TICKET,
-    NOT_FOUND,
     NOT_PAID,
     ORDERS,
     PDF,
@@ -30,14 +27,11 @@ from tests.test_orders import (
     SEED_ITEM,
     SEED_ORDER,
     SEED_POSITION_FIELDS,
-    UNAUTHENTICATED,
     act_ok,
     build_shop,
     check_in,
     create_order,
-    created,
     expect_position,
-    fill,
     position_download,
 )
 
@@ -82,12 +76,9 @@ def world(tmp_path_factory) -> dict[str, Any]:
     DDD22 paid, then canceled with a fee: D1 ticket "Dora Gone" (a canceled position)
     """
     clock = Clock()
-    app = create_app({"DATA_DIR": str(tmp_path_factory.mktemp("positions") / "data"), "CLOCK": clock,
-                      "LOCK_TIMEOUT": 5.0})
-    store = app.extensions["kiosk_tickets.store"]
-    client = ApiClient(app.test_client(), make_token(store))
-    created(client, EVENTS, {"name": {"en": "Sample Conference"}, "slug": "sampleconf",
-                             "date_from": "2017-12-27T10:00:00Z"})
+    app = new_app(tmp_path_factory.mktemp("positions") / "data", clock)
+    store = store_of(app)
+    client = admin_client(app)
     ids = build_shop(client)
     assert client.patch(f"{QUOTAS}{ids['q_tickets']}/", json={"size": 10}).status_code == 200
     orders = {

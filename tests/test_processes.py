@@ -7,7 +7,7 @@ import threading
 import pytest
 import requests
 
-from kiosk_tickets.store import Store
+from tests.helpers import open_store
 from tests.servers import Server, run_cli
 
 ORGANIZER = "proc"
@@ -101,7 +101,7 @@ def test_sigkill_in_a_stream_of_writes_loses_no_acknowledged_write(servers, toke
         stop.set()
         for worker in workers:
             worker.join(timeout=30)
-        with Store(data_dir).transaction() as tx:
+        with open_store(data_dir).transaction() as tx:
             event = tx.find_one("events", slug=slug)
             stored = {voucher["code"] for voucher in tx.find("vouchers", event=event["id"])}
         assert set(acknowledged) <= stored

@@ -6,12 +6,11 @@ import re
 
 import pytest
 
-from tests.conftest import EVENT_URL, ORGANIZER
+from tests.helpers import EVENT_URL, ORGANIZER
+from tests.messages import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED
 
 QUESTIONS = f"{EVENT_URL}/questions/"
 ITEMS = f"{EVENT_URL}/items/"
-FORBIDDEN = {"detail": "You do not have permission to perform this action."}
-NOT_FOUND = {"detail": "Not found."}
 GENERATED = re.compile(r"^[A-Z0-9]{8}$")
 
 TICKET = {"name": {"en": "Ticket"}, "default_price": "23.00", "admission": True}
@@ -611,7 +610,7 @@ def test_no_token_is_unauthenticated(api, anonymous, existing):
     for method, path, body in ROUTES:
         response = anonymous.request(method, QUESTIONS + path, json=body)
         assert (method, path, response.status_code, response.get_json()) == (
-            method, path, 401, {"detail": "Authentication credentials were not provided."},
+            method, path, 401, UNAUTHENTICATED,
         )
 
 

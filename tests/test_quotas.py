@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import EVENT_URL, ORGANIZER, ApiClient
+from tests.helpers import EVENT_URL, ORGANIZER, ApiClient
+from tests.messages import FORBIDDEN, INVALID_TOKEN, NOT_FOUND, UNAUTHENTICATED
 
 QUOTAS = f"{EVENT_URL}/quotas/"
 ITEMS = f"{EVENT_URL}/items/"
 VOUCHERS = f"{EVENT_URL}/vouchers/"
-FORBIDDEN = {"detail": "You do not have permission to perform this action."}
-NOT_FOUND = {"detail": "Not found."}
 
 TICKET = {"name": {"en": "Ticket"}, "default_price": "23.00", "admission": True}
 WORKSHOP = {"name": {"en": "Workshop"}, "default_price": "50.00"}
@@ -509,17 +508,17 @@ def test_no_token_is_unauthenticated(api, anonymous):
     for method, path, body in ROUTES:
         response = anonymous.request(method, QUOTAS + path, json=body)
         assert (method, path, response.status_code, response.get_json()) == (
-            method, path, 401, {"detail": "Authentication credentials were not provided."},
+            method, path, 401, UNAUTHENTICATED,
         )
     assert api.get(QUOTAS).get_json()["results"] == [quota_body(1, "Q")]
 
 
 def test_invalid_token_is_unauthenticated(app, api):
-    from tests.conftest import ApiClient
+    from tests.helpers import ApiClient
 
     response = ApiClient(app.test_client(), "not-a-token").get(QUOTAS)
     assert response.status_code == 401
-    assert response.get_json() == {"detail": "Invalid token."}
+    assert response.get_json() == INVALID_TOKEN
 
 
 def test_boxoffice_token_reads_but_cannot_write(api, client_for, catalog):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from tests.conftest import EVENT_URL, ApiClient
+from tests.helpers import EVENT_URL, ApiClient, page
+from tests.messages import FORBIDDEN, INVALID_PAGE, INVALID_TOKEN, NOT_FOUND, UNAUTHENTICATED
 
 TAXRULES_URL = f"{EVENT_URL}/taxrules/"
 OTHER_EVENT_URL = "/api/v1/organizers/bigevents/events/otherconf"
-DENIED = {"detail": "You do not have permission to perform this action."}
-NOT_FOUND = {"detail": "Not found."}
 
 # The create request of taxrules.rst, verbatim.
 DOC_CREATE = {
@@ -60,13 +58,6 @@ def create(api, payload=MINIMAL, url=TAXRULES_URL) -> dict:
     return response.get_json()
 
 
-def page(results: list, count: int | None = None, next_url=None, previous_url=None) -> dict:
-    return {
-        "count": len(results) if count is None else count,
-        "next": next_url,
-        "previous": previous_url,
-        "results": results,
-    }
 
 
 # ---------------------------------------------------------------------------------------- the docs' examples
@@ -366,7 +357,7 @@ def test_pagination(api):
     assert second.get_json() == page(created[2:4], 5, f"{base}?page_size=2&page=3", f"{base}?page_size=2")
     assert last.get_json() == page(created[4:], 5, None, f"{base}?page_size=2&page=2")
     assert beyond.status_code == 404
-    assert beyond.get_json() == {"detail": "Invalid page."}
+    assert beyond.get_json() == INVALID_PAGE
 
 
 def test_page_size_is_capped_at_50(api):
@@ -419,7 +410,7 @@ def test_unknown_event_or_organizer_is_forbidden(api, url, method):
     response = api.request(method, url, json=MINIMAL if method == "POST" else None)
 
     assert response.status_code == 403
-    assert response.get_json() == DENIED
+    assert response.get_json() == FORBIDDEN
 
 
 def test_no_or_bad_token_is_unauthenticated(anonymous, api, app):
@@ -427,9 +418,9 @@ def test_no_or_bad_token_is_unauthenticated(anonymous, api, app):
     wrong = ApiClient(app.test_client(), "not-a-token").post(TAXRULES_URL, json=MINIMAL)
 
     assert missing.status_code == 401
-    assert missing.get_json() == {"detail": "Authentication credentials were not provided."}
+    assert missing.get_json() == UNAUTHENTICATED
     assert wrong.status_code == 401
-    assert wrong.get_json() == {"detail": "Invalid token."}
+    assert wrong.get_json() == INVALID_TOKEN
     assert api.get(TAXRULES_URL).get_json() == page([])
 
 
@@ -455,7 +446,7 @@ def test_scope_permissions(api, client_for, scope, method, target, status):
 
     assert response.status_code == status
     if status == 403:
-        assert response.get_json() == DENIED
+        assert response.get_json() == FORBIDDEN
     elif target == "list":
         assert response.get_json() == page([created])
     else:
@@ -469,4 +460,4 @@ def test_token_of_another_organizer_is_forbidden(api, client_for):
     response = outsider.get(TAXRULES_URL)
 
     assert response.status_code == 403
-    assert response.get_json() == DENIED
+    assert response.get_json() == FORBIDDEN

@@ -6,14 +6,13 @@ import re
 
 import pytest
 
-from tests.conftest import EVENT_URL, ORGANIZER, ApiClient
+from tests.helpers import EVENT_URL, ORGANIZER, ApiClient
+from tests.messages import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED
 
 VOUCHERS = f"{EVENT_URL}/vouchers/"
 BATCH = f"{VOUCHERS}batch_create/"
 ITEMS = f"{EVENT_URL}/items/"
 QUOTAS = f"{EVENT_URL}/quotas/"
-FORBIDDEN = {"detail": "You do not have permission to perform this action."}
-NOT_FOUND = {"detail": "Not found."}
 CREATED = "2026-11-01T12:00:00Z"
 GENERATED = re.compile(r"^[A-Z0-9]{16}$")
 EXISTS = {"code": ["A voucher with this code already exists."]}
@@ -700,7 +699,7 @@ def test_no_token_is_unauthenticated(anonymous, existing):
     for method, path, body in ROUTES:
         response = anonymous.request(method, VOUCHERS + path, json=body)
         assert (method, path, response.status_code, response.get_json()) == (
-            method, path, 401, {"detail": "Authentication credentials were not provided."},
+            method, path, 401, UNAUTHENTICATED,
         )
 
 
