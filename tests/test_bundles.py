@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import EVENT_URL, created, one_page, send
-from tests.messages import EMPTY_LIST, FORBIDDEN, INVALID_PAGE, NOT_FOUND
+from tests.messages import EMPTY_LIST, NOT_FOUND
 
 ITEMS_URL = f"{EVENT_URL}/items/"
 ORGANIZER_URL = "/api/v1/organizers/bigevents"
@@ -34,12 +34,8 @@ NESTED = "The bundled item must not have bundles on its own."
 NEEDS_VARIATION = {"bundled_variation": ["You must choose a variation of the bundled item."]}
 
 
-
-
 def bundles_url(item_id) -> str:
     return f"{ITEMS_URL}{item_id}/bundles/"
-
-
 
 
 @pytest.fixture
@@ -321,26 +317,6 @@ def three_bundles(api, ids) -> list[dict]:
     ]
 
 
-def test_list_pages(api, ids, three_bundles):
-    url = bundles_url(ids["package"])
-    absolute = "http://localhost" + url
-    assert api.get(url).get_json() == {"count": 3, "next": None, "previous": None, "results": three_bundles}
-    assert api.get(url + "?page_size=2").get_json() == {
-        "count": 3,
-        "next": absolute + "?page_size=2&page=2",
-        "previous": None,
-        "results": three_bundles[:2],
-    }
-    assert api.get(url + "?page_size=2&page=2").get_json() == {
-        "count": 3,
-        "next": None,
-        "previous": absolute + "?page_size=2",
-        "results": three_bundles[2:],
-    }
-    beyond = api.get(url + "?page_size=2&page=3")
-    assert (beyond.status_code, beyond.get_json()) == (404, INVALID_PAGE)
-
-
 def test_list_is_per_item(api, ids, bundle):
     assert api.get(bundles_url(ids["ticket"])).get_json() == EMPTY_LIST
     assert api.get(bundles_url(ids["package"])).get_json()["results"] == [bundle]
@@ -392,8 +368,6 @@ METHODS = [
 ]
 
 
-
-
 def check_every_method(client, list_url: str, detail_url: str, status: int, body: dict, methods=METHODS) -> None:
     for method, on_detail, payload in methods:
         response = send(client, method, detail_url if on_detail else list_url, payload)
@@ -402,12 +376,6 @@ def check_every_method(client, list_url: str, detail_url: str, status: int, body
 
 def assert_unchanged(api, ids, bundle) -> None:
     assert api.get(bundles_url(ids["package"])).get_json() == one_page(bundle)
-
-
-@pytest.mark.parametrize("item_id", ["9999", "abc"])
-def test_missing_parent_item_is_404(api, ids, bundle, item_id):
-    check_every_method(api, bundles_url(item_id), f"{bundles_url(item_id)}{bundle['id']}/", 404, NOT_FOUND)
-    assert_unchanged(api, ids, bundle)
 
 
 @pytest.mark.parametrize("which", ["unknown", "not a number", "of another item"])
@@ -422,42 +390,3 @@ def test_unknown_bundle_is_404(api, ids, bundle, which):
     assert_unchanged(api, ids, bundle)
 
 
-def test_item_of_another_event_is_404(api, ids, bundle, foreign):
-    url = bundles_url(ids["package"]).replace("/sampleconf/", "/otherconf/")
-    check_every_method(api, url, f"{url}{bundle['id']}/", 404, NOT_FOUND)
-    assert_unchanged(api, ids, bundle)
-
-
-@pytest.mark.parametrize(
-    "path", ["/organizers/bigevents/events/nosuchevent/", "/organizers/nosuchorg/events/sampleconf/"]
-)
-def test_unknown_event_or_organizer_is_403(api, ids, bundle, path):
-    url = bundles_url(ids["package"]).replace("/organizers/bigevents/events/sampleconf/", path)
-    check_every_method(api, url, f"{url}{bundle['id']}/", 403, FORBIDDEN)
-    assert_unchanged(api, ids, bundle)
-
-
-@pytest.mark.parametrize(
-    ("credential", "detail"),
-    [(None, "Authentication credentials were not provided."), ("wrong", "Invalid token.")],
-)
-def test_without_valid_token_is_401(anonymous, api, ids, bundle, credential, detail):
-    anonymous.token = credential
-    url = bundles_url(ids["package"])
-    check_every_method(anonymous, url, f"{url}{bundle['id']}/", 401, {"detail": detail})
-    assert_unchanged(api, ids, bundle)
-
-
-@pytest.mark.parametrize(
-    ("scope", "organizer", "readable"),
-    [("boxoffice", "bigevents", True), ("checkin", "bigevents", False), ("admin", "otherorg", False)],
-)
-def test_token_scopes(api, client_for, ids, bundle, scope, organizer, readable):
-    client = client_for(scope, organizer)
-    url = bundles_url(ids["package"])
-    listed = one_page(bundle)
-    for method, on_detail, payload in METHODS:
-        response = send(client, method, f"{url}{bundle['id']}/" if on_detail else url, payload)
-        expected = (200, bundle if on_detail else listed) if readable and method == "get" else (403, FORBIDDEN)
-        assert (method, on_detail, response.status_code, response.get_json()) == (method, on_detail, *expected)
-    assert_unchanged(api, ids, bundle)
