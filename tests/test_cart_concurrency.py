@@ -5,10 +5,13 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+import pytest
 import requests
 
 from tests.helpers import open_store
 from tests.servers import Server, run_cli
+
+pytestmark = pytest.mark.slow  # real processes
 
 ORGANIZER = "rush"
 SOLD_OUT = ['There is not enough quota available on quota "Front row" to perform the operation.']

@@ -17,6 +17,8 @@ from kiosk_tickets.cli import main
 from tests.helpers import open_store
 from tests.servers import Server, run_cli
 
+pytestmark = pytest.mark.slow  # real processes
+
 WRITER = str(Path(__file__).with_name("crash_writer.py"))
 
 

@@ -10,6 +10,8 @@ import requests
 from tests.helpers import open_store
 from tests.servers import Server, run_cli
 
+pytestmark = pytest.mark.slow  # real processes
+
 ORGANIZER = "proc"
 
 
