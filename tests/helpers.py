@@ -4,7 +4,7 @@ into the application's internals (the store of an app, tokens, organizers)."""
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ ORGANIZER = "bigevents"
 EVENT = "sampleconf"
 EVENTS_URL = f"/api/v1/organizers/{ORGANIZER}/events/"
 EVENT_URL = f"{EVENTS_URL}{EVENT}"
-START = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 LOCK_TIMEOUT = 5.0
 SAMPLE_EVENT = {"name": {"en": "Sample Conference"}, "slug": EVENT, "date_from": "2017-12-27T10:00:00Z"}
 

@@ -8,6 +8,10 @@ FORBIDDEN = {"detail": "You do not have permission to perform this action."}
 NOT_FOUND = {"detail": "Not found."}
 INVALID_PAGE = {"detail": "Invalid page."}
 REQUIRED = "This field is required."
+DATETIME_FORMAT = (
+    "Datetime has wrong format. Use one of these formats instead: "
+    "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
+)
 EMPTY_LIST = {"count": 0, "next": None, "previous": None, "results": []}
 
 

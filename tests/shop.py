@@ -167,8 +167,9 @@ ORDER_DEFAULTS: dict[str, Any] = {
 }
 
 
-def payment(amount: str, state: str = "created", provider: str = "manual", paid: str | None = None,
-            created_at: str = NOW) -> dict:
+def payment(
+    amount: str, state: str = "created", provider: str = "manual", paid: str | None = None, created_at: str = NOW
+) -> dict:
     return {
         "local_id": 1,
         "state": state,
@@ -222,7 +223,7 @@ def expect_order(got: dict, positions: list[dict], total: str, **fields: Any) ->
         "total": total,
         "url": f"{SHOP_PAGE}/{code}/{got['secret']}/",
         "payments": [payment(total)],
-        "positions": [expect_position(g, code, p) for g, p in zip(got["positions"], positions)],
+        "positions": [expect_position(g, code, p) for g, p in zip(got["positions"], positions, strict=True)],
         **fields,
     }
     if body["downloads"] == PDF:
@@ -232,8 +233,14 @@ def expect_order(got: dict, positions: list[dict], total: str, **fields: Any) ->
 
 def ticket_position(ids: dict[str, int], **fields: Any) -> dict:
     """A position of the 23.00 ticket under 19 % VAT."""
-    return {"item": ids["ticket"], "price": "23.00", "tax_rate": "19.00", "tax_value": "3.67",
-            "tax_rule": ids["vat"], **fields}
+    return {
+        "item": ids["ticket"],
+        "price": "23.00",
+        "tax_rate": "19.00",
+        "tax_value": "3.67",
+        "tax_rule": ids["vat"],
+        **fields,
+    }
 
 
 # ---------------------------------------------------------------------------------------- helpers
@@ -269,8 +276,12 @@ def availability(api: ApiClient, quota_id: int) -> dict:
 
 
 def usage(pending: int = 0, paid: int = 0, carts: int = 0, size: int = 2) -> dict:
-    return {"available_number": max(0, size - pending - paid - carts), "pending_orders": pending,
-            "paid_orders": paid, "cart_positions": carts}
+    return {
+        "available_number": max(0, size - pending - paid - carts),
+        "pending_orders": pending,
+        "paid_orders": paid,
+        "cart_positions": carts,
+    }
 
 
 def redeemed(api: ApiClient, voucher_id: int) -> int:
@@ -284,8 +295,10 @@ def codes(response) -> list[str]:
 
 def order_count(api: ApiClient) -> tuple[int, int]:
     """(orders, positions incl. canceled) of the event."""
-    return (api.get(ORDERS).get_json()["count"],
-            api.get(f"{POSITIONS}?include_canceled_positions=true").get_json()["count"])
+    return (
+        api.get(ORDERS).get_json()["count"],
+        api.get(f"{POSITIONS}?include_canceled_positions=true").get_json()["count"],
+    )
 
 
 def tickets(api: ApiClient, ids: dict[str, int], count: int = 1, **order: Any) -> dict:
@@ -312,31 +325,101 @@ SEED_ORDER = {
         "country": "DE",
         "vat_id": "EU123456789",
     },
-    "positions": [{"item": "$item", "variation": None, "price": "23.00", "attendee_name": "Peter",
-                   "attendee_email": None}],
+    "positions": [
+        {"item": "$item", "variation": None, "price": "23.00", "attendee_name": "Peter", "attendee_email": None}
+    ],
 }
 SEED_ORDER_FIELDS = {
-    "code", "status", "secret", "email", "locale", "datetime", "expires", "payment_date", "payment_provider",
-    "payment_fee", "payment_fee_tax_rate", "payment_fee_tax_value", "total", "comment", "invoice_address",
-    "positions", "downloads",
+    "code",
+    "status",
+    "secret",
+    "email",
+    "locale",
+    "datetime",
+    "expires",
+    "payment_date",
+    "payment_provider",
+    "payment_fee",
+    "payment_fee_tax_rate",
+    "payment_fee_tax_value",
+    "total",
+    "comment",
+    "invoice_address",
+    "positions",
+    "downloads",
 }
 SEED_ADDRESS_FIELDS = {"last_modified", "company", "name", "street", "zipcode", "city", "country", "vat_id"}
 SEED_POSITION_FIELDS = {
-    "id", "code", "order", "positionid", "item", "variation", "price", "attendee_name", "attendee_email",
-    "voucher", "tax_rate", "tax_value", "secret", "addon_to", "checkins", "downloads",
+    "id",
+    "code",
+    "order",
+    "positionid",
+    "item",
+    "variation",
+    "price",
+    "attendee_name",
+    "attendee_email",
+    "voucher",
+    "tax_rate",
+    "tax_value",
+    "secret",
+    "addon_to",
+    "checkins",
+    "downloads",
 }
 CURRENT_ORDER_FIELDS = {
-    "event", "testmode", "phone", "customer", "sales_channel", "fees", "payments", "refunds", "last_modified",
-    "require_approval", "valid_if_pending", "url", "cancellation_date", "checkin_attention", "checkin_text",
-    "api_meta", "tax_rounding_mode", "plugin_data", "use_gift_cards",
+    "event",
+    "testmode",
+    "phone",
+    "customer",
+    "sales_channel",
+    "fees",
+    "payments",
+    "refunds",
+    "last_modified",
+    "require_approval",
+    "valid_if_pending",
+    "url",
+    "cancellation_date",
+    "checkin_attention",
+    "checkin_text",
+    "api_meta",
+    "tax_rounding_mode",
+    "plugin_data",
+    "use_gift_cards",
 }
 CURRENT_POSITION_FIELDS = {
-    "canceled", "attendee_name_parts", "company", "street", "zipcode", "city", "country", "state", "tax_rule",
-    "tax_code", "subevent", "seat", "answers", "pseudonymization_id", "valid_from", "valid_until", "blocked",
-    "discount", "voucher_budget_use", "print_logs", "plugin_data",
+    "canceled",
+    "attendee_name_parts",
+    "company",
+    "street",
+    "zipcode",
+    "city",
+    "country",
+    "state",
+    "tax_rule",
+    "tax_code",
+    "subevent",
+    "seat",
+    "answers",
+    "pseudonymization_id",
+    "valid_from",
+    "valid_until",
+    "blocked",
+    "discount",
+    "voucher_budget_use",
+    "print_logs",
+    "plugin_data",
 }
-SEED_CHECKIN = {"list": 1, "datetime": "2017-12-25T12:45:23Z", "type": "entry", "gate": None, "device": None,
-                "device_id": None, "auto_checked_in": False}
+SEED_CHECKIN = {
+    "list": 1,
+    "datetime": "2017-12-25T12:45:23Z",
+    "type": "entry",
+    "gate": None,
+    "device": None,
+    "device_id": None,
+    "auto_checked_in": False,
+}
 
 
 def check_in(store, position_id: int, moment: str = "2017-12-25T12:45:23Z") -> dict:

@@ -171,10 +171,13 @@ BAD_PAYLOADS = [
     ({"addon_category": "meals"}, DUPLICATE),
     ({"min_count": -1}, {"min_count": ["Ensure this value is greater than or equal to 0."]}),
     ({"max_count": -1}, {"max_count": ["Ensure this value is greater than or equal to 0."]}),
-    ({"min_count": -1, "max_count": -2}, {
-        "min_count": ["Ensure this value is greater than or equal to 0."],
-        "max_count": ["Ensure this value is greater than or equal to 0."],
-    }),
+    (
+        {"min_count": -1, "max_count": -2},
+        {
+            "min_count": ["Ensure this value is greater than or equal to 0."],
+            "max_count": ["Ensure this value is greater than or equal to 0."],
+        },
+    ),
     ({"min_count": 2}, MAX_BELOW_MIN),
     ({"min_count": 3, "max_count": 2}, MAX_BELOW_MIN),
     ({"min_count": "two"}, {"min_count": ["A valid integer is required."]}),
@@ -184,10 +187,13 @@ BAD_PAYLOADS = [
     ({"multi_allowed": "often"}, {"multi_allowed": ["Must be a valid boolean."]}),
     ({"price_included": None}, {"price_included": ["This field may not be null."]}),
     ({"addon_category": "meals", "min_count": 5, "max_count": 1}, {**DUPLICATE, **MAX_BELOW_MIN}),
-    ({"addon_category": 9999, "min_count": 5, "max_count": 1}, {
-        "addon_category": ['Invalid pk "9999" - object does not exist.'],
-        **MAX_BELOW_MIN,
-    }),
+    (
+        {"addon_category": 9999, "min_count": 5, "max_count": 1},
+        {
+            "addon_category": ['Invalid pk "9999" - object does not exist.'],
+            **MAX_BELOW_MIN,
+        },
+    ),
 ]
 
 
@@ -385,5 +391,3 @@ def test_unknown_addon_is_404(api, ticket, addon, which):
     detail = [entry for entry in METHODS if entry[1]]
     check_every_method(api, addons_url(item_id), f"{addons_url(item_id)}{addon_id}/", 404, NOT_FOUND, detail)
     assert_unchanged(api, ticket, addon)
-
-

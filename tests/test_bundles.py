@@ -112,8 +112,13 @@ def test_seed_list_example(api, ids):
         "previous": None,
         "results": [
             {"id": first["id"], "bundled_item": ids["ticket"], **DEFAULTS},
-            {"id": second["id"], "bundled_item": ids["ticket"], "bundled_variation": None, "count": 2,
-             "designated_price": "1.50"},
+            {
+                "id": second["id"],
+                "bundled_item": ids["ticket"],
+                "bundled_variation": None,
+                "count": 2,
+                "designated_price": "1.50",
+            },
         ],
     }
 
@@ -209,10 +214,13 @@ BAD_PAYLOADS = [
             "designated_price": ["Ensure this value is greater than or equal to 0."],
         },
     ),
-    ({"bundled_item": "combo", "bundled_variation": "shirt_s"}, {
-        "bundled_item": [NESTED],
-        "bundled_variation": ['Invalid pk "{shirt_s}" - object does not exist.'],
-    }),
+    (
+        {"bundled_item": "combo", "bundled_variation": "shirt_s"},
+        {
+            "bundled_item": [NESTED],
+            "bundled_variation": ['Invalid pk "{shirt_s}" - object does not exist.'],
+        },
+    ),
 ]
 
 
@@ -326,7 +334,9 @@ def test_list_is_per_item(api, ids, bundle):
 
 
 def test_deleting_the_bundled_variation_removes_the_bundle(api, ids, bundle):
-    keep = created(api, bundles_url(ids["package"]), {"bundled_item": ids["shirt"], "bundled_variation": ids["shirt_s"]})
+    keep = created(
+        api, bundles_url(ids["package"]), {"bundled_item": ids["shirt"], "bundled_variation": ids["shirt_s"]}
+    )
     assert api.delete(f"{ITEMS_URL}{ids['shirt']}/variations/{ids['shirt_m']}/").status_code == 204
     assert api.get(bundles_url(ids["package"])).get_json()["results"] == [keep]
 
@@ -388,5 +398,3 @@ def test_unknown_bundle_is_404(api, ids, bundle, which):
     detail = [entry for entry in METHODS if entry[1]]
     check_every_method(api, bundles_url(item_id), f"{bundles_url(item_id)}{bundle_id}/", 404, NOT_FOUND, detail)
     assert_unchanged(api, ids, bundle)
-
-

@@ -26,10 +26,14 @@ def test_two_servers_and_sixteen_threads_sell_exactly_the_quota(tmp_path):
         session.headers["Authorization"] = f"Token {token}"
         base = f"/api/v1/organizers/{ORGANIZER}/events"
         first = servers[0].url
-        event = session.post(first + base + "/", json={"name": "Rush", "slug": "rush", "date_from": "2030-01-01T20:00:00Z"})
+        event = session.post(
+            first + base + "/", json={"name": "Rush", "slug": "rush", "date_from": "2030-01-01T20:00:00Z"}
+        )
         assert event.status_code == 201
         item = session.post(first + base + "/rush/items/", json={"name": "Ticket", "default_price": "10.00"}).json()
-        quota = session.post(first + base + "/rush/quotas/", json={"name": "Front row", "size": 50, "items": [item["id"]]})
+        quota = session.post(
+            first + base + "/rush/quotas/", json={"name": "Front row", "size": 50, "items": [item["id"]]}
+        )
         assert quota.status_code == 201
 
         outcomes: Counter[int] = Counter()

@@ -99,18 +99,40 @@ CATALOG_VOUCHERS = (
     {"code": "WORKSHOPONLY", "max_usages": 100, "item": "$workshop"},
     {"code": "OLDIE", "max_usages": 100, "valid_until": "2026-10-01T00:00:00Z"},
 )
-AGE = {"question": "Age", "type": "N", "items": ["$ticket"], "identifier": "AGE",
-       "valid_number_min": "0", "valid_number_max": "120"}
+AGE = {
+    "question": "Age",
+    "type": "N",
+    "items": ["$ticket"],
+    "identifier": "AGE",
+    "valid_number_min": "0",
+    "valid_number_max": "120",
+}
 MORE_QUESTIONS = (
     # Required, and never answered by most requests: required questions are not enforced on this endpoint.
-    {"question": "Company", "type": "S", "items": ["$ticket"], "identifier": "COMPANY", "required": True,
-     "valid_string_length_max": 5},
+    {
+        "question": "Company",
+        "type": "S",
+        "items": ["$ticket"],
+        "identifier": "COMPANY",
+        "required": True,
+        "valid_string_length_max": 5,
+    },
     {"question": "Notes", "type": "T", "items": ["$ticket"], "identifier": "NOTES"},
     {"question": "Newsletter", "type": "B", "items": ["$ticket"], "identifier": "NEWSLETTER"},
-    {"question": "Meal", "type": "C", "items": ["$ticket"], "identifier": "MEAL",
-     "options": [{"answer": "Vegetarian", "identifier": "VEG"}, {"answer": "Meat", "identifier": "MEAT"}]},
-    {"question": "Topics", "type": "M", "items": ["$ticket"], "identifier": "TOPICS",
-     "options": [{"answer": "AI", "identifier": "AI"}, {"answer": "Web", "identifier": "WEB"}]},
+    {
+        "question": "Meal",
+        "type": "C",
+        "items": ["$ticket"],
+        "identifier": "MEAL",
+        "options": [{"answer": "Vegetarian", "identifier": "VEG"}, {"answer": "Meat", "identifier": "MEAT"}],
+    },
+    {
+        "question": "Topics",
+        "type": "M",
+        "items": ["$ticket"],
+        "identifier": "TOPICS",
+        "options": [{"answer": "AI", "identifier": "AI"}, {"answer": "Web", "identifier": "WEB"}],
+    },
     {"question": "Arrival day", "type": "D", "items": ["$ticket"], "identifier": "ARRIVAL_DAY"},
     {"question": "Arrival time", "type": "H", "items": ["$ticket"], "identifier": "ARRIVAL_TIME"},
     {"question": "Departure", "type": "W", "items": ["$ticket"], "identifier": "DEPARTURE"},
@@ -121,10 +143,6 @@ MORE_QUESTIONS = (
 )
 OTHER_ITEM = {"name": {"en": "Other ticket"}, "default_price": "9.00"}
 OTHER_QUESTION = {"question": "Other", "type": "S", "identifier": "OTHER"}
-
-
-
-
 
 
 def build_catalog(api: ApiClient, questions: tuple[dict, ...] = ()) -> dict[str, int]:
@@ -225,8 +243,6 @@ def answer(ids: dict[str, int], identifier: str, text: str, options: tuple[str, 
     }
 
 
-
-
 def availability(api: ApiClient, quota_id: int) -> dict:
     response = api.get(f"{QUOTAS}{quota_id}/availability/")
     assert response.status_code == 200
@@ -267,7 +283,10 @@ def test_seed_example_create_returns_the_full_position_with_its_addon(api, shop)
     cart_id, parent_id = body["cart_id"], body["id"]
     assert CART_ID.match(cart_id)
     parent = position(
-        parent_id, cart_id, shop["ticket"], "23.00",
+        parent_id,
+        cart_id,
+        shop["ticket"],
+        "23.00",
         attendee_name="Peter Miller",
         attendee_name_parts={"given_name": "Peter", "family_name": "Miller"},
         answers=[answer(shop, "AGE", "23")],
@@ -300,60 +319,109 @@ ACCEPTED = [
     pytest.param({"item": "$ticket", "price": None}, {"price": "23.00"}, id="price-null"),
     pytest.param({"item": "$shirt", "variation": "$S"}, {"variation": "$S", "price": "15.00"}, id="variation-no-price"),
     pytest.param({"item": "$shirt", "variation": "$M"}, {"variation": "$M", "price": "18.00"}, id="variation-price"),
-    pytest.param({"item": "$ticket", "voucher": "SETTEN"}, {"price": "10.00", "voucher": "$v_SETTEN"},
-                 id="voucher-set"),
-    pytest.param({"item": "$ticket", "voucher": "setTen"}, {"price": "10.00", "voucher": "$v_SETTEN"},
-                 id="voucher-case"),
-    pytest.param({"item": "$ticket", "voucher": "MINUS5"}, {"price": "18.00", "voucher": "$v_MINUS5"},
-                 id="voucher-minus"),
-    pytest.param({"item": "$ticket", "voucher": "QUARTER"}, {"price": "17.25", "voucher": "$v_QUARTER"},
-                 id="voucher-pct"),
+    pytest.param(
+        {"item": "$ticket", "voucher": "SETTEN"}, {"price": "10.00", "voucher": "$v_SETTEN"}, id="voucher-set"
+    ),
+    pytest.param(
+        {"item": "$ticket", "voucher": "setTen"}, {"price": "10.00", "voucher": "$v_SETTEN"}, id="voucher-case"
+    ),
+    pytest.param(
+        {"item": "$ticket", "voucher": "MINUS5"}, {"price": "18.00", "voucher": "$v_MINUS5"}, id="voucher-minus"
+    ),
+    pytest.param(
+        {"item": "$ticket", "voucher": "QUARTER"}, {"price": "17.25", "voucher": "$v_QUARTER"}, id="voucher-pct"
+    ),
     pytest.param({"item": "$ticket", "voucher": "ONCE1"}, {"price": "23.00", "voucher": "$v_ONCE1"}, id="voucher-none"),
-    pytest.param({"item": "$shirt", "variation": "$M", "voucher": "MINUS5"},
-                 {"variation": "$M", "price": "13.00", "voucher": "$v_MINUS5"}, id="voucher-on-variation"),
-    pytest.param({"item": "$ticket", "voucher": "SETTEN", "price": "1.00"},
-                 {"price": "1.00", "voucher": "$v_SETTEN"}, id="voucher-price-believed"),
-    pytest.param({"item": "$shirt", "variation": "$S", "voucher": "SHIRTS"},
-                 {"variation": "$S", "price": "15.00", "voucher": "$v_SHIRTS"}, id="voucher-of-quota"),
-    pytest.param({"item": "$workshop", "voucher": "WORKSHOPONLY"},
-                 {"item": "$workshop", "price": "12.00", "voucher": "$v_WORKSHOPONLY"}, id="voucher-of-item"),
+    pytest.param(
+        {"item": "$shirt", "variation": "$M", "voucher": "MINUS5"},
+        {"variation": "$M", "price": "13.00", "voucher": "$v_MINUS5"},
+        id="voucher-on-variation",
+    ),
+    pytest.param(
+        {"item": "$ticket", "voucher": "SETTEN", "price": "1.00"},
+        {"price": "1.00", "voucher": "$v_SETTEN"},
+        id="voucher-price-believed",
+    ),
+    pytest.param(
+        {"item": "$shirt", "variation": "$S", "voucher": "SHIRTS"},
+        {"variation": "$S", "price": "15.00", "voucher": "$v_SHIRTS"},
+        id="voucher-of-quota",
+    ),
+    pytest.param(
+        {"item": "$workshop", "voucher": "WORKSHOPONLY"},
+        {"item": "$workshop", "price": "12.00", "voucher": "$v_WORKSHOPONLY"},
+        id="voucher-of-item",
+    ),
     pytest.param({"item": "$ticket", "voucher": None}, {"price": "23.00"}, id="voucher-null"),
-    pytest.param({"item": "$ticket", "cart_id": "till-4@api"}, {"price": "23.00", "cart_id": "till-4@api"},
-                 id="cart-id"),
+    pytest.param(
+        {"item": "$ticket", "cart_id": "till-4@api"}, {"price": "23.00", "cart_id": "till-4@api"}, id="cart-id"
+    ),
     pytest.param({"item": "$ticket", "cart_id": None}, {"price": "23.00"}, id="cart-id-null"),
-    pytest.param({"item": "$ticket", "expires": "2026-11-01T14:00:00+01:00"},
-                 {"price": "23.00", "expires": "2026-11-01T13:00:00Z"}, id="expires-offset"),
-    pytest.param({"item": "$ticket", "expires": "2026-11-02T09:00:00Z"},
-                 {"price": "23.00", "expires": "2026-11-02T09:00:00Z"}, id="expires"),
-    pytest.param({"item": "$pass", "sales_channel": "box_office"}, {"item": "$pass", "price": "30.00"},
-                 id="channel-item"),
-    pytest.param({"item": "$shirt", "variation": "$XL", "sales_channel": "resellers"},
-                 {"variation": "$XL", "price": "15.00"}, id="channel-variation"),
+    pytest.param(
+        {"item": "$ticket", "expires": "2026-11-01T14:00:00+01:00"},
+        {"price": "23.00", "expires": "2026-11-01T13:00:00Z"},
+        id="expires-offset",
+    ),
+    pytest.param(
+        {"item": "$ticket", "expires": "2026-11-02T09:00:00Z"},
+        {"price": "23.00", "expires": "2026-11-02T09:00:00Z"},
+        id="expires",
+    ),
+    pytest.param(
+        {"item": "$pass", "sales_channel": "box_office"}, {"item": "$pass", "price": "30.00"}, id="channel-item"
+    ),
+    pytest.param(
+        {"item": "$shirt", "variation": "$XL", "sales_channel": "resellers"},
+        {"variation": "$XL", "price": "15.00"},
+        id="channel-variation",
+    ),
     pytest.param({"item": "$ticket", "sales_channel": "box_office"}, {"price": "23.00"}, id="channel-any"),
     pytest.param({"item": "$ticket", "seat": None, "subevent": None}, {"price": "23.00"}, id="seat-subevent-null"),
     pytest.param({"item": "$ticket", "includes_tax": False}, {"price": "23.00"}, id="includes-tax-ignored"),
-    pytest.param({"item": "$ticket", "attendee_email": "peter@example.org"},
-                 {"price": "23.00", "attendee_email": "peter@example.org"}, id="email"),
-    pytest.param({"item": "$ticket", "attendee_name": "Peter Miller"},
-                 {"price": "23.00", "attendee_name": "Peter Miller",
-                  "attendee_name_parts": {"_legacy": "Peter Miller"}},
-                 id="name-plain"),
-    pytest.param({"item": "$ticket", "attendee_name_parts": {"given_name": "Peter", "family_name": "Miller"}},
-                 {"price": "23.00", "attendee_name": "Peter Miller",
-                  "attendee_name_parts": {"given_name": "Peter", "family_name": "Miller"}}, id="name-parts"),
-    pytest.param({"item": "$ticket", "attendee_name_parts": {
-                     "family_name": "Lee", "middle_name": "B.", "given_name": "Ann", "title": "Dr"}},
-                 {"price": "23.00", "attendee_name": "Dr Ann B. Lee", "attendee_name_parts": {
-                     "family_name": "Lee", "middle_name": "B.", "given_name": "Ann", "title": "Dr"}},
-                 id="name-title-middle"),
-    pytest.param({"item": "$ticket", "attendee_name_parts": {"salutation": "Mx", "given_name": "Sam"}},
-                 {"price": "23.00", "attendee_name": "Sam",
-                  "attendee_name_parts": {"salutation": "Mx", "given_name": "Sam"}}, id="name-salutation"),
-    pytest.param({"item": "$ticket", "attendee_name_parts": {"full_name": "Ada Lovelace"}},
-                 {"price": "23.00", "attendee_name": "Ada Lovelace",
-                  "attendee_name_parts": {"full_name": "Ada Lovelace"}}, id="name-full"),
-    pytest.param({"item": "$ticket", "attendee_name": None, "attendee_name_parts": {}}, {"price": "23.00"},
-                 id="name-empty"),
+    pytest.param(
+        {"item": "$ticket", "attendee_email": "peter@example.org"},
+        {"price": "23.00", "attendee_email": "peter@example.org"},
+        id="email",
+    ),
+    pytest.param(
+        {"item": "$ticket", "attendee_name": "Peter Miller"},
+        {"price": "23.00", "attendee_name": "Peter Miller", "attendee_name_parts": {"_legacy": "Peter Miller"}},
+        id="name-plain",
+    ),
+    pytest.param(
+        {"item": "$ticket", "attendee_name_parts": {"given_name": "Peter", "family_name": "Miller"}},
+        {
+            "price": "23.00",
+            "attendee_name": "Peter Miller",
+            "attendee_name_parts": {"given_name": "Peter", "family_name": "Miller"},
+        },
+        id="name-parts",
+    ),
+    pytest.param(
+        {
+            "item": "$ticket",
+            "attendee_name_parts": {"family_name": "Lee", "middle_name": "B.", "given_name": "Ann", "title": "Dr"},
+        },
+        {
+            "price": "23.00",
+            "attendee_name": "Dr Ann B. Lee",
+            "attendee_name_parts": {"family_name": "Lee", "middle_name": "B.", "given_name": "Ann", "title": "Dr"},
+        },
+        id="name-title-middle",
+    ),
+    pytest.param(
+        {"item": "$ticket", "attendee_name_parts": {"salutation": "Mx", "given_name": "Sam"}},
+        {"price": "23.00", "attendee_name": "Sam", "attendee_name_parts": {"salutation": "Mx", "given_name": "Sam"}},
+        id="name-salutation",
+    ),
+    pytest.param(
+        {"item": "$ticket", "attendee_name_parts": {"full_name": "Ada Lovelace"}},
+        {"price": "23.00", "attendee_name": "Ada Lovelace", "attendee_name_parts": {"full_name": "Ada Lovelace"}},
+        id="name-full",
+    ),
+    pytest.param(
+        {"item": "$ticket", "attendee_name": None, "attendee_name_parts": {}}, {"price": "23.00"}, id="name-empty"
+    ),
     pytest.param({"item": "$ticket", "answers": []}, {"price": "23.00"}, id="no-answers"),
     pytest.param({"item": "$ticket", "unknown_field": "ignored"}, {"price": "23.00"}, id="unknown-field"),
 ]
@@ -374,83 +442,158 @@ def test_accepted_input_gives_the_full_position(shared, payload, fields):
 # ---------------------------------------------------------------------------------------- rejected input
 
 REJECTED = [
-    pytest.param({"item": "$ticket", "cart_id": "till-4"},
-                 {"cart_id": ['Cart ID should end in "@api" or be empty.']}, id="cart-id-suffix"),
+    pytest.param(
+        {"item": "$ticket", "cart_id": "till-4"},
+        {"cart_id": ['Cart ID should end in "@api" or be empty.']},
+        id="cart-id-suffix",
+    ),
     pytest.param({}, {"item": ["This field is required."]}, id="item-missing"),
     pytest.param({"item": None}, {"item": ["This field may not be null."]}, id="item-null"),
     pytest.param({"item": "ticket"}, {"item": ["A valid integer is required."]}, id="item-text"),
     pytest.param({"item": 9999}, {"item": ['Invalid pk "9999" - object does not exist.']}, id="item-unknown"),
-    pytest.param({"item": "$other_item"}, {"item": ['Invalid pk "{other_item}" - object does not exist.']},
-                 id="item-other-event"),
-    pytest.param({"item": "$shirt"}, {"variation": ["You should specify a variation for this item."]},
-                 id="variation-missing"),
-    pytest.param({"item": "$ticket", "variation": "$S"},
-                 {"variation": ["The specified variation does not belong to the specified item."]},
-                 id="variation-foreign"),
-    pytest.param({"item": "$shirt", "variation": 9999},
-                 {"variation": ["The specified variation does not belong to the specified item."]},
-                 id="variation-unknown"),
-    pytest.param({"item": "$ticket", "seat": "A-1"},
-                 {"seat": ["The specified seat does not exist: this event has no seating plan."]}, id="seat"),
-    pytest.param({"item": "$ticket", "attendee_name": "Peter", "attendee_name_parts": {"given_name": "Peter"}},
-                 {"non_field_errors": ["Specify attendee_name or attendee_name_parts, not both."]}, id="name-both"),
-    pytest.param({"item": "$ticket", "attendee_name_parts": "Peter"},
-                 {"attendee_name_parts": ['Expected a dictionary of items but got type "str".']}, id="name-parts-text"),
-    pytest.param({"item": "$ticket", "attendee_email": "peter"},
-                 {"attendee_email": ["Enter a valid email address."]}, id="email"),
-    pytest.param({"item": "$ticket", "subevent": 1},
-                 {"subevent": ["You can not specify a subevent if your event is not an event series."]}, id="subevent"),
-    pytest.param({"item": "$ticket", "price": "-1.00"},
-                 {"price": ["Ensure this value is greater than or equal to 0."]}, id="price-negative"),
+    pytest.param(
+        {"item": "$other_item"}, {"item": ['Invalid pk "{other_item}" - object does not exist.']}, id="item-other-event"
+    ),
+    pytest.param(
+        {"item": "$shirt"}, {"variation": ["You should specify a variation for this item."]}, id="variation-missing"
+    ),
+    pytest.param(
+        {"item": "$ticket", "variation": "$S"},
+        {"variation": ["The specified variation does not belong to the specified item."]},
+        id="variation-foreign",
+    ),
+    pytest.param(
+        {"item": "$shirt", "variation": 9999},
+        {"variation": ["The specified variation does not belong to the specified item."]},
+        id="variation-unknown",
+    ),
+    pytest.param(
+        {"item": "$ticket", "seat": "A-1"},
+        {"seat": ["The specified seat does not exist: this event has no seating plan."]},
+        id="seat",
+    ),
+    pytest.param(
+        {"item": "$ticket", "attendee_name": "Peter", "attendee_name_parts": {"given_name": "Peter"}},
+        {"non_field_errors": ["Specify attendee_name or attendee_name_parts, not both."]},
+        id="name-both",
+    ),
+    pytest.param(
+        {"item": "$ticket", "attendee_name_parts": "Peter"},
+        {"attendee_name_parts": ['Expected a dictionary of items but got type "str".']},
+        id="name-parts-text",
+    ),
+    pytest.param(
+        {"item": "$ticket", "attendee_email": "peter"}, {"attendee_email": ["Enter a valid email address."]}, id="email"
+    ),
+    pytest.param(
+        {"item": "$ticket", "subevent": 1},
+        {"subevent": ["You can not specify a subevent if your event is not an event series."]},
+        id="subevent",
+    ),
+    pytest.param(
+        {"item": "$ticket", "price": "-1.00"},
+        {"price": ["Ensure this value is greater than or equal to 0."]},
+        id="price-negative",
+    ),
     pytest.param({"item": "$ticket", "price": "free"}, {"price": ["A valid number is required."]}, id="price-text"),
     pytest.param({"item": "$ticket", "expires": "soon"}, {"expires": [DATETIME_FORMAT]}, id="expires"),
-    pytest.param({"item": "$ticket", "sales_channel": "kiosk"},
-                 {"sales_channel": ['"kiosk" is not a valid choice.']}, id="channel-unknown"),
-    pytest.param({"item": "$pass"}, {"item": ['This product is not available on the sales channel "web".']},
-                 id="channel-item-default"),
-    pytest.param({"item": "$pass", "sales_channel": "resellers"},
-                 {"item": ['This product is not available on the sales channel "resellers".']}, id="channel-item"),
-    pytest.param({"item": "$shirt", "variation": "$XL"},
-                 {"item": ['This product is not available on the sales channel "web".']}, id="channel-variation"),
-    pytest.param({"item": "$ticket", "voucher": "NOSUCH"},
-                 {"voucher": ['The voucher code "NOSUCH" is not known.']}, id="voucher-unknown"),
-    pytest.param({"item": "$ticket", "voucher": "OLDIE"}, {"voucher": ["This voucher has expired."]},
-                 id="voucher-expired"),
-    pytest.param({"item": "$ticket", "voucher": "WORKSHOPONLY"},
-                 {"voucher": ["This voucher is not valid for this product."]}, id="voucher-other-item"),
-    pytest.param({"item": "$ticket", "voucher": "SHIRTS"},
-                 {"voucher": ["This voucher is not valid for this product."]}, id="voucher-other-quota"),
-    pytest.param({"item": "$shirt", "variation": "$XXL", "voucher": "SHIRTS"},
-                 {"voucher": ["This voucher is not valid for this product."]}, id="voucher-variation-outside-quota"),
-    pytest.param({"item": "$ticket", "voucher": "ONCE1", "addons": [{"item": "$workshop", "voucher": "ONCE1"}]},
-                 USED_UP, id="voucher-twice-in-one-request"),
+    pytest.param(
+        {"item": "$ticket", "sales_channel": "kiosk"},
+        {"sales_channel": ['"kiosk" is not a valid choice.']},
+        id="channel-unknown",
+    ),
+    pytest.param(
+        {"item": "$pass"},
+        {"item": ['This product is not available on the sales channel "web".']},
+        id="channel-item-default",
+    ),
+    pytest.param(
+        {"item": "$pass", "sales_channel": "resellers"},
+        {"item": ['This product is not available on the sales channel "resellers".']},
+        id="channel-item",
+    ),
+    pytest.param(
+        {"item": "$shirt", "variation": "$XL"},
+        {"item": ['This product is not available on the sales channel "web".']},
+        id="channel-variation",
+    ),
+    pytest.param(
+        {"item": "$ticket", "voucher": "NOSUCH"},
+        {"voucher": ['The voucher code "NOSUCH" is not known.']},
+        id="voucher-unknown",
+    ),
+    pytest.param(
+        {"item": "$ticket", "voucher": "OLDIE"}, {"voucher": ["This voucher has expired."]}, id="voucher-expired"
+    ),
+    pytest.param(
+        {"item": "$ticket", "voucher": "WORKSHOPONLY"},
+        {"voucher": ["This voucher is not valid for this product."]},
+        id="voucher-other-item",
+    ),
+    pytest.param(
+        {"item": "$ticket", "voucher": "SHIRTS"},
+        {"voucher": ["This voucher is not valid for this product."]},
+        id="voucher-other-quota",
+    ),
+    pytest.param(
+        {"item": "$shirt", "variation": "$XXL", "voucher": "SHIRTS"},
+        {"voucher": ["This voucher is not valid for this product."]},
+        id="voucher-variation-outside-quota",
+    ),
+    pytest.param(
+        {"item": "$ticket", "voucher": "ONCE1", "addons": [{"item": "$workshop", "voucher": "ONCE1"}]},
+        USED_UP,
+        id="voucher-twice-in-one-request",
+    ),
     pytest.param({"item": "$donation"}, no_quota("Donation"), id="no-quota"),
     pytest.param({"item": "$shirt", "variation": "$XXL"}, no_quota("Shirt"), id="variation-no-quota"),
     pytest.param({"item": "$poster"}, sold_out("Posters"), id="quota-closed"),
     pytest.param([], {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}, id="body-list"),
-    pytest.param({"item": "$ticket", "addons": {"item": "$workshop"}},
-                 {"addons": ['Expected a list of items but got type "dict".']}, id="addons-not-list"),
-    pytest.param({"item": "$ticket", "addons": [{"item": "$workshop"}, {"item": "$parking"}]},
-                 {"addons": [{}, {"item": ["This product is not available as an add-on to the main product."]}]},
-                 id="addon-not-in-category"),
-    pytest.param({"item": "$workshop", "addons": [{"item": "$workshop"}]},
-                 {"addons": [{"item": ["This product is not available as an add-on to the main product."]}]},
-                 id="addon-of-item-without-addons"),
-    pytest.param({"item": "$ticket", "addons": [{"item": "$workshop"}, {"item": "x"}]},
-                 {"addons": [{}, {"item": ["A valid integer is required."]}]}, id="addon-schema"),
-    pytest.param({"item": "$ticket", "addons": [{"item": 9999}]},
-                 {"addons": [{"item": ['Invalid pk "9999" - object does not exist.']}]}, id="addon-unknown"),
-    pytest.param({"item": "$ticket", "addons": [{"item": "$workshop", "voucher": "NOSUCH"}]},
-                 {"addons": [{"voucher": ['The voucher code "NOSUCH" is not known.']}]}, id="addon-voucher"),
-    pytest.param({"item": "$ticket",
-                  "addons": [{"item": "$workshop", "answers": [{"question": "$AGE", "answer": "1"}]}]},
-                 {"addons": [{"answers": [{"question": ["This question is not asked for this product."]}]}]},
-                 id="addon-answer"),
-    pytest.param({"item": "$ticket", "bundled": [{"item": "$workshop"}]},
-                 {"bundled": [{"item": ["This product is not part of a bundle of the main product."]}]},
-                 id="bundled-not-configured"),
-    pytest.param({"item": "$ticket", "bundled": [{"item": "$parking"}, {}]},
-                 {"bundled": [{}, {"item": ["This field is required."]}]}, id="bundled-schema"),
+    pytest.param(
+        {"item": "$ticket", "addons": {"item": "$workshop"}},
+        {"addons": ['Expected a list of items but got type "dict".']},
+        id="addons-not-list",
+    ),
+    pytest.param(
+        {"item": "$ticket", "addons": [{"item": "$workshop"}, {"item": "$parking"}]},
+        {"addons": [{}, {"item": ["This product is not available as an add-on to the main product."]}]},
+        id="addon-not-in-category",
+    ),
+    pytest.param(
+        {"item": "$workshop", "addons": [{"item": "$workshop"}]},
+        {"addons": [{"item": ["This product is not available as an add-on to the main product."]}]},
+        id="addon-of-item-without-addons",
+    ),
+    pytest.param(
+        {"item": "$ticket", "addons": [{"item": "$workshop"}, {"item": "x"}]},
+        {"addons": [{}, {"item": ["A valid integer is required."]}]},
+        id="addon-schema",
+    ),
+    pytest.param(
+        {"item": "$ticket", "addons": [{"item": 9999}]},
+        {"addons": [{"item": ['Invalid pk "9999" - object does not exist.']}]},
+        id="addon-unknown",
+    ),
+    pytest.param(
+        {"item": "$ticket", "addons": [{"item": "$workshop", "voucher": "NOSUCH"}]},
+        {"addons": [{"voucher": ['The voucher code "NOSUCH" is not known.']}]},
+        id="addon-voucher",
+    ),
+    pytest.param(
+        {"item": "$ticket", "addons": [{"item": "$workshop", "answers": [{"question": "$AGE", "answer": "1"}]}]},
+        {"addons": [{"answers": [{"question": ["This question is not asked for this product."]}]}]},
+        id="addon-answer",
+    ),
+    pytest.param(
+        {"item": "$ticket", "bundled": [{"item": "$workshop"}]},
+        {"bundled": [{"item": ["This product is not part of a bundle of the main product."]}]},
+        id="bundled-not-configured",
+    ),
+    pytest.param(
+        {"item": "$ticket", "bundled": [{"item": "$parking"}, {}]},
+        {"bundled": [{}, {"item": ["This field is required."]}]},
+        id="bundled-schema",
+    ),
 ]
 
 
@@ -475,13 +618,17 @@ ACCEPTED_ANSWERS = [
     pytest.param({"question": "$NEWSLETTER", "answer": "true"}, ("NEWSLETTER", "True"), id="boolean-true"),
     pytest.param({"question": "$NEWSLETTER", "answer": "False"}, ("NEWSLETTER", "False"), id="boolean-false"),
     pytest.param({"question": "$MEAL", "options": ["$VEG"]}, ("MEAL", "Vegetarian", "VEG"), id="choice"),
-    pytest.param({"question": "$TOPICS", "options": ["$AI", "$WEB"]}, ("TOPICS", "AI, Web", "AI", "WEB"),
-                 id="multiple-choice"),
+    pytest.param(
+        {"question": "$TOPICS", "options": ["$AI", "$WEB"]}, ("TOPICS", "AI, Web", "AI", "WEB"), id="multiple-choice"
+    ),
     pytest.param({"question": "$TOPICS", "options": ["$WEB"]}, ("TOPICS", "Web", "WEB"), id="multiple-choice-one"),
     pytest.param({"question": "$ARRIVAL_DAY", "answer": "2026-11-02"}, ("ARRIVAL_DAY", "2026-11-02"), id="date"),
     pytest.param({"question": "$ARRIVAL_TIME", "answer": "09:30"}, ("ARRIVAL_TIME", "09:30:00"), id="time"),
-    pytest.param({"question": "$DEPARTURE", "answer": "2026-11-02T18:30:00+01:00"},
-                 ("DEPARTURE", "2026-11-02T17:30:00Z"), id="datetime"),
+    pytest.param(
+        {"question": "$DEPARTURE", "answer": "2026-11-02T18:30:00+01:00"},
+        ("DEPARTURE", "2026-11-02T17:30:00Z"),
+        id="datetime",
+    ),
     pytest.param({"question": "$COUNTRY", "answer": "de"}, ("COUNTRY", "DE"), id="country"),
     pytest.param({"question": "$PHONE", "answer": "+49 30 1234567"}, ("PHONE", "+49 30 1234567"), id="phone"),
 ]
@@ -498,57 +645,114 @@ def test_answers_are_stored_with_identifiers(shared, sent, stored):
 
 def test_several_answers_keep_their_order(shared):
     client, ids = shared
-    sent = [{"question": "$MEAL", "options": ["$MEAT"]}, {"question": "$AGE", "answer": "30"},
-            {"question": "$COMPANY", "answer": ""}]
+    sent = [
+        {"question": "$MEAL", "options": ["$MEAT"]},
+        {"question": "$AGE", "answer": "30"},
+        {"question": "$COMPANY", "answer": ""},
+    ]
     body = create_ok(client, {"item": ids["ticket"], "answers": fill_text(sent, ids)})
-    assert body["answers"] == [answer(ids, "MEAL", "Meat", ("MEAT",)), answer(ids, "AGE", "30"),
-                               answer(ids, "COMPANY", "")]
+    assert body["answers"] == [
+        answer(ids, "MEAL", "Meat", ("MEAT",)),
+        answer(ids, "AGE", "30"),
+        answer(ids, "COMPANY", ""),
+    ]
 
 
 REJECTED_ANSWERS = [
     pytest.param({"question": "$AGE", "answer": "many"}, {"answer": ["A valid number is required."]}, id="number-text"),
     pytest.param({"question": "$AGE", "answer": None}, {"answer": ["A valid number is required."]}, id="number-null"),
     pytest.param({"question": "$AGE", "answer": "NaN"}, {"answer": ["A valid number is required."]}, id="number-nan"),
-    pytest.param({"question": "$AGE", "answer": "-1"},
-                 {"answer": ["Ensure this value is greater than or equal to 0.00."]}, id="number-below"),
-    pytest.param({"question": "$AGE", "answer": "120.01"},
-                 {"answer": ["Ensure this value is less than or equal to 120.00."]}, id="number-above"),
-    pytest.param({"question": "$COMPANY", "answer": "Acme Inc"},
-                 {"answer": ["Ensure this field has no more than 5 characters."]}, id="string-too-long"),
-    pytest.param({"question": "$NEWSLETTER", "answer": "maybe"}, {"answer": ["Must be a valid boolean."]},
-                 id="boolean"),
-    pytest.param({"question": "$MEAL", "options": []}, {"options": ["You need to choose an option."]},
-                 id="choice-none"),
-    pytest.param({"question": "$MEAL", "answer": "Vegetarian"}, {"options": ["You need to choose an option."]},
-                 id="choice-as-text"),
-    pytest.param({"question": "$MEAL", "options": ["$VEG", "$MEAT"]}, {"options": ["You can only choose one option."]},
-                 id="choice-two"),
-    pytest.param({"question": "$MEAL", "options": ["$AI"]}, {"options": ['Invalid pk "{AI}" - object does not exist.']},
-                 id="choice-foreign-option"),
-    pytest.param({"question": "$TOPICS", "options": []}, {"options": ["You need to choose an option."]},
-                 id="multiple-choice-none"),
-    pytest.param({"question": "$AGE", "answer": "3", "options": ["$VEG"]},
-                 {"options": ["Only choice questions take options."]}, id="options-on-number"),
-    pytest.param({"question": "$ARRIVAL_DAY", "answer": "02.11.2026"},
-                 {"answer": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]}, id="date"),
-    pytest.param({"question": "$ARRIVAL_TIME", "answer": "25:00"},
-                 {"answer": ["Time has wrong format. Use one of these formats instead: hh:mm[:ss]."]}, id="time"),
-    pytest.param({"question": "$DEPARTURE", "answer": "tomorrow"},
-                 {"answer": ["Datetime has wrong format. Use ISO 8601 with a time zone."]}, id="datetime"),
-    pytest.param({"question": "$COUNTRY", "answer": "Germany"},
-                 {"answer": ["Enter a two-letter country code (ISO 3166-1 alpha-2)."]}, id="country"),
+    pytest.param(
+        {"question": "$AGE", "answer": "-1"},
+        {"answer": ["Ensure this value is greater than or equal to 0.00."]},
+        id="number-below",
+    ),
+    pytest.param(
+        {"question": "$AGE", "answer": "120.01"},
+        {"answer": ["Ensure this value is less than or equal to 120.00."]},
+        id="number-above",
+    ),
+    pytest.param(
+        {"question": "$COMPANY", "answer": "Acme Inc"},
+        {"answer": ["Ensure this field has no more than 5 characters."]},
+        id="string-too-long",
+    ),
+    pytest.param(
+        {"question": "$NEWSLETTER", "answer": "maybe"}, {"answer": ["Must be a valid boolean."]}, id="boolean"
+    ),
+    pytest.param(
+        {"question": "$MEAL", "options": []}, {"options": ["You need to choose an option."]}, id="choice-none"
+    ),
+    pytest.param(
+        {"question": "$MEAL", "answer": "Vegetarian"},
+        {"options": ["You need to choose an option."]},
+        id="choice-as-text",
+    ),
+    pytest.param(
+        {"question": "$MEAL", "options": ["$VEG", "$MEAT"]},
+        {"options": ["You can only choose one option."]},
+        id="choice-two",
+    ),
+    pytest.param(
+        {"question": "$MEAL", "options": ["$AI"]},
+        {"options": ['Invalid pk "{AI}" - object does not exist.']},
+        id="choice-foreign-option",
+    ),
+    pytest.param(
+        {"question": "$TOPICS", "options": []},
+        {"options": ["You need to choose an option."]},
+        id="multiple-choice-none",
+    ),
+    pytest.param(
+        {"question": "$AGE", "answer": "3", "options": ["$VEG"]},
+        {"options": ["Only choice questions take options."]},
+        id="options-on-number",
+    ),
+    pytest.param(
+        {"question": "$ARRIVAL_DAY", "answer": "02.11.2026"},
+        {"answer": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]},
+        id="date",
+    ),
+    pytest.param(
+        {"question": "$ARRIVAL_TIME", "answer": "25:00"},
+        {"answer": ["Time has wrong format. Use one of these formats instead: hh:mm[:ss]."]},
+        id="time",
+    ),
+    pytest.param(
+        {"question": "$DEPARTURE", "answer": "tomorrow"},
+        {"answer": ["Datetime has wrong format. Use ISO 8601 with a time zone."]},
+        id="datetime",
+    ),
+    pytest.param(
+        {"question": "$COUNTRY", "answer": "Germany"},
+        {"answer": ["Enter a two-letter country code (ISO 3166-1 alpha-2)."]},
+        id="country",
+    ),
     pytest.param({"question": "$PHONE", "answer": "call me"}, {"answer": ["Enter a valid phone number."]}, id="phone"),
-    pytest.param({"question": "$PHOTO", "answer": "file:abc"}, {"answer": ["File upload answers are not supported."]},
-                 id="file"),
-    pytest.param({"question": 9999, "answer": "x"}, {"question": ['Invalid pk "9999" - object does not exist.']},
-                 id="question-unknown"),
-    pytest.param({"question": "$other_question", "answer": "x"},
-                 {"question": ['Invalid pk "{other_question}" - object does not exist.']}, id="question-other-event"),
-    pytest.param({"question": "$LEVEL", "answer": "Beginner"},
-                 {"question": ["This question is not asked for this product."]}, id="question-other-item"),
+    pytest.param(
+        {"question": "$PHOTO", "answer": "file:abc"}, {"answer": ["File upload answers are not supported."]}, id="file"
+    ),
+    pytest.param(
+        {"question": 9999, "answer": "x"},
+        {"question": ['Invalid pk "9999" - object does not exist.']},
+        id="question-unknown",
+    ),
+    pytest.param(
+        {"question": "$other_question", "answer": "x"},
+        {"question": ['Invalid pk "{other_question}" - object does not exist.']},
+        id="question-other-event",
+    ),
+    pytest.param(
+        {"question": "$LEVEL", "answer": "Beginner"},
+        {"question": ["This question is not asked for this product."]},
+        id="question-other-item",
+    ),
     pytest.param({"answer": "x"}, {"question": ["This field is required."]}, id="question-missing"),
-    pytest.param({"question": "$MEAL", "options": "$VEG"},
-                 {"options": ['Expected a list of items but got type "int".']}, id="options-not-list"),
+    pytest.param(
+        {"question": "$MEAL", "options": "$VEG"},
+        {"options": ['Expected a list of items but got type "int".']},
+        id="options-not-list",
+    ),
 ]
 
 
@@ -571,8 +775,10 @@ def test_the_same_question_twice_is_refused(shared):
 
 def test_answers_of_an_addon_are_checked_against_the_addon_item(shared):
     client, ids = shared
-    payload = {"item": "$ticket",
-               "addons": [{"item": "$workshop", "answers": [{"question": "$LEVEL", "answer": "Pro"}]}]}
+    payload = {
+        "item": "$ticket",
+        "addons": [{"item": "$workshop", "answers": [{"question": "$LEVEL", "answer": "Pro"}]}],
+    }
     body = create_ok(client, fill_text(payload, ids))
     assert body["answers"] == []
     assert body["addons"][0]["answers"] == [answer(ids, "LEVEL", "Pro")]
@@ -592,8 +798,15 @@ def test_addons_and_bundled_take_the_parents_cart_and_expiry(api, shop):
     body = create_ok(api, fill_text(payload, shop))
     pid = body["id"]
     common = {"expires": "2026-11-01T13:00:00Z", "addon_to": pid}
-    addon = position(pid + 1, "till-4@api", shop["workshop"], "0.00", attendee_name="Ann",
-                     attendee_name_parts={"_legacy": "Ann"}, **common)
+    addon = position(
+        pid + 1,
+        "till-4@api",
+        shop["workshop"],
+        "0.00",
+        attendee_name="Ann",
+        attendee_name_parts={"_legacy": "Ann"},
+        **common,
+    )
     bundled = position(pid + 2, "till-4@api", shop["parking"], "5.00", is_bundled=True, **common)
     parent = position(pid, "till-4@api", shop["ticket"], "23.00", expires="2026-11-01T13:00:00Z")
     assert body == with_nested(parent, addons=[addon], bundled=[bundled])
@@ -809,8 +1022,17 @@ def test_a_voucher_allowed_to_ignore_quota_passes_a_full_quota(api, shop):
 
 
 def test_carts_of_a_blocking_voucher_count_again_once_it_has_expired(api, shop, clock):
-    created(api, VOUCHERS, {"code": "BLOCKER", "block_quota": True, "item": shop["ticket"], "max_usages": 1,
-                            "valid_until": "2026-11-01T12:10:00Z"})
+    created(
+        api,
+        VOUCHERS,
+        {
+            "code": "BLOCKER",
+            "block_quota": True,
+            "item": shop["ticket"],
+            "max_usages": 1,
+            "valid_until": "2026-11-01T12:10:00Z",
+        },
+    )
     create_ok(api, fill_text({"item": "$ticket", "voucher": "BLOCKER"}, shop))
     create_ok(api, fill_text(TICKET_ENTRY, shop))
     clock.advance(minutes=11)
@@ -856,10 +1078,22 @@ def test_bulk_create_answers_each_entry_in_order(api, shop):
         return {"success": False, "errors": errors, "data": None}
 
     peter, maria, shirt = (
-        position(stored[0]["id"], stored[0]["cart_id"], shop["ticket"], "23.00", attendee_name="Peter Miller",
-                 attendee_name_parts={"given_name": "Peter", "family_name": "Miller"}),
-        position(stored[1]["id"], stored[1]["cart_id"], shop["ticket"], "23.00", attendee_name="Maria Miller",
-                 attendee_name_parts={"given_name": "Maria", "family_name": "Miller"}),
+        position(
+            stored[0]["id"],
+            stored[0]["cart_id"],
+            shop["ticket"],
+            "23.00",
+            attendee_name="Peter Miller",
+            attendee_name_parts={"given_name": "Peter", "family_name": "Miller"},
+        ),
+        position(
+            stored[1]["id"],
+            stored[1]["cart_id"],
+            shop["ticket"],
+            "23.00",
+            attendee_name="Maria Miller",
+            attendee_name_parts={"given_name": "Maria", "family_name": "Miller"},
+        ),
         position(stored[2]["id"], stored[2]["cart_id"], shop["shirt"], "15.00", variation=shop["S"]),
     )
     assert results == [
@@ -881,7 +1115,8 @@ def test_bulk_create_answers_each_entry_in_order(api, shop):
 def test_bulk_create_entries_compete_for_quota_in_order(api, shop):
     response = api.post(BULK, json=[{"item": shop["workshop"], "attendee_name": name} for name in ("A", "B")])
     assert [(r["success"], r["errors"]) for r in response.get_json()["results"]] == [
-        (True, None), (False, {"non_field_errors": sold_out("Workshops")})
+        (True, None),
+        (False, {"non_field_errors": sold_out("Workshops")}),
     ]
     assert response.get_json()["results"][0]["data"]["attendee_name"] == "A"
 
@@ -911,7 +1146,10 @@ def test_list_pages_and_reports_when_it_was_generated(api, shop, clock):
     assert first.headers["X-Page-Generated"] == "2026-11-01T12:05:00Z"
     body = first.get_json()
     assert (body["count"], body["next"], body["previous"], len(body["results"])) == (
-        51, f"{ABSOLUTE_CARTS}?page=2", None, 50
+        51,
+        f"{ABSOLUTE_CARTS}?page=2",
+        None,
+        50,
     )
     ids = [result["id"] for result in body["results"]]
     assert ids == sorted(ids)
@@ -1042,4 +1280,3 @@ def test_a_retried_bulk_create_with_an_idempotency_key_reserves_once(api, shop):
     assert first.get_json() == retry.get_json()
     assert first.get_json()["results"][0]["success"] is True
     assert usage(api, shop["q_tickets"]) == (1, 1)
-

@@ -24,9 +24,21 @@ def test_eight_threads_redeeming_the_same_twenty_secrets_let_each_in_once(tmp_pa
         session = requests.Session()
         session.headers["Authorization"] = f"Token {token}"
         base = f"{server.url}/api/v1/organizers/{ORGANIZER}"
-        assert session.post(base + "/events/", json={"name": "Door", "slug": "door", "date_from": "2030-01-01T20:00:00Z"}).status_code == 201
-        item = session.post(base + "/events/door/items/", json={"name": "Ticket", "default_price": "10.00", "admission": True}).json()
-        assert session.post(base + "/events/door/quotas/", json={"name": "All", "size": 100, "items": [item["id"]]}).status_code == 201
+        assert (
+            session.post(
+                base + "/events/", json={"name": "Door", "slug": "door", "date_from": "2030-01-01T20:00:00Z"}
+            ).status_code
+            == 201
+        )
+        item = session.post(
+            base + "/events/door/items/", json={"name": "Ticket", "default_price": "10.00", "admission": True}
+        ).json()
+        assert (
+            session.post(
+                base + "/events/door/quotas/", json={"name": "All", "size": 100, "items": [item["id"]]}
+            ).status_code
+            == 201
+        )
         order = session.post(
             base + "/events/door/orders/",
             json={"status": "p", "payment_provider": "cash", "positions": [{"item": item["id"]} for _ in range(20)]},

@@ -368,7 +368,7 @@ def expected_doc_response(body: dict, tax_rule: int, **changes) -> dict:
     """The docs' response with our ids, plus the table's fields its example leaves out."""
     variations = [
         {**documented, "id": answered["id"], "require_membership_hidden": False}
-        for documented, answered in zip(DOC_RESPONSE["variations"], body["variations"])
+        for documented, answered in zip(DOC_RESPONSE["variations"], body["variations"], strict=True)
     ]
     return {
         **DOC_RESPONSE,
@@ -1313,5 +1313,3 @@ def test_delete_twice_is_not_found(api):
 
 
 # ---------------------------------------------------------------------------------------- access
-
-

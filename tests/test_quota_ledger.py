@@ -47,8 +47,14 @@ def position(order_id: int, key: tuple = TICKET, **fields) -> dict:
 
 @pytest.mark.parametrize(
     ("now", "live"),
-    [("2026-11-01T12:00:00Z", 2), ("2026-11-01T12:29:59Z", 2), ("2026-11-01T12:30:00Z", 1),
-     ("2026-11-01T12:59:59Z", 1), ("2026-11-01T13:00:00Z", 0), ("2026-11-02T00:00:00Z", 0)],
+    [
+        ("2026-11-01T12:00:00Z", 2),
+        ("2026-11-01T12:29:59Z", 2),
+        ("2026-11-01T12:30:00Z", 1),
+        ("2026-11-01T12:59:59Z", 1),
+        ("2026-11-01T13:00:00Z", 0),
+        ("2026-11-02T00:00:00Z", 0),
+    ],
 )
 def test_a_cart_stops_counting_at_its_expiry(now, live):
     ledger_ = book(cartpositions={1: cart("2026-11-01T12:30:00Z"), 2: cart("2026-11-01T13:00:00Z")})
@@ -58,8 +64,13 @@ def test_a_cart_stops_counting_at_its_expiry(now, live):
 
 
 def test_expired_carts_are_listed_per_event_up_to_now():
-    ledger_ = book(cartpositions={1: cart("2026-11-01T12:30:00Z"), 2: cart("2026-11-01T13:00:00Z"),
-                                  3: {**cart("2026-11-01T12:00:00Z"), "event": 2}})
+    ledger_ = book(
+        cartpositions={
+            1: cart("2026-11-01T12:30:00Z"),
+            2: cart("2026-11-01T13:00:00Z"),
+            3: {**cart("2026-11-01T12:00:00Z"), "event": 2},
+        }
+    )
 
     assert ledger_.expired_carts(EVENT, moment("2026-11-01T12:29:59Z")) == []
     assert ledger_.expired_carts(EVENT, moment("2026-11-01T12:30:00Z")) == [1]
@@ -185,18 +196,34 @@ def test_usage_of_a_quota_by_kind_and_time(store):
         for order_id in (paid, paid, pending):
             tx.insert("orderpositions", position(order_id, (item, None), event=EVENT))
         tx.insert("cartpositions", cart("2026-11-01T12:30:00Z", (item, None)))
-        tx.insert("vouchers", {"event": EVENT, "block_quota": True, "item": item, "max_usages": 5, "redeemed": 2,
-                               "valid_until": "2026-11-01T14:00:00Z"})
+        tx.insert(
+            "vouchers",
+            {
+                "event": EVENT,
+                "block_quota": True,
+                "item": item,
+                "max_usages": 5,
+                "redeemed": 2,
+                "valid_until": "2026-11-01T14:00:00Z",
+            },
+        )
         tx.insert("vouchers", {"event": EVENT, "block_quota": False, "item": item, "max_usages": 9})
 
     with store.transaction() as tx:
-        usage = {now: quota_usage(tx, quota, at(now)) for now in
-                 ("2026-11-01T12:00:00Z", "2026-11-01T12:30:00Z", "2026-11-01T13:00:01Z", "2026-11-01T14:00:01Z")}
+        usage = {
+            now: quota_usage(tx, quota, at(now))
+            for now in ("2026-11-01T12:00:00Z", "2026-11-01T12:30:00Z", "2026-11-01T13:00:01Z", "2026-11-01T14:00:01Z")
+        }
         overdue = ledger(tx).overdue_orders(EVENT, moment("2026-11-01T13:00:01Z"))
 
     def counts(paid_, pending_, carts, blocking):
-        return {"paid_orders": paid_, "pending_orders": pending_, "exited_orders": 0, "cart_positions": carts,
-                "blocking_vouchers": blocking}
+        return {
+            "paid_orders": paid_,
+            "pending_orders": pending_,
+            "exited_orders": 0,
+            "cart_positions": carts,
+            "blocking_vouchers": blocking,
+        }
 
     assert usage == {
         "2026-11-01T12:00:00Z": counts(2, 1, 1, 3),

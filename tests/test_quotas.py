@@ -205,9 +205,20 @@ def test_deleting_an_item_removes_it_and_its_variations_from_quotas(api, catalog
         ),
     ],
     ids=[
-        "name-missing", "name-blank", "name-null", "name-too-long", "size-negative", "size-not-integer",
-        "items-not-list", "items-unknown", "variations-unknown", "subevent-given", "closed-not-boolean",
-        "variation-item-without-variations", "variation-of-unlisted-item", "schema-errors-first",
+        "name-missing",
+        "name-blank",
+        "name-null",
+        "name-too-long",
+        "size-negative",
+        "size-not-integer",
+        "items-not-list",
+        "items-unknown",
+        "variations-unknown",
+        "subevent-given",
+        "closed-not-boolean",
+        "variation-item-without-variations",
+        "variation-of-unlisted-item",
+        "schema-errors-first",
     ],
 )
 def test_create_rejects_invalid_input(rejecting, payload, errors):
@@ -376,8 +387,13 @@ def test_cart_positions_count_until_they_expire(api, store, clock, catalog):
     with store.transaction() as tx:
         event_id = tx.find_one("events", slug="sampleconf")["id"]
         for expires in ("2026-11-01T12:30:00Z", "2026-11-01T12:30:00Z", "2026-11-01T13:00:00Z"):
-            tx.insert("cartpositions", {"event": event_id, "item": catalog["ticket"], "variation": None, "expires": expires})
-        tx.insert("cartpositions", {"event": event_id, "item": catalog["workshop"], "variation": None, "expires": "2026-11-01T13:00:00Z"})
+            tx.insert(
+                "cartpositions", {"event": event_id, "item": catalog["ticket"], "variation": None, "expires": expires}
+            )
+        tx.insert(
+            "cartpositions",
+            {"event": event_id, "item": catalog["workshop"], "variation": None, "expires": "2026-11-01T13:00:00Z"},
+        )
     assert report_of(api, 1) == {**EMPTY_REPORT, "available_number": 7, "cart_positions": 3}
     clock.advance(minutes=31)
     assert report_of(api, 1) == {**EMPTY_REPORT, "available_number": 9, "cart_positions": 1}
@@ -392,7 +408,12 @@ def test_cart_positions_of_variations(api, store, catalog):
         for variation in (catalog["S"], catalog["M"], catalog["M"]):
             tx.insert(
                 "cartpositions",
-                {"event": event_id, "item": catalog["shirt"], "variation": variation, "expires": "2026-11-01T13:00:00Z"},
+                {
+                    "event": event_id,
+                    "item": catalog["shirt"],
+                    "variation": variation,
+                    "expires": "2026-11-01T13:00:00Z",
+                },
             )
     assert report_of(api, 1) == {**EMPTY_REPORT, "available_number": 9, "cart_positions": 1}
 
@@ -418,7 +439,9 @@ def test_orders_are_counted_by_status(api, store, catalog):
             (expired, catalog["ticket"], {}),
         ]
         for order, item, extra in positions:
-            tx.insert("orderpositions", {"order": order["id"], "item": item, "variation": None, "event": event_id, **extra})
+            tx.insert(
+                "orderpositions", {"order": order["id"], "item": item, "variation": None, "event": event_id, **extra}
+            )
     assert report_of(api, 1) == {**EMPTY_REPORT, "available_number": 5, "pending_orders": 2, "paid_orders": 3}
 
 
@@ -430,8 +453,14 @@ def test_all_kinds_of_usage_add_up_and_never_go_below_zero(api, store, catalog):
         paid = tx.insert("orders", {"event": event_id, "status": "p"})
         pending = tx.insert("orders", {"event": event_id, "status": "n"})
         for order in (paid, pending, pending):
-            tx.insert("orderpositions", {"order": order["id"], "item": catalog["ticket"], "variation": None, "event": event_id})
-        tx.insert("cartpositions", {"event": event_id, "item": catalog["ticket"], "variation": None, "expires": "2026-11-01T13:00:00Z"})
+            tx.insert(
+                "orderpositions",
+                {"order": order["id"], "item": catalog["ticket"], "variation": None, "event": event_id},
+            )
+        tx.insert(
+            "cartpositions",
+            {"event": event_id, "item": catalog["ticket"], "variation": None, "expires": "2026-11-01T13:00:00Z"},
+        )
     assert report_of(api, 1) == {
         "available": False,
         "available_number": 0,

@@ -29,8 +29,8 @@ class Resource:
     what the resource needs and returns ids by name ("parent" among them where the path has one); `body(api, ids,
     n)` returns the create body of the n-th object (creating what that object alone needs); `patch` is a valid
     PATCH body; `page_query` is a filter the pagination test sends along (and expects in the links);
-    `starts_empty` is false where the setup makes the list's first object; `extra` lists further routes as (method, on the detail, suffix, body); `readers` and `writers` are
-    the token scopes that may read and write."""
+    `starts_empty` is false where the setup makes the list's first object; `extra` lists further routes as
+    (method, on the detail, suffix, body); `readers` and `writers` are the token scopes that may read and write."""
 
     name: str
     path: str
@@ -102,20 +102,45 @@ OPTION_ROUTES = (
 )
 
 RESOURCES = [
-    Resource("categories", "categories/", lambda api, ids, n: {"name": {"en": f"C{n}"}, "position": n},
-             {"position": 3}, page_query="&is_addon=false"),
-    Resource("taxrules", "taxrules/", lambda api, ids, n: {"name": {"en": f"Rule {n}"}, "rate": "7.00"},
-             {"internal_name": "Standard"}),
-    Resource("items", "items/", lambda api, ids, n: {"name": {"en": f"Item {n}"}, "default_price": "10.00"},
-             {"position": 3}),
-    Resource("quotas", "quotas/", lambda api, ids, n: {"name": f"Q{n}"}, {"size": 1},
-             extra=(("GET", True, "availability/", None),)),
+    Resource(
+        "categories",
+        "categories/",
+        lambda api, ids, n: {"name": {"en": f"C{n}"}, "position": n},
+        {"position": 3},
+        page_query="&is_addon=false",
+    ),
+    Resource(
+        "taxrules",
+        "taxrules/",
+        lambda api, ids, n: {"name": {"en": f"Rule {n}"}, "rate": "7.00"},
+        {"internal_name": "Standard"},
+    ),
+    Resource(
+        "items", "items/", lambda api, ids, n: {"name": {"en": f"Item {n}"}, "default_price": "10.00"}, {"position": 3}
+    ),
+    Resource(
+        "quotas",
+        "quotas/",
+        lambda api, ids, n: {"name": f"Q{n}"},
+        {"size": 1},
+        extra=(("GET", True, "availability/", None),),
+    ),
     Resource("questions", "questions/", question_body, {"hidden": True}, extra=OPTION_ROUTES),
-    Resource("vouchers", "vouchers/", lambda api, ids, n: {"code": f"CODE{n:04d}"}, {"tag": "x"},
-             extra=(("POST", False, "batch_create/", [{"code": "NEWCODE"}]),)),
-    Resource("variations", "items/{parent}/variations/", lambda api, ids, n: {"value": {"en": f"V{n}"}},
-             {"position": 1}, setup=parent_with_variations,
-             starts_empty=False),
+    Resource(
+        "vouchers",
+        "vouchers/",
+        lambda api, ids, n: {"code": f"CODE{n:04d}"},
+        {"tag": "x"},
+        extra=(("POST", False, "batch_create/", [{"code": "NEWCODE"}]),),
+    ),
+    Resource(
+        "variations",
+        "items/{parent}/variations/",
+        lambda api, ids, n: {"value": {"en": f"V{n}"}},
+        {"position": 1},
+        setup=parent_with_variations,
+        starts_empty=False,
+    ),
     Resource("addons", "items/{parent}/addons/", addon_body, {"position": 1}, setup=parent_item),
     Resource("bundles", "items/{parent}/bundles/", bundle_body, {"count": 2}, setup=parent_item),
 ]
@@ -150,8 +175,11 @@ def check_routes(client: ApiClient, routes: list[tuple], expect: Callable[[str, 
 # ---------------------------------------------------------------------------------------- tokens and scopes
 
 
-@pytest.mark.parametrize(("credential", "answer"), [(None, UNAUTHENTICATED), ("not-a-token", INVALID_TOKEN)],
-                         ids=["no token", "invalid token"])
+@pytest.mark.parametrize(
+    ("credential", "answer"),
+    [(None, UNAUTHENTICATED), ("not-a-token", INVALID_TOKEN)],
+    ids=["no token", "invalid token"],
+)
 @pytest.mark.parametrize("resource", RESOURCES, ids=by_name)
 def test_every_route_needs_a_valid_token(api, anonymous, existing, resource, credential, answer):
     _, ids, url, obj, listing = existing
@@ -179,7 +207,8 @@ def test_token_scopes(api, client_for, anonymous, existing, resource, who):
 
 
 @pytest.mark.parametrize(
-    "place", ["/organizers/bigevents/events/nosuchevent", "/organizers/nosuchorg/events/sampleconf"],
+    "place",
+    ["/organizers/bigevents/events/nosuchevent", "/organizers/nosuchorg/events/sampleconf"],
     ids=["unknown event", "unknown organizer"],
 )
 @pytest.mark.parametrize("resource", RESOURCES, ids=by_name)

@@ -169,9 +169,7 @@ IN_USE = {
     "Set it to inactive instead."
 }
 NO_VARIATIONS = {
-    "non_field_errors": [
-        "This product has no variations; a product created without variations cannot get them later."
-    ]
+    "non_field_errors": ["This product has no variations; a product created without variations cannot get them later."]
 }
 
 
@@ -646,5 +644,3 @@ def test_unknown_variation_is_404(api, shirt, variation, which):
         response = send(api, method, target(item_id, variation_id, True), payload)
         assert (method, response.status_code, response.get_json()) == (method, 404, NOT_FOUND)
     assert api.get(target(shirt["id"], variation["id"], True)).get_json() == variation
-
-
