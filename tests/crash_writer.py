@@ -2,10 +2,10 @@
 
 import sys
 
-from kiosk_tickets.store import Store
+from helpers import open_store  # run as a script from this folder
 
 data_dir, start, compact_after = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-store = Store(data_dir, compact_after_bytes=compact_after)
+store = open_store(data_dir, compact_after_bytes=compact_after)
 number = start
 while True:
     with store.transaction() as tx:

@@ -44,8 +44,18 @@ class Server:
         self.errors = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "kiosk_tickets", "--data-dir", str(data_dir),
-                "serve", "--host", "127.0.0.1", "--port", str(self.port), "--threads", str(threads),
+                sys.executable,
+                "-m",
+                "kiosk_tickets",
+                "--data-dir",
+                str(data_dir),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--threads",
+                str(threads),
             ],
             stdout=subprocess.DEVNULL,
             stderr=self.errors,

@@ -5,10 +5,13 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+import pytest
 import requests
 
-from kiosk_tickets.store import Store
+from tests.helpers import open_store
 from tests.servers import Server, run_cli
+
+pytestmark = pytest.mark.slow  # real processes
 
 ORGANIZER = "rush"
 SOLD_OUT = ['There is not enough quota available on quota "Front row" to perform the operation.']
@@ -23,10 +26,14 @@ def test_two_servers_and_sixteen_threads_sell_exactly_the_quota(tmp_path):
         session.headers["Authorization"] = f"Token {token}"
         base = f"/api/v1/organizers/{ORGANIZER}/events"
         first = servers[0].url
-        event = session.post(first + base + "/", json={"name": "Rush", "slug": "rush", "date_from": "2030-01-01T20:00:00Z"})
+        event = session.post(
+            first + base + "/", json={"name": "Rush", "slug": "rush", "date_from": "2030-01-01T20:00:00Z"}
+        )
         assert event.status_code == 201
         item = session.post(first + base + "/rush/items/", json={"name": "Ticket", "default_price": "10.00"}).json()
-        quota = session.post(first + base + "/rush/quotas/", json={"name": "Front row", "size": 50, "items": [item["id"]]})
+        quota = session.post(
+            first + base + "/rush/quotas/", json={"name": "Front row", "size": 50, "items": [item["id"]]}
+        )
         assert quota.status_code == 201
 
         outcomes: Counter[int] = Counter()
@@ -59,5 +66,5 @@ def test_two_servers_and_sixteen_threads_sell_exactly_the_quota(tmp_path):
     finally:
         for server in servers:
             server.stop()
-    with Store(data_dir).transaction() as tx:
+    with open_store(data_dir).transaction() as tx:
         assert tx.count("cartpositions") == 50

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EVENT_URL, ORGANIZER, ApiClient, standalone_client
+from tests.helpers import EVENT_URL, ORGANIZER, ApiClient, admin_client, created, fill_text, new_app, one_page
+from tests.messages import EMPTY_LIST, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED
 
 EVENTS = f"/api/v1/organizers/{ORGANIZER}/events/"
 CARTS = f"{EVENT_URL}/cartpositions/"
@@ -24,10 +25,6 @@ NOW = "2026-11-01T12:00:00Z"
 EXPIRES = "2026-11-01T12:30:00Z"
 CART_ID = re.compile(r"^[A-Za-z0-9]{48}@api$")
 
-FORBIDDEN = {"detail": "You do not have permission to perform this action."}
-UNAUTHENTICATED = {"detail": "Authentication credentials were not provided."}
-NOT_FOUND = {"detail": "Not found."}
-EMPTY_LIST = {"count": 0, "next": None, "previous": None, "results": []}
 USED_UP = {"voucher": ["This voucher has already been used the maximum number of times."]}
 DATETIME_FORMAT = (
     "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
@@ -102,18 +99,40 @@ CATALOG_VOUCHERS = (
     {"code": "WORKSHOPONLY", "max_usages": 100, "item": "$workshop"},
     {"code": "OLDIE", "max_usages": 100, "valid_until": "2026-10-01T00:00:00Z"},
 )
-AGE = {"question": "Age", "type": "N", "items": ["$ticket"], "identifier": "AGE",
-       "valid_number_min": "0", "valid_number_max": "120"}
+AGE = {
+    "question": "Age",
+    "type": "N",
+    "items": ["$ticket"],
+    "identifier": "AGE",
+    "valid_number_min": "0",
+    "valid_number_max": "120",
+}
 MORE_QUESTIONS = (
     # Required, and never answered by most requests: required questions are not enforced on this endpoint.
-    {"question": "Company", "type": "S", "items": ["$ticket"], "identifier": "COMPANY", "required": True,
-     "valid_string_length_max": 5},
+    {
+        "question": "Company",
+        "type": "S",
+        "items": ["$ticket"],
+        "identifier": "COMPANY",
+        "required": True,
+        "valid_string_length_max": 5,
+    },
     {"question": "Notes", "type": "T", "items": ["$ticket"], "identifier": "NOTES"},
     {"question": "Newsletter", "type": "B", "items": ["$ticket"], "identifier": "NEWSLETTER"},
-    {"question": "Meal", "type": "C", "items": ["$ticket"], "identifier": "MEAL",
-     "options": [{"answer": "Vegetarian", "identifier": "VEG"}, {"answer": "Meat", "identifier": "MEAT"}]},
-    {"question": "Topics", "type": "M", "items": ["$ticket"], "identifier": "TOPICS",
-     "options": [{"answer": "AI", "identifier": "AI"}, {"answer": "Web", "identifier": "WEB"}]},
+    {
+        "question": "Meal",
+        "type": "C",
+        "items": ["$ticket"],
+        "identifier": "MEAL",
+        "options": [{"answer": "Vegetarian", "identifier": "VEG"}, {"answer": "Meat", "identifier": "MEAT"}],
+    },
+    {
+        "question": "Topics",
+        "type": "M",
+        "items": ["$ticket"],
+        "identifier": "TOPICS",
+        "options": [{"answer": "AI", "identifier": "AI"}, {"answer": "Web", "identifier": "WEB"}],
+    },
     {"question": "Arrival day", "type": "D", "items": ["$ticket"], "identifier": "ARRIVAL_DAY"},
     {"question": "Arrival time", "type": "H", "items": ["$ticket"], "identifier": "ARRIVAL_TIME"},
     {"question": "Departure", "type": "W", "items": ["$ticket"], "identifier": "DEPARTURE"},
@@ -126,40 +145,20 @@ OTHER_ITEM = {"name": {"en": "Other ticket"}, "default_price": "9.00"}
 OTHER_QUESTION = {"question": "Other", "type": "S", "identifier": "OTHER"}
 
 
-def fill(template: Any, ids: dict[str, int]) -> Any:
-    """Replace "$name" by the id of that catalog object, recursively; "{name}" in other strings by the id as text."""
-    if isinstance(template, dict):
-        return {key: fill(value, ids) for key, value in template.items()}
-    if isinstance(template, list):
-        return [fill(value, ids) for value in template]
-    if isinstance(template, str):
-        if template.startswith("$"):
-            return ids[template[1:]]
-        if "{" in template:
-            return template.format_map(ids)
-    return template
-
-
-def created(api: ApiClient, url: str, payload: dict) -> dict:
-    response = api.post(url, json=payload)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
 def build_catalog(api: ApiClient, questions: tuple[dict, ...] = ()) -> dict[str, int]:
     """Create the catalog above (with the age question and the given others); return the ids by name."""
     ids: dict[str, int] = {"extras": created(api, f"{EVENT_URL}/categories/", EXTRAS)["id"]}
     for name, payload in CATALOG_ITEMS:
-        item = created(api, ITEMS, fill(payload, ids))
+        item = created(api, ITEMS, fill_text(payload, ids))
         ids[name] = item["id"]
         for variation in item["variations"]:
             ids[variation["value"]["en"]] = variation["id"]
     for name, payload in CATALOG_QUOTAS:
-        ids[name] = created(api, QUOTAS, fill(payload, ids))["id"]
+        ids[name] = created(api, QUOTAS, fill_text(payload, ids))["id"]
     for payload in CATALOG_VOUCHERS:
-        ids["v_" + payload["code"]] = created(api, VOUCHERS, fill(payload, ids))["id"]
+        ids["v_" + payload["code"]] = created(api, VOUCHERS, fill_text(payload, ids))["id"]
     for payload in (AGE, *questions):
-        question = created(api, QUESTIONS, fill(payload, ids))
+        question = created(api, QUESTIONS, fill_text(payload, ids))
         ids[question["identifier"]] = question["id"]
         for option in question["options"]:
             ids[option["identifier"]] = option["id"]
@@ -186,7 +185,7 @@ def shared_app(tmp_path_factory) -> tuple[ApiClient, dict[str, int]]:
 
     Its clock never moves. Tests using it through `shared` get every cart position deleted afterwards.
     """
-    client = standalone_client(tmp_path_factory, "carts")
+    client = admin_client(new_app(tmp_path_factory.mktemp("carts") / "data"))
     ids = build_catalog(client, MORE_QUESTIONS)
     build_other_event(client, ids)
     return client, ids
@@ -244,10 +243,6 @@ def answer(ids: dict[str, int], identifier: str, text: str, options: tuple[str, 
     }
 
 
-def page(*results: dict) -> dict:
-    return {"count": len(results), "next": None, "previous": None, "results": list(results)}
-
-
 def availability(api: ApiClient, quota_id: int) -> dict:
     response = api.get(f"{QUOTAS}{quota_id}/availability/")
     assert response.status_code == 200
@@ -282,13 +277,16 @@ TICKET_ENTRY = {"item": "$ticket"}
 
 
 def test_seed_example_create_returns_the_full_position_with_its_addon(api, shop):
-    response = api.post(CARTS, json=fill(SEED_CREATE, shop))
+    response = api.post(CARTS, json=fill_text(SEED_CREATE, shop))
     assert response.status_code == 201
     body = response.get_json()
     cart_id, parent_id = body["cart_id"], body["id"]
     assert CART_ID.match(cart_id)
     parent = position(
-        parent_id, cart_id, shop["ticket"], "23.00",
+        parent_id,
+        cart_id,
+        shop["ticket"],
+        "23.00",
         attendee_name="Peter Miller",
         attendee_name_parts={"given_name": "Peter", "family_name": "Miller"},
         answers=[answer(shop, "AGE", "23")],
@@ -301,12 +299,12 @@ def test_seed_example_create_returns_the_full_position_with_its_addon(api, shop)
     listed = api.get(CARTS)
     assert listed.status_code == 200
     assert listed.headers["X-Page-Generated"] == NOW
-    assert listed.get_json() == page(parent, addon)
+    assert listed.get_json() == one_page(parent, addon)
 
 
 def test_generated_cart_ids_differ_per_request(api, shop):
-    first = create_ok(api, fill(TICKET_ENTRY, shop))
-    second = create_ok(api, fill(TICKET_ENTRY, shop))
+    first = create_ok(api, fill_text(TICKET_ENTRY, shop))
+    second = create_ok(api, fill_text(TICKET_ENTRY, shop))
     assert CART_ID.match(first["cart_id"]) and CART_ID.match(second["cart_id"])
     assert first["cart_id"] != second["cart_id"]
 
@@ -321,60 +319,109 @@ ACCEPTED = [
     pytest.param({"item": "$ticket", "price": None}, {"price": "23.00"}, id="price-null"),
     pytest.param({"item": "$shirt", "variation": "$S"}, {"variation": "$S", "price": "15.00"}, id="variation-no-price"),
     pytest.param({"item": "$shirt", "variation": "$M"}, {"variation": "$M", "price": "18.00"}, id="variation-price"),
-    pytest.param({"item": "$ticket", "voucher": "SETTEN"}, {"price": "10.00", "voucher": "$v_SETTEN"},
-                 id="voucher-set"),
-    pytest.param({"item": "$ticket", "voucher": "setTen"}, {"price": "10.00", "voucher": "$v_SETTEN"},
-                 id="voucher-case"),
-    pytest.param({"item": "$ticket", "voucher": "MINUS5"}, {"price": "18.00", "voucher": "$v_MINUS5"},
-                 id="voucher-minus"),
-    pytest.param({"item": "$ticket", "voucher": "QUARTER"}, {"price": "17.25", "voucher": "$v_QUARTER"},
-                 id="voucher-pct"),
+    pytest.param(
+        {"item": "$ticket", "voucher": "SETTEN"}, {"price": "10.00", "voucher": "$v_SETTEN"}, id="voucher-set"
+    ),
+    pytest.param(
+        {"item": "$ticket", "voucher": "setTen"}, {"price": "10.00", "voucher": "$v_SETTEN"}, id="voucher-case"
+    ),
+    pytest.param(
+        {"item": "$ticket", "voucher": "MINUS5"}, {"price": "18.00", "voucher": "$v_MINUS5"}, id="voucher-minus"
+    ),
+    pytest.param(
+        {"item": "$ticket", "voucher": "QUARTER"}, {"price": "17.25", "voucher": "$v_QUARTER"}, id="voucher-pct"
+    ),
     pytest.param({"item": "$ticket", "voucher": "ONCE1"}, {"price": "23.00", "voucher": "$v_ONCE1"}, id="voucher-none"),
-    pytest.param({"item": "$shirt", "variation": "$M", "voucher": "MINUS5"},
-                 {"variation": "$M", "price": "13.00", "voucher": "$v_MINUS5"}, id="voucher-on-variation"),
-    pytest.param({"item": "$ticket", "voucher": "SETTEN", "price": "1.00"},
-                 {"price": "1.00", "voucher": "$v_SETTEN"}, id="voucher-price-believed"),
-    pytest.param({"item": "$shirt", "variation": "$S", "voucher": "SHIRTS"},
-                 {"variation": "$S", "price": "15.00", "voucher": "$v_SHIRTS"}, id="voucher-of-quota"),
-    pytest.param({"item": "$workshop", "voucher": "WORKSHOPONLY"},
-                 {"item": "$workshop", "price": "12.00", "voucher": "$v_WORKSHOPONLY"}, id="voucher-of-item"),
+    pytest.param(
+        {"item": "$shirt", "variation": "$M", "voucher": "MINUS5"},
+        {"variation": "$M", "price": "13.00", "voucher": "$v_MINUS5"},
+        id="voucher-on-variation",
+    ),
+    pytest.param(
+        {"item": "$ticket", "voucher": "SETTEN", "price": "1.00"},
+        {"price": "1.00", "voucher": "$v_SETTEN"},
+        id="voucher-price-believed",
+    ),
+    pytest.param(
+        {"item": "$shirt", "variation": "$S", "voucher": "SHIRTS"},
+        {"variation": "$S", "price": "15.00", "voucher": "$v_SHIRTS"},
+        id="voucher-of-quota",
+    ),
+    pytest.param(
+        {"item": "$workshop", "voucher": "WORKSHOPONLY"},
+        {"item": "$workshop", "price": "12.00", "voucher": "$v_WORKSHOPONLY"},
+        id="voucher-of-item",
+    ),
     pytest.param({"item": "$ticket", "voucher": None}, {"price": "23.00"}, id="voucher-null"),
-    pytest.param({"item": "$ticket", "cart_id": "till-4@api"}, {"price": "23.00", "cart_id": "till-4@api"},
-                 id="cart-id"),
+    pytest.param(
+        {"item": "$ticket", "cart_id": "till-4@api"}, {"price": "23.00", "cart_id": "till-4@api"}, id="cart-id"
+    ),
     pytest.param({"item": "$ticket", "cart_id": None}, {"price": "23.00"}, id="cart-id-null"),
-    pytest.param({"item": "$ticket", "expires": "2026-11-01T14:00:00+01:00"},
-                 {"price": "23.00", "expires": "2026-11-01T13:00:00Z"}, id="expires-offset"),
-    pytest.param({"item": "$ticket", "expires": "2026-11-02T09:00:00Z"},
-                 {"price": "23.00", "expires": "2026-11-02T09:00:00Z"}, id="expires"),
-    pytest.param({"item": "$pass", "sales_channel": "box_office"}, {"item": "$pass", "price": "30.00"},
-                 id="channel-item"),
-    pytest.param({"item": "$shirt", "variation": "$XL", "sales_channel": "resellers"},
-                 {"variation": "$XL", "price": "15.00"}, id="channel-variation"),
+    pytest.param(
+        {"item": "$ticket", "expires": "2026-11-01T14:00:00+01:00"},
+        {"price": "23.00", "expires": "2026-11-01T13:00:00Z"},
+        id="expires-offset",
+    ),
+    pytest.param(
+        {"item": "$ticket", "expires": "2026-11-02T09:00:00Z"},
+        {"price": "23.00", "expires": "2026-11-02T09:00:00Z"},
+        id="expires",
+    ),
+    pytest.param(
+        {"item": "$pass", "sales_channel": "box_office"}, {"item": "$pass", "price": "30.00"}, id="channel-item"
+    ),
+    pytest.param(
+        {"item": "$shirt", "variation": "$XL", "sales_channel": "resellers"},
+        {"variation": "$XL", "price": "15.00"},
+        id="channel-variation",
+    ),
     pytest.param({"item": "$ticket", "sales_channel": "box_office"}, {"price": "23.00"}, id="channel-any"),
     pytest.param({"item": "$ticket", "seat": None, "subevent": None}, {"price": "23.00"}, id="seat-subevent-null"),
     pytest.param({"item": "$ticket", "includes_tax": False}, {"price": "23.00"}, id="includes-tax-ignored"),
-    pytest.param({"item": "$ticket", "attendee_email": "peter@example.org"},
-                 {"price": "23.00", "attendee_email": "peter@example.org"}, id="email"),
-    pytest.param({"item": "$ticket", "attendee_name": "Peter Miller"},
-                 {"price": "23.00", "attendee_name": "Peter Miller",
-                  "attendee_name_parts": {"_legacy": "Peter Miller"}},
-                 id="name-plain"),
-    pytest.param({"item": "$ticket", "attendee_name_parts": {"given_name": "Peter", "family_name": "Miller"}},
-                 {"price": "23.00", "attendee_name": "Peter Miller",
-                  "attendee_name_parts": {"given_name": "Peter", "family_name": "Miller"}}, id="name-parts"),
-    pytest.param({"item": "$ticket", "attendee_name_parts": {
-                     "family_name": "Lee", "middle_name": "B.", "given_name": "Ann", "title": "Dr"}},
-                 {"price": "23.00", "attendee_name": "Dr Ann B. Lee", "attendee_name_parts": {
-                     "family_name": "Lee", "middle_name": "B.", "given_name": "Ann", "title": "Dr"}},
-                 id="name-title-middle"),
-    pytest.param({"item": "$ticket", "attendee_name_parts": {"salutation": "Mx", "given_name": "Sam"}},
-                 {"price": "23.00", "attendee_name": "Sam",
-                  "attendee_name_parts": {"salutation": "Mx", "given_name": "Sam"}}, id="name-salutation"),
-    pytest.param({"item": "$ticket", "attendee_name_parts": {"full_name": "Ada Lovelace"}},
-                 {"price": "23.00", "attendee_name": "Ada Lovelace",
-                  "attendee_name_parts": {"full_name": "Ada Lovelace"}}, id="name-full"),
-    pytest.param({"item": "$ticket", "attendee_name": None, "attendee_name_parts": {}}, {"price": "23.00"},
-                 id="name-empty"),
+    pytest.param(
+        {"item": "$ticket", "attendee_email": "peter@example.org"},
+        {"price": "23.00", "attendee_email": "peter@example.org"},
+        id="email",
+    ),
+    pytest.param(
+        {"item": "$ticket", "attendee_name": "Peter Miller"},
+        {"price": "23.00", "attendee_name": "Peter Miller", "attendee_name_parts": {"_legacy": "Peter Miller"}},
+        id="name-plain",
+    ),
+    pytest.param(
+        {"item": "$ticket", "attendee_name_parts": {"given_name": "Peter", "family_name": "Miller"}},
+        {
+            "price": "23.00",
+            "attendee_name": "Peter Miller",
+            "attendee_name_parts": {"given_name": "Peter", "family_name": "Miller"},
+        },
+        id="name-parts",
+    ),
+    pytest.param(
+        {
+            "item": "$ticket",
+            "attendee_name_parts": {"family_name": "Lee", "middle_name": "B.", "given_name": "Ann", "title": "Dr"},
+        },
+        {
+            "price": "23.00",
+            "attendee_name": "Dr Ann B. Lee",
+            "attendee_name_parts": {"family_name": "Lee", "middle_name": "B.", "given_name": "Ann", "title": "Dr"},
+        },
+        id="name-title-middle",
+    ),
+    pytest.param(
+        {"item": "$ticket", "attendee_name_parts": {"salutation": "Mx", "given_name": "Sam"}},
+        {"price": "23.00", "attendee_name": "Sam", "attendee_name_parts": {"salutation": "Mx", "given_name": "Sam"}},
+        id="name-salutation",
+    ),
+    pytest.param(
+        {"item": "$ticket", "attendee_name_parts": {"full_name": "Ada Lovelace"}},
+        {"price": "23.00", "attendee_name": "Ada Lovelace", "attendee_name_parts": {"full_name": "Ada Lovelace"}},
+        id="name-full",
+    ),
+    pytest.param(
+        {"item": "$ticket", "attendee_name": None, "attendee_name_parts": {}}, {"price": "23.00"}, id="name-empty"
+    ),
     pytest.param({"item": "$ticket", "answers": []}, {"price": "23.00"}, id="no-answers"),
     pytest.param({"item": "$ticket", "unknown_field": "ignored"}, {"price": "23.00"}, id="unknown-field"),
 ]
@@ -383,8 +430,8 @@ ACCEPTED = [
 @pytest.mark.parametrize("payload, fields", ACCEPTED)
 def test_accepted_input_gives_the_full_position(shared, payload, fields):
     client, ids = shared
-    fields = fill(fields, ids)
-    body = create_ok(client, fill(payload, ids))
+    fields = fill_text(fields, ids)
+    body = create_ok(client, fill_text(payload, ids))
     cart_id = fields.pop("cart_id", body["cart_id"])
     assert CART_ID.match(cart_id) or cart_id == payload.get("cart_id")
     expected = position(body["id"], cart_id, fields.pop("item", ids[payload["item"][1:]]), **fields)
@@ -395,92 +442,167 @@ def test_accepted_input_gives_the_full_position(shared, payload, fields):
 # ---------------------------------------------------------------------------------------- rejected input
 
 REJECTED = [
-    pytest.param({"item": "$ticket", "cart_id": "till-4"},
-                 {"cart_id": ['Cart ID should end in "@api" or be empty.']}, id="cart-id-suffix"),
+    pytest.param(
+        {"item": "$ticket", "cart_id": "till-4"},
+        {"cart_id": ['Cart ID should end in "@api" or be empty.']},
+        id="cart-id-suffix",
+    ),
     pytest.param({}, {"item": ["This field is required."]}, id="item-missing"),
     pytest.param({"item": None}, {"item": ["This field may not be null."]}, id="item-null"),
     pytest.param({"item": "ticket"}, {"item": ["A valid integer is required."]}, id="item-text"),
     pytest.param({"item": 9999}, {"item": ['Invalid pk "9999" - object does not exist.']}, id="item-unknown"),
-    pytest.param({"item": "$other_item"}, {"item": ['Invalid pk "{other_item}" - object does not exist.']},
-                 id="item-other-event"),
-    pytest.param({"item": "$shirt"}, {"variation": ["You should specify a variation for this item."]},
-                 id="variation-missing"),
-    pytest.param({"item": "$ticket", "variation": "$S"},
-                 {"variation": ["The specified variation does not belong to the specified item."]},
-                 id="variation-foreign"),
-    pytest.param({"item": "$shirt", "variation": 9999},
-                 {"variation": ["The specified variation does not belong to the specified item."]},
-                 id="variation-unknown"),
-    pytest.param({"item": "$ticket", "seat": "A-1"},
-                 {"seat": ["The specified seat does not exist: this event has no seating plan."]}, id="seat"),
-    pytest.param({"item": "$ticket", "attendee_name": "Peter", "attendee_name_parts": {"given_name": "Peter"}},
-                 {"non_field_errors": ["Specify attendee_name or attendee_name_parts, not both."]}, id="name-both"),
-    pytest.param({"item": "$ticket", "attendee_name_parts": "Peter"},
-                 {"attendee_name_parts": ['Expected a dictionary of items but got type "str".']}, id="name-parts-text"),
-    pytest.param({"item": "$ticket", "attendee_email": "peter"},
-                 {"attendee_email": ["Enter a valid email address."]}, id="email"),
-    pytest.param({"item": "$ticket", "subevent": 1},
-                 {"subevent": ["You can not specify a subevent if your event is not an event series."]}, id="subevent"),
-    pytest.param({"item": "$ticket", "price": "-1.00"},
-                 {"price": ["Ensure this value is greater than or equal to 0."]}, id="price-negative"),
+    pytest.param(
+        {"item": "$other_item"}, {"item": ['Invalid pk "{other_item}" - object does not exist.']}, id="item-other-event"
+    ),
+    pytest.param(
+        {"item": "$shirt"}, {"variation": ["You should specify a variation for this item."]}, id="variation-missing"
+    ),
+    pytest.param(
+        {"item": "$ticket", "variation": "$S"},
+        {"variation": ["The specified variation does not belong to the specified item."]},
+        id="variation-foreign",
+    ),
+    pytest.param(
+        {"item": "$shirt", "variation": 9999},
+        {"variation": ["The specified variation does not belong to the specified item."]},
+        id="variation-unknown",
+    ),
+    pytest.param(
+        {"item": "$ticket", "seat": "A-1"},
+        {"seat": ["The specified seat does not exist: this event has no seating plan."]},
+        id="seat",
+    ),
+    pytest.param(
+        {"item": "$ticket", "attendee_name": "Peter", "attendee_name_parts": {"given_name": "Peter"}},
+        {"non_field_errors": ["Specify attendee_name or attendee_name_parts, not both."]},
+        id="name-both",
+    ),
+    pytest.param(
+        {"item": "$ticket", "attendee_name_parts": "Peter"},
+        {"attendee_name_parts": ['Expected a dictionary of items but got type "str".']},
+        id="name-parts-text",
+    ),
+    pytest.param(
+        {"item": "$ticket", "attendee_email": "peter"}, {"attendee_email": ["Enter a valid email address."]}, id="email"
+    ),
+    pytest.param(
+        {"item": "$ticket", "subevent": 1},
+        {"subevent": ["You can not specify a subevent if your event is not an event series."]},
+        id="subevent",
+    ),
+    pytest.param(
+        {"item": "$ticket", "price": "-1.00"},
+        {"price": ["Ensure this value is greater than or equal to 0."]},
+        id="price-negative",
+    ),
     pytest.param({"item": "$ticket", "price": "free"}, {"price": ["A valid number is required."]}, id="price-text"),
     pytest.param({"item": "$ticket", "expires": "soon"}, {"expires": [DATETIME_FORMAT]}, id="expires"),
-    pytest.param({"item": "$ticket", "sales_channel": "kiosk"},
-                 {"sales_channel": ['"kiosk" is not a valid choice.']}, id="channel-unknown"),
-    pytest.param({"item": "$pass"}, {"item": ['This product is not available on the sales channel "web".']},
-                 id="channel-item-default"),
-    pytest.param({"item": "$pass", "sales_channel": "resellers"},
-                 {"item": ['This product is not available on the sales channel "resellers".']}, id="channel-item"),
-    pytest.param({"item": "$shirt", "variation": "$XL"},
-                 {"item": ['This product is not available on the sales channel "web".']}, id="channel-variation"),
-    pytest.param({"item": "$ticket", "voucher": "NOSUCH"},
-                 {"voucher": ['The voucher code "NOSUCH" is not known.']}, id="voucher-unknown"),
-    pytest.param({"item": "$ticket", "voucher": "OLDIE"}, {"voucher": ["This voucher has expired."]},
-                 id="voucher-expired"),
-    pytest.param({"item": "$ticket", "voucher": "WORKSHOPONLY"},
-                 {"voucher": ["This voucher is not valid for this product."]}, id="voucher-other-item"),
-    pytest.param({"item": "$ticket", "voucher": "SHIRTS"},
-                 {"voucher": ["This voucher is not valid for this product."]}, id="voucher-other-quota"),
-    pytest.param({"item": "$shirt", "variation": "$XXL", "voucher": "SHIRTS"},
-                 {"voucher": ["This voucher is not valid for this product."]}, id="voucher-variation-outside-quota"),
-    pytest.param({"item": "$ticket", "voucher": "ONCE1", "addons": [{"item": "$workshop", "voucher": "ONCE1"}]},
-                 USED_UP, id="voucher-twice-in-one-request"),
+    pytest.param(
+        {"item": "$ticket", "sales_channel": "kiosk"},
+        {"sales_channel": ['"kiosk" is not a valid choice.']},
+        id="channel-unknown",
+    ),
+    pytest.param(
+        {"item": "$pass"},
+        {"item": ['This product is not available on the sales channel "web".']},
+        id="channel-item-default",
+    ),
+    pytest.param(
+        {"item": "$pass", "sales_channel": "resellers"},
+        {"item": ['This product is not available on the sales channel "resellers".']},
+        id="channel-item",
+    ),
+    pytest.param(
+        {"item": "$shirt", "variation": "$XL"},
+        {"item": ['This product is not available on the sales channel "web".']},
+        id="channel-variation",
+    ),
+    pytest.param(
+        {"item": "$ticket", "voucher": "NOSUCH"},
+        {"voucher": ['The voucher code "NOSUCH" is not known.']},
+        id="voucher-unknown",
+    ),
+    pytest.param(
+        {"item": "$ticket", "voucher": "OLDIE"}, {"voucher": ["This voucher has expired."]}, id="voucher-expired"
+    ),
+    pytest.param(
+        {"item": "$ticket", "voucher": "WORKSHOPONLY"},
+        {"voucher": ["This voucher is not valid for this product."]},
+        id="voucher-other-item",
+    ),
+    pytest.param(
+        {"item": "$ticket", "voucher": "SHIRTS"},
+        {"voucher": ["This voucher is not valid for this product."]},
+        id="voucher-other-quota",
+    ),
+    pytest.param(
+        {"item": "$shirt", "variation": "$XXL", "voucher": "SHIRTS"},
+        {"voucher": ["This voucher is not valid for this product."]},
+        id="voucher-variation-outside-quota",
+    ),
+    pytest.param(
+        {"item": "$ticket", "voucher": "ONCE1", "addons": [{"item": "$workshop", "voucher": "ONCE1"}]},
+        USED_UP,
+        id="voucher-twice-in-one-request",
+    ),
     pytest.param({"item": "$donation"}, no_quota("Donation"), id="no-quota"),
     pytest.param({"item": "$shirt", "variation": "$XXL"}, no_quota("Shirt"), id="variation-no-quota"),
     pytest.param({"item": "$poster"}, sold_out("Posters"), id="quota-closed"),
     pytest.param([], {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}, id="body-list"),
-    pytest.param({"item": "$ticket", "addons": {"item": "$workshop"}},
-                 {"addons": ['Expected a list of items but got type "dict".']}, id="addons-not-list"),
-    pytest.param({"item": "$ticket", "addons": [{"item": "$workshop"}, {"item": "$parking"}]},
-                 {"addons": [{}, {"item": ["This product is not available as an add-on to the main product."]}]},
-                 id="addon-not-in-category"),
-    pytest.param({"item": "$workshop", "addons": [{"item": "$workshop"}]},
-                 {"addons": [{"item": ["This product is not available as an add-on to the main product."]}]},
-                 id="addon-of-item-without-addons"),
-    pytest.param({"item": "$ticket", "addons": [{"item": "$workshop"}, {"item": "x"}]},
-                 {"addons": [{}, {"item": ["A valid integer is required."]}]}, id="addon-schema"),
-    pytest.param({"item": "$ticket", "addons": [{"item": 9999}]},
-                 {"addons": [{"item": ['Invalid pk "9999" - object does not exist.']}]}, id="addon-unknown"),
-    pytest.param({"item": "$ticket", "addons": [{"item": "$workshop", "voucher": "NOSUCH"}]},
-                 {"addons": [{"voucher": ['The voucher code "NOSUCH" is not known.']}]}, id="addon-voucher"),
-    pytest.param({"item": "$ticket",
-                  "addons": [{"item": "$workshop", "answers": [{"question": "$AGE", "answer": "1"}]}]},
-                 {"addons": [{"answers": [{"question": ["This question is not asked for this product."]}]}]},
-                 id="addon-answer"),
-    pytest.param({"item": "$ticket", "bundled": [{"item": "$workshop"}]},
-                 {"bundled": [{"item": ["This product is not part of a bundle of the main product."]}]},
-                 id="bundled-not-configured"),
-    pytest.param({"item": "$ticket", "bundled": [{"item": "$parking"}, {}]},
-                 {"bundled": [{}, {"item": ["This field is required."]}]}, id="bundled-schema"),
+    pytest.param(
+        {"item": "$ticket", "addons": {"item": "$workshop"}},
+        {"addons": ['Expected a list of items but got type "dict".']},
+        id="addons-not-list",
+    ),
+    pytest.param(
+        {"item": "$ticket", "addons": [{"item": "$workshop"}, {"item": "$parking"}]},
+        {"addons": [{}, {"item": ["This product is not available as an add-on to the main product."]}]},
+        id="addon-not-in-category",
+    ),
+    pytest.param(
+        {"item": "$workshop", "addons": [{"item": "$workshop"}]},
+        {"addons": [{"item": ["This product is not available as an add-on to the main product."]}]},
+        id="addon-of-item-without-addons",
+    ),
+    pytest.param(
+        {"item": "$ticket", "addons": [{"item": "$workshop"}, {"item": "x"}]},
+        {"addons": [{}, {"item": ["A valid integer is required."]}]},
+        id="addon-schema",
+    ),
+    pytest.param(
+        {"item": "$ticket", "addons": [{"item": 9999}]},
+        {"addons": [{"item": ['Invalid pk "9999" - object does not exist.']}]},
+        id="addon-unknown",
+    ),
+    pytest.param(
+        {"item": "$ticket", "addons": [{"item": "$workshop", "voucher": "NOSUCH"}]},
+        {"addons": [{"voucher": ['The voucher code "NOSUCH" is not known.']}]},
+        id="addon-voucher",
+    ),
+    pytest.param(
+        {"item": "$ticket", "addons": [{"item": "$workshop", "answers": [{"question": "$AGE", "answer": "1"}]}]},
+        {"addons": [{"answers": [{"question": ["This question is not asked for this product."]}]}]},
+        id="addon-answer",
+    ),
+    pytest.param(
+        {"item": "$ticket", "bundled": [{"item": "$workshop"}]},
+        {"bundled": [{"item": ["This product is not part of a bundle of the main product."]}]},
+        id="bundled-not-configured",
+    ),
+    pytest.param(
+        {"item": "$ticket", "bundled": [{"item": "$parking"}, {}]},
+        {"bundled": [{}, {"item": ["This field is required."]}]},
+        id="bundled-schema",
+    ),
 ]
 
 
 @pytest.mark.parametrize("payload, body", REJECTED)
 def test_rejected_input_writes_nothing(shared, payload, body):
     client, ids = shared
-    response = client.post(CARTS, json=fill(payload, ids))
+    response = client.post(CARTS, json=fill_text(payload, ids))
     assert response.status_code == 400
-    assert response.get_json() == fill(body, ids)
+    assert response.get_json() == fill_text(body, ids)
     assert client.get(CARTS).get_json() == EMPTY_LIST
 
 
@@ -496,13 +618,17 @@ ACCEPTED_ANSWERS = [
     pytest.param({"question": "$NEWSLETTER", "answer": "true"}, ("NEWSLETTER", "True"), id="boolean-true"),
     pytest.param({"question": "$NEWSLETTER", "answer": "False"}, ("NEWSLETTER", "False"), id="boolean-false"),
     pytest.param({"question": "$MEAL", "options": ["$VEG"]}, ("MEAL", "Vegetarian", "VEG"), id="choice"),
-    pytest.param({"question": "$TOPICS", "options": ["$AI", "$WEB"]}, ("TOPICS", "AI, Web", "AI", "WEB"),
-                 id="multiple-choice"),
+    pytest.param(
+        {"question": "$TOPICS", "options": ["$AI", "$WEB"]}, ("TOPICS", "AI, Web", "AI", "WEB"), id="multiple-choice"
+    ),
     pytest.param({"question": "$TOPICS", "options": ["$WEB"]}, ("TOPICS", "Web", "WEB"), id="multiple-choice-one"),
     pytest.param({"question": "$ARRIVAL_DAY", "answer": "2026-11-02"}, ("ARRIVAL_DAY", "2026-11-02"), id="date"),
     pytest.param({"question": "$ARRIVAL_TIME", "answer": "09:30"}, ("ARRIVAL_TIME", "09:30:00"), id="time"),
-    pytest.param({"question": "$DEPARTURE", "answer": "2026-11-02T18:30:00+01:00"},
-                 ("DEPARTURE", "2026-11-02T17:30:00Z"), id="datetime"),
+    pytest.param(
+        {"question": "$DEPARTURE", "answer": "2026-11-02T18:30:00+01:00"},
+        ("DEPARTURE", "2026-11-02T17:30:00Z"),
+        id="datetime",
+    ),
     pytest.param({"question": "$COUNTRY", "answer": "de"}, ("COUNTRY", "DE"), id="country"),
     pytest.param({"question": "$PHONE", "answer": "+49 30 1234567"}, ("PHONE", "+49 30 1234567"), id="phone"),
 ]
@@ -512,89 +638,148 @@ ACCEPTED_ANSWERS = [
 def test_answers_are_stored_with_identifiers(shared, sent, stored):
     client, ids = shared
     identifier, text, *options = stored
-    body = create_ok(client, {"item": ids["ticket"], "answers": [fill(sent, ids)]})
+    body = create_ok(client, {"item": ids["ticket"], "answers": [fill_text(sent, ids)]})
     assert body["answers"] == [answer(ids, identifier, text, tuple(options))]
     assert client.get(f"{CARTS}{body['id']}/").get_json()["answers"] == body["answers"]
 
 
 def test_several_answers_keep_their_order(shared):
     client, ids = shared
-    sent = [{"question": "$MEAL", "options": ["$MEAT"]}, {"question": "$AGE", "answer": "30"},
-            {"question": "$COMPANY", "answer": ""}]
-    body = create_ok(client, {"item": ids["ticket"], "answers": fill(sent, ids)})
-    assert body["answers"] == [answer(ids, "MEAL", "Meat", ("MEAT",)), answer(ids, "AGE", "30"),
-                               answer(ids, "COMPANY", "")]
+    sent = [
+        {"question": "$MEAL", "options": ["$MEAT"]},
+        {"question": "$AGE", "answer": "30"},
+        {"question": "$COMPANY", "answer": ""},
+    ]
+    body = create_ok(client, {"item": ids["ticket"], "answers": fill_text(sent, ids)})
+    assert body["answers"] == [
+        answer(ids, "MEAL", "Meat", ("MEAT",)),
+        answer(ids, "AGE", "30"),
+        answer(ids, "COMPANY", ""),
+    ]
 
 
 REJECTED_ANSWERS = [
     pytest.param({"question": "$AGE", "answer": "many"}, {"answer": ["A valid number is required."]}, id="number-text"),
     pytest.param({"question": "$AGE", "answer": None}, {"answer": ["A valid number is required."]}, id="number-null"),
     pytest.param({"question": "$AGE", "answer": "NaN"}, {"answer": ["A valid number is required."]}, id="number-nan"),
-    pytest.param({"question": "$AGE", "answer": "-1"},
-                 {"answer": ["Ensure this value is greater than or equal to 0.00."]}, id="number-below"),
-    pytest.param({"question": "$AGE", "answer": "120.01"},
-                 {"answer": ["Ensure this value is less than or equal to 120.00."]}, id="number-above"),
-    pytest.param({"question": "$COMPANY", "answer": "Acme Inc"},
-                 {"answer": ["Ensure this field has no more than 5 characters."]}, id="string-too-long"),
-    pytest.param({"question": "$NEWSLETTER", "answer": "maybe"}, {"answer": ["Must be a valid boolean."]},
-                 id="boolean"),
-    pytest.param({"question": "$MEAL", "options": []}, {"options": ["You need to choose an option."]},
-                 id="choice-none"),
-    pytest.param({"question": "$MEAL", "answer": "Vegetarian"}, {"options": ["You need to choose an option."]},
-                 id="choice-as-text"),
-    pytest.param({"question": "$MEAL", "options": ["$VEG", "$MEAT"]}, {"options": ["You can only choose one option."]},
-                 id="choice-two"),
-    pytest.param({"question": "$MEAL", "options": ["$AI"]}, {"options": ['Invalid pk "{AI}" - object does not exist.']},
-                 id="choice-foreign-option"),
-    pytest.param({"question": "$TOPICS", "options": []}, {"options": ["You need to choose an option."]},
-                 id="multiple-choice-none"),
-    pytest.param({"question": "$AGE", "answer": "3", "options": ["$VEG"]},
-                 {"options": ["Only choice questions take options."]}, id="options-on-number"),
-    pytest.param({"question": "$ARRIVAL_DAY", "answer": "02.11.2026"},
-                 {"answer": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]}, id="date"),
-    pytest.param({"question": "$ARRIVAL_TIME", "answer": "25:00"},
-                 {"answer": ["Time has wrong format. Use one of these formats instead: hh:mm[:ss]."]}, id="time"),
-    pytest.param({"question": "$DEPARTURE", "answer": "tomorrow"},
-                 {"answer": ["Datetime has wrong format. Use ISO 8601 with a time zone."]}, id="datetime"),
-    pytest.param({"question": "$COUNTRY", "answer": "Germany"},
-                 {"answer": ["Enter a two-letter country code (ISO 3166-1 alpha-2)."]}, id="country"),
+    pytest.param(
+        {"question": "$AGE", "answer": "-1"},
+        {"answer": ["Ensure this value is greater than or equal to 0.00."]},
+        id="number-below",
+    ),
+    pytest.param(
+        {"question": "$AGE", "answer": "120.01"},
+        {"answer": ["Ensure this value is less than or equal to 120.00."]},
+        id="number-above",
+    ),
+    pytest.param(
+        {"question": "$COMPANY", "answer": "Acme Inc"},
+        {"answer": ["Ensure this field has no more than 5 characters."]},
+        id="string-too-long",
+    ),
+    pytest.param(
+        {"question": "$NEWSLETTER", "answer": "maybe"}, {"answer": ["Must be a valid boolean."]}, id="boolean"
+    ),
+    pytest.param(
+        {"question": "$MEAL", "options": []}, {"options": ["You need to choose an option."]}, id="choice-none"
+    ),
+    pytest.param(
+        {"question": "$MEAL", "answer": "Vegetarian"},
+        {"options": ["You need to choose an option."]},
+        id="choice-as-text",
+    ),
+    pytest.param(
+        {"question": "$MEAL", "options": ["$VEG", "$MEAT"]},
+        {"options": ["You can only choose one option."]},
+        id="choice-two",
+    ),
+    pytest.param(
+        {"question": "$MEAL", "options": ["$AI"]},
+        {"options": ['Invalid pk "{AI}" - object does not exist.']},
+        id="choice-foreign-option",
+    ),
+    pytest.param(
+        {"question": "$TOPICS", "options": []},
+        {"options": ["You need to choose an option."]},
+        id="multiple-choice-none",
+    ),
+    pytest.param(
+        {"question": "$AGE", "answer": "3", "options": ["$VEG"]},
+        {"options": ["Only choice questions take options."]},
+        id="options-on-number",
+    ),
+    pytest.param(
+        {"question": "$ARRIVAL_DAY", "answer": "02.11.2026"},
+        {"answer": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]},
+        id="date",
+    ),
+    pytest.param(
+        {"question": "$ARRIVAL_TIME", "answer": "25:00"},
+        {"answer": ["Time has wrong format. Use one of these formats instead: hh:mm[:ss]."]},
+        id="time",
+    ),
+    pytest.param(
+        {"question": "$DEPARTURE", "answer": "tomorrow"},
+        {"answer": ["Datetime has wrong format. Use ISO 8601 with a time zone."]},
+        id="datetime",
+    ),
+    pytest.param(
+        {"question": "$COUNTRY", "answer": "Germany"},
+        {"answer": ["Enter a two-letter country code (ISO 3166-1 alpha-2)."]},
+        id="country",
+    ),
     pytest.param({"question": "$PHONE", "answer": "call me"}, {"answer": ["Enter a valid phone number."]}, id="phone"),
-    pytest.param({"question": "$PHOTO", "answer": "file:abc"}, {"answer": ["File upload answers are not supported."]},
-                 id="file"),
-    pytest.param({"question": 9999, "answer": "x"}, {"question": ['Invalid pk "9999" - object does not exist.']},
-                 id="question-unknown"),
-    pytest.param({"question": "$other_question", "answer": "x"},
-                 {"question": ['Invalid pk "{other_question}" - object does not exist.']}, id="question-other-event"),
-    pytest.param({"question": "$LEVEL", "answer": "Beginner"},
-                 {"question": ["This question is not asked for this product."]}, id="question-other-item"),
+    pytest.param(
+        {"question": "$PHOTO", "answer": "file:abc"}, {"answer": ["File upload answers are not supported."]}, id="file"
+    ),
+    pytest.param(
+        {"question": 9999, "answer": "x"},
+        {"question": ['Invalid pk "9999" - object does not exist.']},
+        id="question-unknown",
+    ),
+    pytest.param(
+        {"question": "$other_question", "answer": "x"},
+        {"question": ['Invalid pk "{other_question}" - object does not exist.']},
+        id="question-other-event",
+    ),
+    pytest.param(
+        {"question": "$LEVEL", "answer": "Beginner"},
+        {"question": ["This question is not asked for this product."]},
+        id="question-other-item",
+    ),
     pytest.param({"answer": "x"}, {"question": ["This field is required."]}, id="question-missing"),
-    pytest.param({"question": "$MEAL", "options": "$VEG"},
-                 {"options": ['Expected a list of items but got type "int".']}, id="options-not-list"),
+    pytest.param(
+        {"question": "$MEAL", "options": "$VEG"},
+        {"options": ['Expected a list of items but got type "int".']},
+        id="options-not-list",
+    ),
 ]
 
 
 @pytest.mark.parametrize("sent, error", REJECTED_ANSWERS)
 def test_rejected_answers(shared, sent, error):
     client, ids = shared
-    response = client.post(CARTS, json={"item": ids["ticket"], "answers": [fill(sent, ids)]})
+    response = client.post(CARTS, json={"item": ids["ticket"], "answers": [fill_text(sent, ids)]})
     assert response.status_code == 400
-    assert response.get_json() == {"answers": [fill(error, ids)]}
+    assert response.get_json() == {"answers": [fill_text(error, ids)]}
     assert client.get(CARTS).get_json() == EMPTY_LIST
 
 
 def test_the_same_question_twice_is_refused(shared):
     client, ids = shared
     sent = [{"question": "$AGE", "answer": "23"}, {"question": "$AGE", "answer": "24"}]
-    response = client.post(CARTS, json={"item": ids["ticket"], "answers": fill(sent, ids)})
+    response = client.post(CARTS, json={"item": ids["ticket"], "answers": fill_text(sent, ids)})
     assert response.status_code == 400
     assert response.get_json() == {"answers": [{}, {"question": ["You cannot answer the same question twice."]}]}
 
 
 def test_answers_of_an_addon_are_checked_against_the_addon_item(shared):
     client, ids = shared
-    payload = {"item": "$ticket",
-               "addons": [{"item": "$workshop", "answers": [{"question": "$LEVEL", "answer": "Pro"}]}]}
-    body = create_ok(client, fill(payload, ids))
+    payload = {
+        "item": "$ticket",
+        "addons": [{"item": "$workshop", "answers": [{"question": "$LEVEL", "answer": "Pro"}]}],
+    }
+    body = create_ok(client, fill_text(payload, ids))
     assert body["answers"] == []
     assert body["addons"][0]["answers"] == [answer(ids, "LEVEL", "Pro")]
 
@@ -610,30 +795,37 @@ def test_addons_and_bundled_take_the_parents_cart_and_expiry(api, shop):
         "addons": [{"item": "$workshop", "price": "0.00", "attendee_name": "Ann"}],
         "bundled": [{"item": "$parking"}],
     }
-    body = create_ok(api, fill(payload, shop))
+    body = create_ok(api, fill_text(payload, shop))
     pid = body["id"]
     common = {"expires": "2026-11-01T13:00:00Z", "addon_to": pid}
-    addon = position(pid + 1, "till-4@api", shop["workshop"], "0.00", attendee_name="Ann",
-                     attendee_name_parts={"_legacy": "Ann"}, **common)
+    addon = position(
+        pid + 1,
+        "till-4@api",
+        shop["workshop"],
+        "0.00",
+        attendee_name="Ann",
+        attendee_name_parts={"_legacy": "Ann"},
+        **common,
+    )
     bundled = position(pid + 2, "till-4@api", shop["parking"], "5.00", is_bundled=True, **common)
     parent = position(pid, "till-4@api", shop["ticket"], "23.00", expires="2026-11-01T13:00:00Z")
     assert body == with_nested(parent, addons=[addon], bundled=[bundled])
-    assert api.get(CARTS).get_json() == page(parent, addon, bundled)
+    assert api.get(CARTS).get_json() == one_page(parent, addon, bundled)
     assert usage(api, shop["q_parking"]) == (1, 4)
     assert usage(api, shop["q_workshops"]) == (1, 0)
 
 
 def test_bundled_price_is_believed_when_sent(api, shop):
-    body = create_ok(api, fill({"item": "$ticket", "bundled": [{"item": "$parking", "price": "2.50"}]}, shop))
+    body = create_ok(api, fill_text({"item": "$ticket", "bundled": [{"item": "$parking", "price": "2.50"}]}, shop))
     assert body["bundled"] == [
         position(body["id"] + 1, body["cart_id"], shop["parking"], "2.50", addon_to=body["id"], is_bundled=True)
     ]
 
 
 def test_a_failing_addon_writes_nothing_at_all(api, shop):
-    create_ok(api, fill({"item": "$ticket", "addons": [{"item": "$workshop"}]}, shop))
+    create_ok(api, fill_text({"item": "$ticket", "addons": [{"item": "$workshop"}]}, shop))
     before = api.get(CARTS).get_json()
-    response = api.post(CARTS, json=fill({"item": "$ticket", "addons": [{"item": "$workshop"}]}, shop))
+    response = api.post(CARTS, json=fill_text({"item": "$ticket", "addons": [{"item": "$workshop"}]}, shop))
     assert response.status_code == 400
     assert response.get_json() == sold_out("Workshops")
     assert api.get(CARTS).get_json() == before
@@ -643,8 +835,8 @@ def test_a_failing_addon_writes_nothing_at_all(api, shop):
 
 def test_a_full_parent_quota_writes_no_addon(api, shop):
     for _ in range(2):
-        create_ok(api, fill(TICKET_ENTRY, shop))
-    response = api.post(CARTS, json=fill({"item": "$ticket", "addons": [{"item": "$workshop"}]}, shop))
+        create_ok(api, fill_text(TICKET_ENTRY, shop))
+    response = api.post(CARTS, json=fill_text({"item": "$ticket", "addons": [{"item": "$workshop"}]}, shop))
     assert response.status_code == 400
     assert response.get_json() == sold_out("Tickets")
     assert usage(api, shop["q_workshops"]) == (0, 1)
@@ -673,33 +865,33 @@ def test_an_unlimited_quota_never_runs_out(api, shop):
 
 def test_an_item_in_two_quotas_stops_at_the_smaller(api, shop):
     created(api, QUOTAS, {"name": "Day one", "size": 1, "items": [shop["ticket"]]})
-    create_ok(api, fill(TICKET_ENTRY, shop))
-    response = api.post(CARTS, json=fill(TICKET_ENTRY, shop))
+    create_ok(api, fill_text(TICKET_ENTRY, shop))
+    response = api.post(CARTS, json=fill_text(TICKET_ENTRY, shop))
     assert response.status_code == 400
     assert response.get_json() == sold_out("Day one")
     assert usage(api, shop["q_tickets"]) == (1, 1)
 
 
 def test_closing_a_quota_refuses_further_positions(api, shop):
-    create_ok(api, fill(TICKET_ENTRY, shop))
+    create_ok(api, fill_text(TICKET_ENTRY, shop))
     assert api.patch(f"{QUOTAS}{shop['q_tickets']}/", json={"closed": True}).status_code == 200
-    response = api.post(CARTS, json=fill(TICKET_ENTRY, shop))
+    response = api.post(CARTS, json=fill_text(TICKET_ENTRY, shop))
     assert response.status_code == 400
     assert response.get_json() == sold_out("Tickets")
 
 
 def test_variations_share_their_quota(api, shop):
     for variation in ("$S", "$M", "$S"):
-        create_ok(api, fill({"item": "$shirt", "variation": variation}, shop))
-    response = api.post(CARTS, json=fill({"item": "$shirt", "variation": "$M"}, shop))
+        create_ok(api, fill_text({"item": "$shirt", "variation": variation}, shop))
+    response = api.post(CARTS, json=fill_text({"item": "$shirt", "variation": "$M"}, shop))
     assert response.get_json() == sold_out("Shirts")
     assert usage(api, shop["q_shirts"]) == (3, 0)
 
 
 def test_deleting_a_position_frees_its_unit(api, shop):
-    first = create_ok(api, fill(TICKET_ENTRY, shop))
-    create_ok(api, fill(TICKET_ENTRY, shop))
-    assert api.post(CARTS, json=fill(TICKET_ENTRY, shop)).status_code == 400
+    first = create_ok(api, fill_text(TICKET_ENTRY, shop))
+    create_ok(api, fill_text(TICKET_ENTRY, shop))
+    assert api.post(CARTS, json=fill_text(TICKET_ENTRY, shop)).status_code == 400
 
     response = api.delete(f"{CARTS}{first['id']}/")
     assert response.status_code == 204
@@ -708,23 +900,23 @@ def test_deleting_a_position_frees_its_unit(api, shop):
     again = api.delete(f"{CARTS}{first['id']}/")
     assert (again.status_code, again.get_json()) == (404, NOT_FOUND)
     assert usage(api, shop["q_tickets"]) == (1, 1)
-    create_ok(api, fill(TICKET_ENTRY, shop))
+    create_ok(api, fill_text(TICKET_ENTRY, shop))
 
 
 def test_deleting_a_parent_deletes_its_addons_and_bundled(api, shop):
     payload = {"item": "$ticket", "addons": [{"item": "$workshop"}], "bundled": [{"item": "$parking"}]}
-    body = create_ok(api, fill(payload, shop))
-    other = create_ok(api, fill(TICKET_ENTRY, shop))
+    body = create_ok(api, fill_text(payload, shop))
+    other = create_ok(api, fill_text(TICKET_ENTRY, shop))
     assert api.delete(f"{CARTS}{body['id']}/").status_code == 204
     for pid in (body["id"], body["addons"][0]["id"], body["bundled"][0]["id"]):
         assert api.get(f"{CARTS}{pid}/").status_code == 404
-    assert api.get(CARTS).get_json() == page(position(other["id"], other["cart_id"], shop["ticket"], "23.00"))
+    assert api.get(CARTS).get_json() == one_page(position(other["id"], other["cart_id"], shop["ticket"], "23.00"))
     assert usage(api, shop["q_workshops"]) == (0, 1)
     assert usage(api, shop["q_parking"]) == (0, 5)
 
 
 def test_deleting_an_addon_keeps_its_parent(api, shop):
-    body = create_ok(api, fill({"item": "$ticket", "addons": [{"item": "$workshop"}]}, shop))
+    body = create_ok(api, fill_text({"item": "$ticket", "addons": [{"item": "$workshop"}]}, shop))
     assert api.delete(f"{CARTS}{body['addons'][0]['id']}/").status_code == 204
     assert api.get(f"{CARTS}{body['id']}/").status_code == 200
     assert usage(api, shop["q_workshops"]) == (0, 1)
@@ -732,8 +924,8 @@ def test_deleting_an_addon_keeps_its_parent(api, shop):
 
 
 def test_expired_positions_stop_counting_and_are_purged_at_the_next_create(api, shop, clock):
-    old = [create_ok(api, fill(TICKET_ENTRY, shop)) for _ in range(2)]
-    assert api.post(CARTS, json=fill(TICKET_ENTRY, shop)).status_code == 400
+    old = [create_ok(api, fill_text(TICKET_ENTRY, shop)) for _ in range(2)]
+    assert api.post(CARTS, json=fill_text(TICKET_ENTRY, shop)).status_code == 400
 
     clock.advance(minutes=29)
     assert usage(api, shop["q_tickets"]) == (2, 0)
@@ -742,18 +934,18 @@ def test_expired_positions_stop_counting_and_are_purged_at_the_next_create(api, 
 
     # A refused create purges nothing for good: its whole transaction is undone.
     assert api.post(CARTS, json={"item": 9999}).status_code == 400
-    new = create_ok(api, fill(TICKET_ENTRY, shop))
+    new = create_ok(api, fill_text(TICKET_ENTRY, shop))
     assert (new["datetime"], new["expires"]) == ("2026-11-01T12:31:00Z", "2026-11-01T13:01:00Z")
     for pid in (old[0]["id"], old[1]["id"]):
         assert api.get(f"{CARTS}{pid}/").status_code == 404
-    assert api.get(CARTS).get_json() == page(
+    assert api.get(CARTS).get_json() == one_page(
         position(new["id"], new["cart_id"], shop["ticket"], "23.00", datetime=new["datetime"], expires=new["expires"])
     )
     assert usage(api, shop["q_tickets"]) == (1, 1)
 
 
 def test_a_given_expiry_is_when_the_unit_is_freed(api, shop, clock):
-    create_ok(api, fill({"item": "$ticket", "expires": "2026-11-01T13:00:00Z"}, shop))
+    create_ok(api, fill_text({"item": "$ticket", "expires": "2026-11-01T13:00:00Z"}, shop))
     clock.advance(minutes=59)
     assert usage(api, shop["q_tickets"]) == (1, 1)
     clock.advance(minutes=1)
@@ -762,11 +954,11 @@ def test_a_given_expiry_is_when_the_unit_is_freed(api, shop, clock):
 
 def test_the_reservation_time_follows_the_configuration(api, shop, app, monkeypatch):
     monkeypatch.setitem(app.config, "RESERVATION_MINUTES", 10)
-    assert create_ok(api, fill(TICKET_ENTRY, shop))["expires"] == "2026-11-01T12:10:00Z"
+    assert create_ok(api, fill_text(TICKET_ENTRY, shop))["expires"] == "2026-11-01T12:10:00Z"
 
 
 def test_addons_count_against_their_own_quota(api, shop):
-    create_ok(api, fill({"item": "$ticket", "addons": [{"item": "$workshop"}]}, shop))
+    create_ok(api, fill_text({"item": "$ticket", "addons": [{"item": "$workshop"}]}, shop))
     assert usage(api, shop["q_workshops"]) == (1, 0)
     assert usage(api, shop["q_tickets"]) == (1, 1)
     response = api.post(CARTS, json={"item": shop["workshop"]})
@@ -777,16 +969,16 @@ def test_addons_count_against_their_own_quota(api, shop):
 
 
 def test_a_voucher_is_used_up_by_live_carts_only(api, shop, clock):
-    first = create_ok(api, fill({"item": "$ticket", "voucher": "ONCE1"}, shop))
-    response = api.post(CARTS, json=fill({"item": "$ticket", "voucher": "once1"}, shop))
+    first = create_ok(api, fill_text({"item": "$ticket", "voucher": "ONCE1"}, shop))
+    response = api.post(CARTS, json=fill_text({"item": "$ticket", "voucher": "once1"}, shop))
     assert (response.status_code, response.get_json()) == (400, USED_UP)
 
     assert api.delete(f"{CARTS}{first['id']}/").status_code == 204
-    create_ok(api, fill({"item": "$ticket", "voucher": "ONCE1"}, shop))
-    assert api.post(CARTS, json=fill({"item": "$ticket", "voucher": "ONCE1"}, shop)).get_json() == USED_UP
+    create_ok(api, fill_text({"item": "$ticket", "voucher": "ONCE1"}, shop))
+    assert api.post(CARTS, json=fill_text({"item": "$ticket", "voucher": "ONCE1"}, shop)).get_json() == USED_UP
 
     clock.advance(minutes=31)
-    assert create_ok(api, fill({"item": "$ticket", "voucher": "ONCE1"}, shop))["voucher"] == shop["v_ONCE1"]
+    assert create_ok(api, fill_text({"item": "$ticket", "voucher": "ONCE1"}, shop))["voucher"] == shop["v_ONCE1"]
 
 
 def test_redeemed_uses_count_against_a_voucher(api, shop, store):
@@ -794,58 +986,67 @@ def test_redeemed_uses_count_against_a_voucher(api, shop, store):
     # Redemption happens through orders; mark one use as redeemed directly.
     with store.transaction() as tx:
         tx.update("vouchers", voucher["id"], {"redeemed": 1})
-    create_ok(api, fill({"item": "$ticket", "voucher": "TWICE"}, shop))
-    response = api.post(CARTS, json=fill({"item": "$ticket", "voucher": "TWICE"}, shop))
+    create_ok(api, fill_text({"item": "$ticket", "voucher": "TWICE"}, shop))
+    response = api.post(CARTS, json=fill_text({"item": "$ticket", "voucher": "TWICE"}, shop))
     assert (response.status_code, response.get_json()) == (400, USED_UP)
 
 
 def test_a_voucher_expires_with_the_clock(api, shop, clock):
     created(api, VOUCHERS, {"code": "SOON1", "max_usages": 10, "valid_until": "2026-11-01T12:10:00Z"})
-    create_ok(api, fill({"item": "$ticket", "voucher": "SOON1"}, shop))
+    create_ok(api, fill_text({"item": "$ticket", "voucher": "SOON1"}, shop))
     clock.advance(minutes=11)
-    response = api.post(CARTS, json=fill({"item": "$ticket", "voucher": "SOON1"}, shop))
+    response = api.post(CARTS, json=fill_text({"item": "$ticket", "voucher": "SOON1"}, shop))
     assert (response.status_code, response.get_json()) == (400, {"voucher": ["This voucher has expired."]})
 
 
 def test_a_blocking_voucher_passes_a_full_quota_and_is_not_counted_twice(api, shop):
     created(api, VOUCHERS, {"code": "BLOCKER", "block_quota": True, "item": shop["ticket"], "max_usages": 1})
     assert usage(api, shop["q_tickets"]) == (0, 1)
-    create_ok(api, fill(TICKET_ENTRY, shop))
-    assert api.post(CARTS, json=fill(TICKET_ENTRY, shop)).get_json() == sold_out("Tickets")
+    create_ok(api, fill_text(TICKET_ENTRY, shop))
+    assert api.post(CARTS, json=fill_text(TICKET_ENTRY, shop)).get_json() == sold_out("Tickets")
 
-    body = create_ok(api, fill({"item": "$ticket", "voucher": "blocker"}, shop))
+    body = create_ok(api, fill_text({"item": "$ticket", "voucher": "blocker"}, shop))
     assert body["voucher"] is not None
     report = availability(api, shop["q_tickets"])
     assert (report["cart_positions"], report["blocking_vouchers"], report["available_number"]) == (1, 1, 0)
-    assert api.post(CARTS, json=fill({"item": "$ticket", "voucher": "BLOCKER"}, shop)).get_json() == USED_UP
+    assert api.post(CARTS, json=fill_text({"item": "$ticket", "voucher": "BLOCKER"}, shop)).get_json() == USED_UP
 
 
 def test_a_voucher_allowed_to_ignore_quota_passes_a_full_quota(api, shop):
     voucher = created(api, VOUCHERS, {"code": "IGNORE", "allow_ignore_quota": True, "max_usages": 5})
     for _ in range(2):
-        create_ok(api, fill(TICKET_ENTRY, shop))
-    body = create_ok(api, fill({"item": "$ticket", "voucher": "IGNORE"}, shop))
+        create_ok(api, fill_text(TICKET_ENTRY, shop))
+    body = create_ok(api, fill_text({"item": "$ticket", "voucher": "IGNORE"}, shop))
     assert body["voucher"] == voucher["id"]
-    assert api.post(CARTS, json=fill(TICKET_ENTRY, shop)).get_json() == sold_out("Tickets")
+    assert api.post(CARTS, json=fill_text(TICKET_ENTRY, shop)).get_json() == sold_out("Tickets")
 
 
 def test_carts_of_a_blocking_voucher_count_again_once_it_has_expired(api, shop, clock):
-    created(api, VOUCHERS, {"code": "BLOCKER", "block_quota": True, "item": shop["ticket"], "max_usages": 1,
-                            "valid_until": "2026-11-01T12:10:00Z"})
-    create_ok(api, fill({"item": "$ticket", "voucher": "BLOCKER"}, shop))
-    create_ok(api, fill(TICKET_ENTRY, shop))
+    created(
+        api,
+        VOUCHERS,
+        {
+            "code": "BLOCKER",
+            "block_quota": True,
+            "item": shop["ticket"],
+            "max_usages": 1,
+            "valid_until": "2026-11-01T12:10:00Z",
+        },
+    )
+    create_ok(api, fill_text({"item": "$ticket", "voucher": "BLOCKER"}, shop))
+    create_ok(api, fill_text(TICKET_ENTRY, shop))
     clock.advance(minutes=11)
     report = availability(api, shop["q_tickets"])
     assert (report["cart_positions"], report["blocking_vouchers"], report["available_number"]) == (2, 0, 0)
-    assert api.post(CARTS, json=fill(TICKET_ENTRY, shop)).get_json() == sold_out("Tickets")
+    assert api.post(CARTS, json=fill_text(TICKET_ENTRY, shop)).get_json() == sold_out("Tickets")
 
 
 def test_a_request_needs_units_for_all_its_positions_of_one_quota(api, shop):
     created(api, QUOTAS, {"name": "Combined", "size": 1, "items": [shop["ticket"], shop["workshop"]]})
-    response = api.post(CARTS, json=fill({"item": "$ticket", "addons": [{"item": "$workshop"}]}, shop))
+    response = api.post(CARTS, json=fill_text({"item": "$ticket", "addons": [{"item": "$workshop"}]}, shop))
     assert (response.status_code, response.get_json()) == (400, sold_out("Combined"))
     assert api.get(CARTS).get_json() == EMPTY_LIST
-    create_ok(api, fill(TICKET_ENTRY, shop))
+    create_ok(api, fill_text(TICKET_ENTRY, shop))
 
 
 # ---------------------------------------------------------------------------------------- bulk creation
@@ -864,7 +1065,7 @@ BULK_MIXED = [
 
 
 def test_bulk_create_answers_each_entry_in_order(api, shop):
-    response = api.post(BULK, json=fill(BULK_MIXED, shop))
+    response = api.post(BULK, json=fill_text(BULK_MIXED, shop))
     assert response.status_code == 200
     results = response.get_json()["results"]
     stored = [result["data"] for result in results if result["success"]]
@@ -877,10 +1078,22 @@ def test_bulk_create_answers_each_entry_in_order(api, shop):
         return {"success": False, "errors": errors, "data": None}
 
     peter, maria, shirt = (
-        position(stored[0]["id"], stored[0]["cart_id"], shop["ticket"], "23.00", attendee_name="Peter Miller",
-                 attendee_name_parts={"given_name": "Peter", "family_name": "Miller"}),
-        position(stored[1]["id"], stored[1]["cart_id"], shop["ticket"], "23.00", attendee_name="Maria Miller",
-                 attendee_name_parts={"given_name": "Maria", "family_name": "Miller"}),
+        position(
+            stored[0]["id"],
+            stored[0]["cart_id"],
+            shop["ticket"],
+            "23.00",
+            attendee_name="Peter Miller",
+            attendee_name_parts={"given_name": "Peter", "family_name": "Miller"},
+        ),
+        position(
+            stored[1]["id"],
+            stored[1]["cart_id"],
+            shop["ticket"],
+            "23.00",
+            attendee_name="Maria Miller",
+            attendee_name_parts={"given_name": "Maria", "family_name": "Miller"},
+        ),
         position(stored[2]["id"], stored[2]["cart_id"], shop["shirt"], "15.00", variation=shop["S"]),
     )
     assert results == [
@@ -895,14 +1108,15 @@ def test_bulk_create_answers_each_entry_in_order(api, shop):
         ok(with_nested(shirt)),
     ]
     assert all(CART_ID.match(data["cart_id"]) for data in stored)
-    assert api.get(CARTS).get_json() == page(peter, maria, shirt)
+    assert api.get(CARTS).get_json() == one_page(peter, maria, shirt)
     assert usage(api, shop["q_tickets"]) == (2, 0)
 
 
 def test_bulk_create_entries_compete_for_quota_in_order(api, shop):
     response = api.post(BULK, json=[{"item": shop["workshop"], "attendee_name": name} for name in ("A", "B")])
     assert [(r["success"], r["errors"]) for r in response.get_json()["results"]] == [
-        (True, None), (False, {"non_field_errors": sold_out("Workshops")})
+        (True, None),
+        (False, {"non_field_errors": sold_out("Workshops")}),
     ]
     assert response.get_json()["results"][0]["data"]["attendee_name"] == "A"
 
@@ -932,7 +1146,10 @@ def test_list_pages_and_reports_when_it_was_generated(api, shop, clock):
     assert first.headers["X-Page-Generated"] == "2026-11-01T12:05:00Z"
     body = first.get_json()
     assert (body["count"], body["next"], body["previous"], len(body["results"])) == (
-        51, f"{ABSOLUTE_CARTS}?page=2", None, 50
+        51,
+        f"{ABSOLUTE_CARTS}?page=2",
+        None,
+        50,
     )
     ids = [result["id"] for result in body["results"]]
     assert ids == sorted(ids)
@@ -952,7 +1169,7 @@ def test_empty_list(api, shop):
 
 @pytest.mark.parametrize("object_id", ["9999", "abc", "0", "-1"])
 def test_unknown_position_is_not_found(api, shop, object_id):
-    create_ok(api, fill(TICKET_ENTRY, shop))
+    create_ok(api, fill_text(TICKET_ENTRY, shop))
     for method in ("GET", "DELETE"):
         response = api.request(method, f"{CARTS}{object_id}/")
         assert (response.status_code, response.get_json()) == (404, NOT_FOUND)
@@ -977,7 +1194,7 @@ def test_other_events_positions_are_invisible(api, shop):
 
 @pytest.mark.parametrize("method", ["PATCH", "PUT"])
 def test_positions_cannot_be_changed(api, shop, method):
-    body = create_ok(api, fill(TICKET_ENTRY, shop))
+    body = create_ok(api, fill_text(TICKET_ENTRY, shop))
     response = api.request(method, f"{CARTS}{body['id']}/", json={"price": "1.00"})
     assert (response.status_code, response.get_json()) == (405, {"detail": f'Method "{method}" not allowed.'})
     assert api.get(f"{CARTS}{body['id']}/").get_json()["price"] == "23.00"
@@ -1043,14 +1260,14 @@ def test_access(api, client_for, anonymous, scope, method, target, status, body)
 
 def test_a_retried_create_with_an_idempotency_key_reserves_once(api, shop):
     headers = {"X-Idempotency-Key": "7b0c3e4e-1f0a-4a55-9d3e-3f7f0c1d2a11"}
-    first = api.post(CARTS, json=fill(TICKET_ENTRY, shop), headers=headers)
-    retry = api.post(CARTS, json=fill(TICKET_ENTRY, shop), headers=headers)
+    first = api.post(CARTS, json=fill_text(TICKET_ENTRY, shop), headers=headers)
+    retry = api.post(CARTS, json=fill_text(TICKET_ENTRY, shop), headers=headers)
     assert first.status_code == retry.status_code == 201
     assert retry.get_json() == first.get_json()
     assert api.get(CARTS).get_json()["count"] == 1
     assert usage(api, shop["q_tickets"]) == (1, 1)
 
-    other = api.post(CARTS, json=fill(TICKET_ENTRY, shop), headers={"X-Idempotency-Key": "another"})
+    other = api.post(CARTS, json=fill_text(TICKET_ENTRY, shop), headers={"X-Idempotency-Key": "another"})
     assert other.status_code == 201
     assert other.get_json()["id"] != first.get_json()["id"]
     assert usage(api, shop["q_tickets"]) == (2, 0)
@@ -1058,9 +1275,8 @@ def test_a_retried_create_with_an_idempotency_key_reserves_once(api, shop):
 
 def test_a_retried_bulk_create_with_an_idempotency_key_reserves_once(api, shop):
     headers = {"X-Idempotency-Key": "bulk-1"}
-    first = api.post(BULK, json=[fill(TICKET_ENTRY, shop)], headers=headers)
-    retry = api.post(BULK, json=[fill(TICKET_ENTRY, shop)], headers=headers)
+    first = api.post(BULK, json=[fill_text(TICKET_ENTRY, shop)], headers=headers)
+    retry = api.post(BULK, json=[fill_text(TICKET_ENTRY, shop)], headers=headers)
     assert first.get_json() == retry.get_json()
     assert first.get_json()["results"][0]["success"] is True
     assert usage(api, shop["q_tickets"]) == (1, 1)
-

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from tests.conftest import EVENT_URL, ApiClient
+from tests.helpers import EVENT_URL, page
+from tests.messages import NOT_FOUND
 
 CATEGORIES_URL = f"{EVENT_URL}/categories/"
 ITEMS_URL = f"{EVENT_URL}/items/"
 OTHER_EVENT_URL = "/api/v1/organizers/bigevents/events/otherconf"
 OTHER_EVENT = {"name": {"en": "Other Conference"}, "slug": "otherconf", "date_from": "2018-01-10T10:00:00Z"}
-DENIED = {"detail": "You do not have permission to perform this action."}
-NOT_FOUND = {"detail": "Not found."}
 
 # The create request of categories.rst, verbatim; its response is the same with an id.
 DOC_CREATE = {
@@ -54,15 +52,6 @@ def create_item(api, **fields) -> dict:
     response = api.post(ITEMS_URL, json={**TICKET, **fields})
     assert response.status_code == 201, response.get_json()
     return response.get_json()
-
-
-def page(results: list, count: int | None = None, next_url=None, previous_url=None) -> dict:
-    return {
-        "count": len(results) if count is None else count,
-        "next": next_url,
-        "previous": previous_url,
-        "results": results,
-    }
 
 
 # ---------------------------------------------------------------------------------------- the docs' examples
@@ -343,36 +332,6 @@ def test_list_rejects_invalid_filter(api, three_categories):
     assert response.get_json() == {"is_addon": ["Must be a valid boolean."]}
 
 
-def test_pagination(api):
-    created = [create(api, {"name": {"en": f"C{n}"}, "position": n}) for n in range(5)]
-    base = f"http://localhost{CATEGORIES_URL}"
-
-    first = api.get(f"{CATEGORIES_URL}?page_size=2&is_addon=false")
-    second = api.get(f"{CATEGORIES_URL}?page_size=2&is_addon=false&page=2")
-    last = api.get(f"{CATEGORIES_URL}?page_size=2&is_addon=false&page=3")
-    beyond = api.get(f"{CATEGORIES_URL}?page_size=2&is_addon=false&page=4")
-
-    query = "page_size=2&is_addon=false"
-    assert first.get_json() == page(created[:2], 5, f"{base}?{query}&page=2")
-    assert second.get_json() == page(created[2:4], 5, f"{base}?{query}&page=3", f"{base}?{query}")
-    assert last.get_json() == page(created[4:], 5, None, f"{base}?{query}&page=2")
-    assert beyond.status_code == 404
-    assert beyond.get_json() == {"detail": "Invalid page."}
-
-
-def test_page_size_is_capped_at_50(api):
-    created = [create(api, {"name": {"en": f"C{n}"}, "position": n}) for n in range(51)]
-    base = f"http://localhost{CATEGORIES_URL}"
-
-    first = api.get(f"{CATEGORIES_URL}?page_size=51").get_json()
-    default = api.get(CATEGORIES_URL).get_json()
-    second = api.get(f"{CATEGORIES_URL}?page=2").get_json()
-
-    assert first == page(created[:50], 51, f"{base}?page_size=51&page=2")
-    assert default == page(created[:50], 51, f"{base}?page=2")
-    assert second == page(created[50:], 51, None, base)
-
-
 # ---------------------------------------------------------------------------------------- delete
 
 
@@ -412,92 +371,3 @@ def test_items_list_filters_by_category(api):
 
 
 # ---------------------------------------------------------------------------------------- access
-
-
-def test_category_of_another_event_is_not_found(api):
-    assert api.post("/api/v1/organizers/bigevents/events/", json=OTHER_EVENT).status_code == 201
-    foreign = create(api, url=f"{OTHER_EVENT_URL}/categories/")
-
-    for method in ("GET", "PATCH", "PUT", "DELETE"):
-        response = api.request(
-            method, f"{CATEGORIES_URL}{foreign['id']}/", json=MINIMAL if method in ("PATCH", "PUT") else None
-        )
-        assert (method, response.status_code, response.get_json()) == (method, 404, NOT_FOUND)
-    assert api.get(f"{OTHER_EVENT_URL}/categories/{foreign['id']}/").get_json() == foreign
-
-
-@pytest.mark.parametrize("object_id", ["999", "abc", "-1"])
-def test_unknown_category_is_not_found(api, object_id):
-    response = api.get(f"{CATEGORIES_URL}{object_id}/")
-
-    assert response.status_code == 404
-    assert response.get_json() == NOT_FOUND
-
-
-@pytest.mark.parametrize(
-    ("method", "url"),
-    [
-        ("GET", "/api/v1/organizers/bigevents/events/nope/categories/"),
-        ("POST", "/api/v1/organizers/bigevents/events/nope/categories/"),
-        ("GET", "/api/v1/organizers/nope/events/sampleconf/categories/"),
-        ("POST", "/api/v1/organizers/nope/events/sampleconf/categories/"),
-        ("GET", "/api/v1/organizers/bigevents/events/nope/categories/1/"),
-        ("PATCH", "/api/v1/organizers/bigevents/events/nope/categories/1/"),
-        ("DELETE", "/api/v1/organizers/bigevents/events/nope/categories/1/"),
-    ],
-)
-def test_unknown_event_or_organizer_is_forbidden(api, method, url):
-    create(api)
-
-    response = api.request(method, url, json=MINIMAL if method in ("POST", "PATCH") else None)
-
-    assert response.status_code == 403
-    assert response.get_json() == DENIED
-
-
-def test_no_or_bad_token_is_unauthenticated(anonymous, api, app):
-    missing = anonymous.post(CATEGORIES_URL, json=MINIMAL)
-    wrong = ApiClient(app.test_client(), "not-a-token").get(CATEGORIES_URL)
-
-    assert missing.status_code == 401
-    assert missing.get_json() == {"detail": "Authentication credentials were not provided."}
-    assert wrong.status_code == 401
-    assert wrong.get_json() == {"detail": "Invalid token."}
-    assert api.get(CATEGORIES_URL).get_json() == page([])
-
-
-@pytest.mark.parametrize(
-    ("scope", "method", "target", "status"),
-    [
-        ("boxoffice", "GET", "list", 200),
-        ("boxoffice", "GET", "detail", 200),
-        ("boxoffice", "POST", "list", 403),
-        ("boxoffice", "PATCH", "detail", 403),
-        ("boxoffice", "PUT", "detail", 403),
-        ("boxoffice", "DELETE", "detail", 403),
-        ("checkin", "GET", "list", 403),
-        ("checkin", "GET", "detail", 403),
-        ("checkin", "DELETE", "detail", 403),
-    ],
-)
-def test_scope_permissions(api, client_for, scope, method, target, status):
-    created = create(api, DOC_CREATE)
-    url = CATEGORIES_URL if target == "list" else f"{CATEGORIES_URL}{created['id']}/"
-
-    response = client_for(scope).request(method, url, json=MINIMAL if method in ("POST", "PUT", "PATCH") else None)
-
-    assert response.status_code == status
-    if status == 403:
-        assert response.get_json() == DENIED
-    elif target == "list":
-        assert response.get_json() == page([created])
-    else:
-        assert response.get_json() == created
-    assert api.get(CATEGORIES_URL).get_json() == page([created])
-
-
-def test_token_of_another_organizer_is_forbidden(api, client_for):
-    response = client_for("admin", organizer="otherorg").get(CATEGORIES_URL)
-
-    assert response.status_code == 403
-    assert response.get_json() == DENIED

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EVENT_URL, ORGANIZER
+from tests.helpers import EVENT_URL, ORGANIZER, created, fill, page
+from tests.messages import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED
 
 ORG_URL = f"/api/v1/organizers/{ORGANIZER}"
 EVENTS = f"{ORG_URL}/events/"
@@ -21,10 +22,9 @@ ITEMS = f"{EVENT_URL}/items/"
 QUESTIONS = f"{EVENT_URL}/questions/"
 
 NOW = "2026-11-01T12:00:00Z"
-FORBIDDEN = {"detail": "You do not have permission to perform this action."}
-UNAUTHENTICATED = {"detail": "Authentication credentials were not provided."}
-NOT_FOUND = {"detail": "Not found."}
-BAD_DATETIME = "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
+BAD_DATETIME = (
+    "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
+)
 UNKNOWN_SECRET = {
     "detail": "Not found.",
     "status": "error",
@@ -80,23 +80,6 @@ FULL_LIST = {
 }
 
 
-def fill(template: Any, ids: dict[str, int]) -> Any:
-    """Replace "$name" by the id of that catalog object, recursively."""
-    if isinstance(template, dict):
-        return {key: fill(value, ids) for key, value in template.items()}
-    if isinstance(template, list):
-        return [fill(value, ids) for value in template]
-    if isinstance(template, str) and template.startswith("$"):
-        return ids[template[1:]]
-    return template
-
-
-def created(client, url: str, payload: Any) -> dict:
-    response = client.post(url, json=payload)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
 def build_shop(client, event_url: str = EVENT_URL) -> dict[str, int]:
     """Ticket, Shirt (S, M) and Parking in one quota; return their ids by name."""
     ids: dict[str, int] = {}
@@ -105,9 +88,16 @@ def build_shop(client, event_url: str = EVENT_URL) -> dict[str, int]:
         ids[name] = item["id"]
         for variation in item["variations"]:
             ids[variation["value"]["en"]] = variation["id"]
-    created(client, f"{event_url}/quotas/", {
-        "name": "All", "size": 100, "items": [ids["ticket"], ids["shirt"], ids["parking"]], "variations": [ids["S"], ids["M"]],
-    })
+    created(
+        client,
+        f"{event_url}/quotas/",
+        {
+            "name": "All",
+            "size": 100,
+            "items": [ids["ticket"], ids["shirt"], ids["parking"]],
+            "variations": [ids["S"], ids["M"]],
+        },
+    )
     return ids
 
 
@@ -136,21 +126,38 @@ def redeem(client, secret: str, lists: list[int], **fields: Any):
 def checkin(checkin_id: int, list_id: int, kind: str = "entry", at: str = NOW) -> dict:
     """A check-in as order positions show it."""
     return {
-        "id": checkin_id, "list": list_id, "datetime": at, "type": kind,
-        "gate": None, "device": None, "device_id": None, "auto_checked_in": False,
+        "id": checkin_id,
+        "list": list_id,
+        "datetime": at,
+        "type": kind,
+        "gate": None,
+        "device": None,
+        "device_id": None,
+        "auto_checked_in": False,
     }
 
 
 def excerpt(checkin_list: dict, event: str = "sampleconf") -> dict:
     return {
-        "id": checkin_list["id"], "name": checkin_list["name"], "event": event, "subevent": None,
+        "id": checkin_list["id"],
+        "name": checkin_list["name"],
+        "event": event,
+        "subevent": None,
         "include_pending": checkin_list["include_pending"],
     }
 
 
 def scan_answer(
-    api, position_id: int, checkin_list: dict, status: str = "ok", *, reason: str | None = None,
-    explanation: str | None = None, attention: bool = False, texts: tuple[str, ...] = (), event: str = "sampleconf",
+    api,
+    position_id: int,
+    checkin_list: dict,
+    status: str = "ok",
+    *,
+    reason: str | None = None,
+    explanation: str | None = None,
+    attention: bool = False,
+    texts: tuple[str, ...] = (),
+    event: str = "sampleconf",
 ) -> dict:
     """The whole redeem answer for a known ticket, its position and order as the API shows them now."""
     event_url = f"{EVENTS}{event}"
@@ -182,18 +189,31 @@ def history(api, **query: Any) -> list[dict]:
     return response.get_json()["results"]
 
 
-def attempt(checkin_id: int, position: int, list_id: int, error: str | None = None, kind: str = "entry",
-            at: str = NOW, created_at: str = NOW) -> dict:
+def attempt(
+    checkin_id: int,
+    position: int,
+    list_id: int,
+    error: str | None = None,
+    kind: str = "entry",
+    at: str = NOW,
+    created_at: str = NOW,
+) -> dict:
     """A check-in attempt as the history shows it."""
     return {
-        "id": checkin_id, "successful": error is None, "error_reason": error, "error_explanation": None,
-        "position": position, "datetime": at, "created": created_at, "list": list_id, "auto_checked_in": False,
-        "gate": None, "device": None, "device_id": None, "type": kind,
+        "id": checkin_id,
+        "successful": error is None,
+        "error_reason": error,
+        "error_explanation": None,
+        "position": position,
+        "datetime": at,
+        "created": created_at,
+        "list": list_id,
+        "auto_checked_in": False,
+        "gate": None,
+        "device": None,
+        "device_id": None,
+        "type": kind,
     }
-
-
-def page(results: list[dict], count: int | None = None, next_url: str | None = None) -> dict:
-    return {"count": len(results) if count is None else count, "next": next_url, "previous": None, "results": results}
 
 
 # ---------------------------------------------------------------------------------------- check-in lists
@@ -215,7 +235,10 @@ def test_a_list_keeps_every_field_given(api, shop):
     assert response.status_code == 201
     body = response.get_json()
     assert body == {
-        **fill(FULL_LIST, shop), "id": body["id"], "position_count": 0, "checkin_count": 0,
+        **fill(FULL_LIST, shop),
+        "id": body["id"],
+        "position_count": 0,
+        "checkin_count": 0,
     }
     assert api.get(f"{LISTS}{body['id']}/").get_json() == body
 
@@ -234,13 +257,24 @@ def test_read_only_counts_sent_on_create_are_ignored(api):
         ({"name": ""}, {"name": ["This field may not be blank."]}),
         ({"name": "x" * 191}, {"name": ["Ensure this field has no more than 190 characters."]}),
         ({"name": "A", "limit_products": [9999]}, {"limit_products": ['Invalid pk "9999" - object does not exist.']}),
-        ({"name": "A", "limit_products": ["$ticket", "$other_item"]},
-         {"limit_products": ['Invalid pk "{other_item}" - object does not exist.']}),
+        (
+            {"name": "A", "limit_products": ["$ticket", "$other_item"]},
+            {"limit_products": ['Invalid pk "{other_item}" - object does not exist.']},
+        ),
         ({"name": "A", "subevent": 1}, {"subevent": ['Invalid pk "1" - object does not exist.']}),
         ({"name": "A", "include_pending": "perhaps"}, {"include_pending": ["Must be a valid boolean."]}),
         ({"name": "A", "exit_all_at": "tonight"}, {"exit_all_at": [BAD_DATETIME]}),
     ],
-    ids=["no name", "blank name", "long name", "unknown item", "item of another event", "subevent", "boolean", "datetime"],
+    ids=[
+        "no name",
+        "blank name",
+        "long name",
+        "unknown item",
+        "item of another event",
+        "subevent",
+        "boolean",
+        "datetime",
+    ],
 )
 def test_invalid_lists_are_refused(api, shop, payload, errors):
     created(api, EVENTS, OTHER_EVENT)
@@ -288,7 +322,9 @@ def test_put_needs_the_name(api):
 def test_patch_refuses_items_of_no_event(api, shop):
     original = make_list(api)
 
-    response = api.patch(f"{LISTS}{original['id']}/", json={"all_products": False, "limit_products": [shop["ticket"], 777]})
+    response = api.patch(
+        f"{LISTS}{original['id']}/", json={"all_products": False, "limit_products": [shop["ticket"], 777]}
+    )
 
     assert response.status_code == 400
     assert response.get_json() == {"limit_products": ['Invalid pk "777" - object does not exist.']}
@@ -391,22 +427,41 @@ def test_status_counts_tickets_checkins_and_who_is_inside_by_item_and_variation(
         "inside_count": 2,
         "event": {"name": "Sample Conference"},
         "items": [
-            {"name": "Ticket", "id": shop["ticket"], "admission": True, "checkin_count": 2, "position_count": 2,
-             "variations": []},
-            {"name": "Shirt", "id": shop["shirt"], "admission": False, "checkin_count": 1, "position_count": 1,
-             "variations": [
-                 {"value": "S", "id": shop["S"], "checkin_count": 1, "position_count": 1},
-                 {"value": "M", "id": shop["M"], "checkin_count": 0, "position_count": 0},
-             ]},
-            {"name": "Parking", "id": shop["parking"], "admission": False, "checkin_count": 0, "position_count": 1,
-             "variations": []},
+            {
+                "name": "Ticket",
+                "id": shop["ticket"],
+                "admission": True,
+                "checkin_count": 2,
+                "position_count": 2,
+                "variations": [],
+            },
+            {
+                "name": "Shirt",
+                "id": shop["shirt"],
+                "admission": False,
+                "checkin_count": 1,
+                "position_count": 1,
+                "variations": [
+                    {"value": "S", "id": shop["S"], "checkin_count": 1, "position_count": 1},
+                    {"value": "M", "id": shop["M"], "checkin_count": 0, "position_count": 0},
+                ],
+            },
+            {
+                "name": "Parking",
+                "id": shop["parking"],
+                "admission": False,
+                "checkin_count": 0,
+                "position_count": 1,
+                "variations": [],
+            },
         ],
     }
 
 
 def test_status_of_a_limited_list_with_pending_orders(api, shop):
-    checkin_list = make_list(api, {"name": "Shirts", "all_products": False, "limit_products": [shop["shirt"]],
-                                   "include_pending": True})
+    checkin_list = make_list(
+        api, {"name": "Shirts", "all_products": False, "limit_products": [shop["shirt"]], "include_pending": True}
+    )
     buy(api, [ticket(shop)])
     pending = buy(api, [{"item": shop["shirt"], "variation": shop["M"]}], **PENDING)
     secret = pending["positions"][0]["secret"]
@@ -418,11 +473,17 @@ def test_status_of_a_limited_list_with_pending_orders(api, shop):
         "inside_count": 1,
         "event": {"name": "Sample Conference"},
         "items": [
-            {"name": "Shirt", "id": shop["shirt"], "admission": False, "checkin_count": 1, "position_count": 1,
-             "variations": [
-                 {"value": "S", "id": shop["S"], "checkin_count": 0, "position_count": 0},
-                 {"value": "M", "id": shop["M"], "checkin_count": 1, "position_count": 1},
-             ]},
+            {
+                "name": "Shirt",
+                "id": shop["shirt"],
+                "admission": False,
+                "checkin_count": 1,
+                "position_count": 1,
+                "variations": [
+                    {"value": "S", "id": shop["S"], "checkin_count": 0, "position_count": 0},
+                    {"value": "M", "id": shop["M"], "checkin_count": 1, "position_count": 1},
+                ],
+            },
         ],
     }
 
@@ -431,7 +492,11 @@ def test_status_of_an_empty_event(api):
     checkin_list = make_list(api)
 
     assert api.get(f"{LISTS}{checkin_list['id']}/status/").get_json() == {
-        "checkin_count": 0, "position_count": 0, "inside_count": 0, "event": {"name": "Sample Conference"}, "items": [],
+        "checkin_count": 0,
+        "position_count": 0,
+        "inside_count": 0,
+        "event": {"name": "Sample Conference"},
+        "items": [],
     }
 
 
@@ -459,8 +524,13 @@ def test_a_valid_ticket_is_checked_in_once(api, shop):
         },
         "require_attention": False,
         "checkin_texts": [],
-        "list": {"id": checkin_list["id"], "name": "Entrance", "event": "sampleconf", "subevent": None,
-                 "include_pending": False},
+        "list": {
+            "id": checkin_list["id"],
+            "name": "Entrance",
+            "event": "sampleconf",
+            "subevent": None,
+            "include_pending": False,
+        },
     }
     shown = api.get(f"{POSITIONS}{position['id']}/").get_json()
     assert shown == {**position, "checkins": [checkin(1, checkin_list["id"])]}
@@ -478,7 +548,8 @@ def test_the_answer_shows_only_checkins_of_the_scanned_list(api, shop):
     assert response.get_json()["position"]["checkins"] == [checkin(2, second["id"])]
     assert response.get_json() == scan_answer(api, position["id"], second)
     assert api.get(f"{POSITIONS}{position['id']}/").get_json()["checkins"] == [
-        checkin(1, first["id"]), checkin(2, second["id"]),
+        checkin(1, first["id"]),
+        checkin(2, second["id"]),
     ]
 
 
@@ -516,8 +587,13 @@ def test_one_scan_may_name_a_list_of_each_event(api, shop):
 
     assert response.status_code == 201
     assert response.get_json() == scan_answer(api, foreign["positions"][0]["id"], there, event="otherconf")
-    assert response.get_json()["list"] == {"id": there["id"], "name": "Other door", "event": "otherconf",
-                                           "subevent": None, "include_pending": False}
+    assert response.get_json()["list"] == {
+        "id": there["id"],
+        "name": "Other door",
+        "event": "otherconf",
+        "subevent": None,
+        "include_pending": False,
+    }
     again = redeem(api, local["positions"][0]["secret"], [here["id"], there["id"]])
     assert again.status_code == 201
     assert again.get_json() == scan_answer(api, local["positions"][0]["id"], here)
@@ -532,54 +608,173 @@ REASONS = [
     ("canceled position", {}, {}, {}, ["cancel_with_fee"], {}, (200, "error", "canceled", None)),
     ("canceled position, forced", {}, {}, {}, ["cancel_with_fee"], {"force": True}, (200, "error", "canceled", None)),
     ("expired order", PENDING, {}, {}, ["expire"], {}, (200, "error", "canceled", None)),
-    ("expired order, pending list, forced", PENDING, {}, {"include_pending": True}, ["expire"],
-     {"force": True, "ignore_unpaid": True}, (200, "error", "canceled", None)),
+    (
+        "expired order, pending list, forced",
+        PENDING,
+        {},
+        {"include_pending": True},
+        ["expire"],
+        {"force": True, "ignore_unpaid": True},
+        (200, "error", "canceled", None),
+    ),
     ("needs approval", {**PENDING, "require_approval": True}, {}, {}, [], {}, (200, "error", "unapproved", None)),
-    ("needs approval, pending list", {**PENDING, "require_approval": True}, {}, {"include_pending": True}, [],
-     {"ignore_unpaid": True}, (200, "error", "unapproved", None)),
+    (
+        "needs approval, pending list",
+        {**PENDING, "require_approval": True},
+        {},
+        {"include_pending": True},
+        [],
+        {"ignore_unpaid": True},
+        (200, "error", "unapproved", None),
+    ),
     ("pending", PENDING, {}, {}, [], {}, (200, "error", "unpaid", None)),
     ("pending, forced", PENDING, {}, {}, [], {"force": True}, (201, "ok", None, None)),
-    ("pending, ignore_unpaid without include_pending", PENDING, {}, {}, [], {"ignore_unpaid": True},
-     (200, "error", "unpaid", None)),
-    ("pending, include_pending without ignore_unpaid", PENDING, {}, {"include_pending": True}, [], {},
-     (200, "error", "unpaid", None)),
-    ("pending, include_pending and ignore_unpaid", PENDING, {}, {"include_pending": True}, [], {"ignore_unpaid": True},
-     (201, "ok", None, None)),
+    (
+        "pending, ignore_unpaid without include_pending",
+        PENDING,
+        {},
+        {},
+        [],
+        {"ignore_unpaid": True},
+        (200, "error", "unpaid", None),
+    ),
+    (
+        "pending, include_pending without ignore_unpaid",
+        PENDING,
+        {},
+        {"include_pending": True},
+        [],
+        {},
+        (200, "error", "unpaid", None),
+    ),
+    (
+        "pending, include_pending and ignore_unpaid",
+        PENDING,
+        {},
+        {"include_pending": True},
+        [],
+        {"ignore_unpaid": True},
+        (201, "ok", None, None),
+    ),
     ("pending, valid if pending", {**PENDING, "valid_if_pending": True}, {}, {}, [], {}, (201, "ok", None, None)),
-    ("product not on the list", {}, {}, {"all_products": False, "limit_products": ["$shirt"]}, [], {},
-     (200, "error", "product", None)),
-    ("product not on the list, forced", {}, {}, {"all_products": False, "limit_products": ["$shirt"]}, [],
-     {"force": True}, (200, "error", "product", None)),
-    ("product on the list", {}, {}, {"all_products": False, "limit_products": ["$ticket"]}, [], {},
-     (201, "ok", None, None)),
-    ("limit_products ignored for all products", {}, {}, {"all_products": True, "limit_products": ["$shirt"]}, [], {},
-     (201, "ok", None, None)),
+    (
+        "product not on the list",
+        {},
+        {},
+        {"all_products": False, "limit_products": ["$shirt"]},
+        [],
+        {},
+        (200, "error", "product", None),
+    ),
+    (
+        "product not on the list, forced",
+        {},
+        {},
+        {"all_products": False, "limit_products": ["$shirt"]},
+        [],
+        {"force": True},
+        (200, "error", "product", None),
+    ),
+    (
+        "product on the list",
+        {},
+        {},
+        {"all_products": False, "limit_products": ["$ticket"]},
+        [],
+        {},
+        (201, "ok", None, None),
+    ),
+    (
+        "limit_products ignored for all products",
+        {},
+        {},
+        {"all_products": True, "limit_products": ["$shirt"]},
+        [],
+        {},
+        (201, "ok", None, None),
+    ),
     ("blocked", {}, {}, {}, ["block"], {}, (200, "error", "blocked", None)),
     ("blocked, forced", {}, {}, {}, ["block"], {"force": True}, (201, "ok", None, None)),
-    ("not valid yet", {}, {"valid_from": "2026-11-01T13:00:00Z"}, {}, [], {},
-     (200, "error", "invalid_time", "This ticket is only valid from 2026-11-01T13:00:00Z.")),
-    ("no longer valid", {}, {"valid_until": "2026-11-01T11:00:00Z"}, {}, [], {},
-     (200, "error", "invalid_time", "This ticket was only valid until 2026-11-01T11:00:00Z.")),
-    ("valid from now on", {}, {"valid_from": NOW, "valid_until": "2026-11-01T12:00:01Z"}, {}, [], {},
-     (201, "ok", None, None)),
-    ("no longer valid, forced", {}, {"valid_until": "2026-11-01T11:00:00Z"}, {}, [], {"force": True},
-     (201, "ok", None, None)),
-    ("no longer valid, scanned while it was", {}, {"valid_until": "2026-11-01T11:00:00Z"}, {}, [],
-     {"datetime": "2026-11-01T10:30:00Z"}, (201, "ok", None, None)),
-    ("valid now, scanned before it was", {}, {"valid_from": "2026-11-01T09:00:00Z"}, {}, [],
-     {"datetime": "2026-11-01T08:00:00Z"}, (200, "error", "invalid_time", "This ticket is only valid from 2026-11-01T09:00:00Z.")),
+    (
+        "not valid yet",
+        {},
+        {"valid_from": "2026-11-01T13:00:00Z"},
+        {},
+        [],
+        {},
+        (200, "error", "invalid_time", "This ticket is only valid from 2026-11-01T13:00:00Z."),
+    ),
+    (
+        "no longer valid",
+        {},
+        {"valid_until": "2026-11-01T11:00:00Z"},
+        {},
+        [],
+        {},
+        (200, "error", "invalid_time", "This ticket was only valid until 2026-11-01T11:00:00Z."),
+    ),
+    (
+        "valid from now on",
+        {},
+        {"valid_from": NOW, "valid_until": "2026-11-01T12:00:01Z"},
+        {},
+        [],
+        {},
+        (201, "ok", None, None),
+    ),
+    (
+        "no longer valid, forced",
+        {},
+        {"valid_until": "2026-11-01T11:00:00Z"},
+        {},
+        [],
+        {"force": True},
+        (201, "ok", None, None),
+    ),
+    (
+        "no longer valid, scanned while it was",
+        {},
+        {"valid_until": "2026-11-01T11:00:00Z"},
+        {},
+        [],
+        {"datetime": "2026-11-01T10:30:00Z"},
+        (201, "ok", None, None),
+    ),
+    (
+        "valid now, scanned before it was",
+        {},
+        {"valid_from": "2026-11-01T09:00:00Z"},
+        {},
+        [],
+        {"datetime": "2026-11-01T08:00:00Z"},
+        (200, "error", "invalid_time", "This ticket is only valid from 2026-11-01T09:00:00Z."),
+    ),
     ("already in", {}, {}, {}, ["entry"], {}, (200, "error", "already_redeemed", None)),
     ("already in, forced", {}, {}, {}, ["entry"], {"force": True}, (201, "ok", None, None)),
     ("already in, multiple entries", {}, {}, {"allow_multiple_entries": True}, ["entry"], {}, (201, "ok", None, None)),
     ("in and out", {}, {}, {}, ["entry", "exit"], {}, (201, "ok", None, None)),
-    ("in and out, no entry after exit", {}, {}, {"allow_entry_after_exit": False}, ["entry", "exit"], {},
-     (200, "error", "already_redeemed", None)),
+    (
+        "in and out, no entry after exit",
+        {},
+        {},
+        {"allow_entry_after_exit": False},
+        ["entry", "exit"],
+        {},
+        (200, "error", "already_redeemed", None),
+    ),
     ("in, out and in again", {}, {}, {}, ["entry", "exit", "entry"], {}, (200, "error", "already_redeemed", None)),
     ("only out before", {}, {}, {"allow_entry_after_exit": False}, ["exit"], {}, (201, "ok", None, None)),
     ("in on another list", {}, {}, {}, ["entry elsewhere"], {}, (201, "ok", None, None)),
     ("exit without entry", {}, {}, {}, [], {"type": "exit"}, (201, "ok", None, None)),
-    ("exit twice", {}, {}, {"allow_entry_after_exit": False}, ["entry", "exit"], {"type": "exit"},
-     (201, "ok", None, None)),
+    (
+        "exit twice",
+        {},
+        {},
+        {"allow_entry_after_exit": False},
+        ["entry", "exit"],
+        {"type": "exit"},
+        (201, "ok", None, None),
+    ),
     ("exit while inside", {}, {}, {}, ["entry"], {"type": "exit"}, (201, "ok", None, None)),
     ("exit of a canceled ticket", {}, {}, {}, ["cancel"], {"type": "exit"}, (200, "error", "canceled", None)),
 ]
@@ -624,13 +819,19 @@ def test_redeem_reasons(api, clock, store, shop, order_fields, position_fields, 
     response = redeem(api, position["secret"], [checkin_list["id"]], **scan)
 
     assert response.status_code == http_status, response.get_json()
-    assert response.get_json() == scan_answer(api, position["id"], checkin_list, status, reason=reason,
-                                              explanation=explanation)
+    assert response.get_json() == scan_answer(
+        api, position["id"], checkin_list, status, reason=reason, explanation=explanation
+    )
     attempts = history(api, ordering="-id")
     assert len(attempts) == attempts_before + 1
     assert attempts[0] == attempt(
-        attempts[0]["id"], position["id"], checkin_list["id"], reason, scan.get("type", "entry"),
-        at=scan.get("datetime") or attempts[0]["created"], created_at=attempts[0]["created"],
+        attempts[0]["id"],
+        position["id"],
+        checkin_list["id"],
+        reason,
+        scan.get("type", "entry"),
+        at=scan.get("datetime") or attempts[0]["created"],
+        created_at=attempts[0]["created"],
     )
 
 
@@ -653,8 +854,10 @@ def test_checkins_show_on_order_positions_and_filter_them(api, shop):
     assert redeem(api, ada["secret"], [checkin_list["id"]], datetime="2026-11-01T11:00:00Z").status_code == 201
     assert redeem(api, ada["secret"], [checkin_list["id"]], type="exit").status_code == 201
 
-    shown_ada = {**ada, "checkins": [checkin(1, checkin_list["id"], at="2026-11-01T11:00:00Z"),
-                                      checkin(2, checkin_list["id"], "exit")]}
+    shown_ada = {
+        **ada,
+        "checkins": [checkin(1, checkin_list["id"], at="2026-11-01T11:00:00Z"), checkin(2, checkin_list["id"], "exit")],
+    }
     assert api.get(f"{POSITIONS}{ada['id']}/").get_json() == shown_ada
     assert api.get(POSITIONS + "?has_checkin=true").get_json()["results"] == [shown_ada]
     assert api.get(POSITIONS + "?has_checkin=false").get_json()["results"] == [bob]
@@ -699,8 +902,14 @@ ATTENTION_CASES = [
     ("variation", {}, {"checkin_attention": True, "checkin_text": "Size S"}, {}, True, ["Size S"]),
     ("order", {}, {}, {"checkin_attention": True, "checkin_text": "VIP guest"}, True, ["VIP guest"]),
     ("text without attention", {"checkin_text": "Wristband"}, {}, {}, False, ["Wristband"]),
-    ("all of them", {"checkin_text": "Item"}, {"checkin_text": "Variation"}, {"checkin_text": "Order"}, False,
-     ["Order", "Item", "Variation"]),
+    (
+        "all of them",
+        {"checkin_text": "Item"},
+        {"checkin_text": "Variation"},
+        {"checkin_text": "Order"},
+        False,
+        ["Order", "Item", "Variation"],
+    ),
 ]
 
 
@@ -711,8 +920,11 @@ ATTENTION_CASES = [
 )
 def test_checkin_texts_and_attention(api, item_fields, variation_fields, order_fields, attention, texts):
     item = created(api, ITEMS, {**TICKET, **item_fields, "variations": [{"value": {"en": "S"}, **variation_fields}]})
-    created(api, f"{EVENT_URL}/quotas/", {"name": "All", "size": 10, "items": [item["id"]],
-                                          "variations": [item["variations"][0]["id"]]})
+    created(
+        api,
+        f"{EVENT_URL}/quotas/",
+        {"name": "All", "size": 10, "items": [item["id"]], "variations": [item["variations"][0]["id"]]},
+    )
     checkin_list = make_list(api)
     order = buy(api, [{"item": item["id"], "variation": item["variations"][0]["id"]}], **order_fields)
     position = order["positions"][0]
@@ -723,24 +935,41 @@ def test_checkin_texts_and_attention(api, item_fields, variation_fields, order_f
     assert ok.status_code == 201
     assert ok.get_json() == scan_answer(api, position["id"], checkin_list, attention=attention, texts=tuple(texts))
     assert refused.status_code == 200
-    assert refused.get_json() == scan_answer(api, position["id"], checkin_list, "error", reason="already_redeemed",
-                                             attention=attention, texts=tuple(texts))
+    assert refused.get_json() == scan_answer(
+        api, position["id"], checkin_list, "error", reason="already_redeemed", attention=attention, texts=tuple(texts)
+    )
 
 
 # ---------------------------------------------------------------------------------------- questions
 
 SIZE_QUESTION = {
-    "question": {"en": "T-Shirt size"}, "type": "C", "required": True, "ask_during_checkin": True,
-    "show_during_checkin": True, "identifier": "SIZE", "items": ["$ticket"],
-    "options": [{"answer": {"en": "S"}, "identifier": "OPT-S"}, {"answer": {"en": "M"}, "identifier": "OPT-M", "position": 1}],
+    "question": {"en": "T-Shirt size"},
+    "type": "C",
+    "required": True,
+    "ask_during_checkin": True,
+    "show_during_checkin": True,
+    "identifier": "SIZE",
+    "items": ["$ticket"],
+    "options": [
+        {"answer": {"en": "S"}, "identifier": "OPT-S"},
+        {"answer": {"en": "M"}, "identifier": "OPT-M", "position": 1},
+    ],
 }
 DIET_QUESTION = {
-    "question": {"en": "Diet"}, "type": "M", "required": True, "ask_during_checkin": True, "identifier": "DIET",
+    "question": {"en": "Diet"},
+    "type": "M",
+    "required": True,
+    "ask_during_checkin": True,
+    "identifier": "DIET",
     "items": ["$ticket"],
     "options": [{"answer": {"en": "Vegan"}, "identifier": "VEGAN"}, {"answer": {"en": "Halal"}, "identifier": "HALAL"}],
 }
 PHONE_QUESTION = {
-    "question": {"en": "Phone"}, "type": "S", "required": True, "ask_during_checkin": True, "identifier": "PHONE",
+    "question": {"en": "Phone"},
+    "type": "S",
+    "required": True,
+    "ask_during_checkin": True,
+    "identifier": "PHONE",
     "items": ["$ticket"],
 }
 NOT_ASKED = [
@@ -776,8 +1005,11 @@ def test_answers_sent_with_the_scan_are_stored_on_the_position(api, shop):
     checkin_list = make_list(api)
     position = buy(api, [ticket(shop)])["positions"][0]
     medium, vegan, halal = size["options"][1], diet["options"][0], diet["options"][1]
-    answers = {str(size["id"]): str(medium["id"]), str(diet["id"]): f"{vegan['id']},{halal['id']}",
-               str(phone["id"]): "+49 30 1234567"}
+    answers = {
+        str(size["id"]): str(medium["id"]),
+        str(diet["id"]): f"{vegan['id']},{halal['id']}",
+        str(phone["id"]): "+49 30 1234567",
+    }
 
     partly = redeem(api, position["secret"], [checkin_list["id"]], answers={str(size["id"]): str(medium["id"])})
     response = redeem(api, position["secret"], [checkin_list["id"]], answers=answers)
@@ -786,12 +1018,27 @@ def test_answers_sent_with_the_scan_are_stored_on_the_position(api, shop):
     assert partly.get_json()["questions"] == [diet, phone]
     assert response.status_code == 201
     stored = [
-        {"question": size["id"], "answer": "M", "question_identifier": "SIZE", "options": [medium["id"]],
-         "option_identifiers": ["OPT-M"]},
-        {"question": diet["id"], "answer": "Vegan, Halal", "question_identifier": "DIET",
-         "options": [vegan["id"], halal["id"]], "option_identifiers": ["VEGAN", "HALAL"]},
-        {"question": phone["id"], "answer": "+49 30 1234567", "question_identifier": "PHONE", "options": [],
-         "option_identifiers": []},
+        {
+            "question": size["id"],
+            "answer": "M",
+            "question_identifier": "SIZE",
+            "options": [medium["id"]],
+            "option_identifiers": ["OPT-M"],
+        },
+        {
+            "question": diet["id"],
+            "answer": "Vegan, Halal",
+            "question_identifier": "DIET",
+            "options": [vegan["id"], halal["id"]],
+            "option_identifiers": ["VEGAN", "HALAL"],
+        },
+        {
+            "question": phone["id"],
+            "answer": "+49 30 1234567",
+            "question_identifier": "PHONE",
+            "options": [],
+            "option_identifiers": [],
+        },
     ]
     assert response.get_json() == scan_answer(api, position["id"], checkin_list)
     assert response.get_json()["position"]["answers"] == stored
@@ -877,8 +1124,10 @@ def test_the_same_nonce_twice_is_one_checkin(api, shop):
     assert first.get_json()["position"]["checkins"] == [checkin(1, checkin_list["id"])]
     assert other_nonce.status_code == 200
     assert other_nonce.get_json()["reason"] == "already_redeemed"
-    assert history(api) == [attempt(1, position["id"], checkin_list["id"]),
-                            attempt(2, position["id"], checkin_list["id"], "already_redeemed")]
+    assert history(api) == [
+        attempt(1, position["id"], checkin_list["id"]),
+        attempt(2, position["id"], checkin_list["id"], "already_redeemed"),
+    ]
 
 
 def test_an_idempotency_key_replays_the_first_answer(api, shop):
@@ -910,13 +1159,21 @@ def test_invalid_scan_requests(api, client_for, shop):
     position = buy(api, [ticket(shop)])["positions"][0]
     secret = position["secret"]
     cases = [
-        ({"secret": secret, "lists": [foreign["id"]]}, {"lists": [f'Invalid pk "{foreign["id"]}" - object does not exist.']}),
+        (
+            {"secret": secret, "lists": [foreign["id"]]},
+            {"lists": [f'Invalid pk "{foreign["id"]}" - object does not exist.']},
+        ),
         ({"secret": secret, "lists": [9999]}, {"lists": ['Invalid pk "9999" - object does not exist.']}),
-        ({"secret": secret, "lists": [checkin_list["id"], second["id"]]},
-         {"lists": ["Each check-in list of a scan must belong to another event."]}),
+        (
+            {"secret": secret, "lists": [checkin_list["id"], second["id"]]},
+            {"lists": ["Each check-in list of a scan must belong to another event."]},
+        ),
         ({"secret": secret, "lists": []}, {"lists": ["This list may not be empty."]}),
         ({"lists": [checkin_list["id"]]}, {"secret": ["This field is required."]}),
-        ({"secret": secret, "lists": [checkin_list["id"]], "type": "sideways"}, {"type": ['"sideways" is not a valid choice.']}),
+        (
+            {"secret": secret, "lists": [checkin_list["id"]], "type": "sideways"},
+            {"type": ['"sideways" is not a valid choice.']},
+        ),
         ({"secret": secret, "lists": [checkin_list["id"]], "force": "often"}, {"force": ["Must be a valid boolean."]}),
         ({"secret": secret, "lists": [checkin_list["id"]], "datetime": "yesterday"}, {"datetime": [BAD_DATETIME]}),
     ]
@@ -933,7 +1190,9 @@ def test_a_scan_names_a_list_of_another_organizer_only_with_its_token(api, clien
     created(other_org, "/api/v1/organizers/otherorg/events/", {**OTHER_EVENT, "slug": "theirs"})
     foreign = make_list(other_org, event_url="/api/v1/organizers/otherorg/events/theirs")
 
-    response = api.post("/api/v1/organizers/otherorg/checkinrpc/redeem/", json={"secret": "x", "lists": [foreign["id"]]})
+    response = api.post(
+        "/api/v1/organizers/otherorg/checkinrpc/redeem/", json={"secret": "x", "lists": [foreign["id"]]}
+    )
 
     assert response.status_code == 403
     assert response.get_json() == FORBIDDEN
@@ -982,8 +1241,10 @@ def test_legacy_redeem_takes_the_scan_options(api, shop):
 
     refused = api.post(legacy(checkin_list["id"], position["id"]), json={})
     expected_refusal = scan_answer(api, position["id"], checkin_list, "error", reason="unpaid")
-    forced = api.post(legacy(checkin_list["id"], position["id"]),
-                      json={"force": True, "type": "exit", "datetime": "2026-11-01T09:00:00Z"})
+    forced = api.post(
+        legacy(checkin_list["id"], position["id"]),
+        json={"force": True, "type": "exit", "datetime": "2026-11-01T09:00:00Z"},
+    )
 
     assert refused.status_code == 200
     assert refused.get_json() == expected_refusal
@@ -1018,14 +1279,17 @@ def test_legacy_redeem_of_unknown_things_is_not_found(api, shop):
 def crowd(api, shop) -> dict[str, Any]:
     """Five orders: paid Ada and Bob (ticket, shirt), pending Cy, canceled Dee, pending Eve (valid if pending)."""
     ada = buy(api, [ticket(shop, "Ada Lovelace", attendee_email="ada@example.org")])
-    bob = buy(api, [{"item": shop["shirt"], "variation": shop["M"], "attendee_name": "Bob Barker",
-                     "secret": "VIP-Bob-2026"}])
+    bob = buy(
+        api, [{"item": shop["shirt"], "variation": shop["M"], "attendee_name": "Bob Barker", "secret": "VIP-Bob-2026"}]
+    )
     cy = buy(api, [ticket(shop, "Cy Young")], **PENDING)
     dee = buy(api, [ticket(shop, "Dee Dee")])
     assert api.post(f"{ORDERS}{dee['code']}/mark_canceled/", json={}).status_code == 200
     eve = buy(api, [ticket(shop, "Eve Example")], **PENDING, valid_if_pending=True)
-    people = {name: order["positions"][0]["id"] for name, order in
-              (("ada", ada), ("bob", bob), ("cy", cy), ("dee", dee), ("eve", eve))}
+    people = {
+        name: order["positions"][0]["id"]
+        for name, order in (("ada", ada), ("bob", bob), ("cy", cy), ("dee", dee), ("eve", eve))
+    }
     return {
         "ids": people,
         "orders": {"ada": ada, "bob": bob, "cy": cy, "dee": dee, "eve": eve},
@@ -1107,9 +1371,12 @@ def test_search_results_show_every_checkin_of_the_position(api, shop, crowd):
 
     response = api.get(SEARCH, query_string={"list": crowd["all"]["id"], "search": "lovelace"})
 
-    assert response.get_json()["results"] == [{
-        **ada, "checkins": [checkin(2, crowd["all"]["id"]), checkin(3, crowd["pending"]["id"])],
-    }]
+    assert response.get_json()["results"] == [
+        {
+            **ada,
+            "checkins": [checkin(2, crowd["all"]["id"]), checkin(3, crowd["pending"]["id"])],
+        }
+    ]
 
 
 def test_search_is_paginated(api, shop, crowd):
@@ -1120,8 +1387,12 @@ def test_search_is_paginated(api, shop, crowd):
     second = api.get(SEARCH, query_string={"list": list_id, "page_size": 2, "page": 2}).get_json()
 
     assert first == page(everyone[:2], 4, f"http://localhost{SEARCH}?list={list_id}&page_size=2&page=2")
-    assert second == {"count": 4, "next": None, "previous": f"http://localhost{SEARCH}?list={list_id}&page_size=2",
-                      "results": everyone[2:]}
+    assert second == {
+        "count": 4,
+        "next": None,
+        "previous": f"http://localhost{SEARCH}?list={list_id}&page_size=2",
+        "results": everyone[2:],
+    }
 
 
 def test_search_across_the_lists_of_two_events(api, shop, crowd):
@@ -1147,7 +1418,10 @@ def test_search_needs_lists_of_the_organizer(api, client_for, shop):
         ("", {"lists": ["This list may not be empty."]}),
         (f"?list={foreign['id']}", {"lists": [f'Invalid pk "{foreign["id"]}" - object does not exist.']}),
         ("?list=abc", {"list": ["A valid integer is required."]}),
-        (f"?list={own['id']}&list={own['id']}", {"lists": ["Each check-in list of a scan must belong to another event."]}),
+        (
+            f"?list={own['id']}&list={own['id']}",
+            {"lists": ["Each check-in list of a scan must belong to another event."]},
+        ),
     ):
         response = api.get(SEARCH + query)
         assert response.status_code == 400, query
@@ -1206,7 +1480,9 @@ HISTORY_FILTERS = [
 ]
 
 
-@pytest.mark.parametrize("query, expected", [case[1:] for case in HISTORY_FILTERS], ids=[case[0] for case in HISTORY_FILTERS])
+@pytest.mark.parametrize(
+    "query, expected", [case[1:] for case in HISTORY_FILTERS], ids=[case[0] for case in HISTORY_FILTERS]
+)
 def test_history_filters(api, logbook, query, expected):
     params = {key: str(logbook[value[1:]]["id"]) if value.startswith("$") else value for key, value in query.items()}
 
@@ -1272,7 +1548,7 @@ def test_what_each_scope_may_do(api, client_for, shop, scope):
     got = [client.request(method, url, json=body).status_code for method, url, body in routes]
 
     assert got == ACCESS[scope]
-    for (method, url, _), status in zip(routes, got):
+    for (method, url, _), status in zip(routes, got, strict=True):
         if status == 403:
             assert client.request(method, url, json={"name": "x"}).get_json() == FORBIDDEN
 
@@ -1349,8 +1625,13 @@ def test_answers_of_a_client_without_question_support_are_not_stored(api, shop):
     position = buy(api, [ticket(shop)])["positions"][0]
     medium = next(option for option in size["options"] if option["identifier"] == "OPT-M")
 
-    response = redeem(api, position["secret"], [checkin_list["id"]], questions_supported=False,
-                      answers={str(size["id"]): str(medium["id"])})
+    response = redeem(
+        api,
+        position["secret"],
+        [checkin_list["id"]],
+        questions_supported=False,
+        answers={str(size["id"]): str(medium["id"])},
+    )
 
     assert response.status_code == 201
     assert api.get(f"{POSITIONS}{position['id']}/").get_json()["answers"] == []
@@ -1368,15 +1649,27 @@ def test_a_secret_found_in_two_scanned_events_is_ambiguous(api, shop, store):
     item = api.post(f"{other_url}/items/", json=TICKET).get_json()
     assert api.post(f"{other_url}/quotas/", json={"name": "Q", "size": 5, "items": [item["id"]]}).status_code == 201
     here = buy(api, [{**ticket(shop), "secret": "shared-secret"}])["positions"][0]
-    there = api.post(f"{other_url}/orders/", json={"status": "p", "payment_provider": "cash",
-                                                   "positions": [{"item": item["id"], "secret": "shared-secret"}]})
+    there = api.post(
+        f"{other_url}/orders/",
+        json={
+            "status": "p",
+            "payment_provider": "cash",
+            "positions": [{"item": item["id"], "secret": "shared-secret"}],
+        },
+    )
     assert there.status_code == 201
     lists = [make_list(api)["id"], make_list(api, event_url=other_url)["id"]]
 
     response = redeem(api, "shared-secret", lists)
 
-    assert (response.status_code, response.get_json()) == (400, {
-        "status": "error", "reason": "ambiguous", "reason_explanation": None,
-        "require_attention": False, "checkin_texts": [],
-    })
+    assert (response.status_code, response.get_json()) == (
+        400,
+        {
+            "status": "error",
+            "reason": "ambiguous",
+            "reason_explanation": None,
+            "require_attention": False,
+            "checkin_texts": [],
+        },
+    )
     assert redeem(api, "shared-secret", lists[:1]).get_json()["position"]["id"] == here["id"]

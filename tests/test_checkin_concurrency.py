@@ -5,10 +5,13 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+import pytest
 import requests
 
-from kiosk_tickets.store import Store
+from tests.helpers import open_store
 from tests.servers import Server, run_cli
+
+pytestmark = pytest.mark.slow  # real processes
 
 ORGANIZER = "door"
 
@@ -21,9 +24,21 @@ def test_eight_threads_redeeming_the_same_twenty_secrets_let_each_in_once(tmp_pa
         session = requests.Session()
         session.headers["Authorization"] = f"Token {token}"
         base = f"{server.url}/api/v1/organizers/{ORGANIZER}"
-        assert session.post(base + "/events/", json={"name": "Door", "slug": "door", "date_from": "2030-01-01T20:00:00Z"}).status_code == 201
-        item = session.post(base + "/events/door/items/", json={"name": "Ticket", "default_price": "10.00", "admission": True}).json()
-        assert session.post(base + "/events/door/quotas/", json={"name": "All", "size": 100, "items": [item["id"]]}).status_code == 201
+        assert (
+            session.post(
+                base + "/events/", json={"name": "Door", "slug": "door", "date_from": "2030-01-01T20:00:00Z"}
+            ).status_code
+            == 201
+        )
+        item = session.post(
+            base + "/events/door/items/", json={"name": "Ticket", "default_price": "10.00", "admission": True}
+        ).json()
+        assert (
+            session.post(
+                base + "/events/door/quotas/", json={"name": "All", "size": 100, "items": [item["id"]]}
+            ).status_code
+            == 201
+        )
         order = session.post(
             base + "/events/door/orders/",
             json={"status": "p", "payment_provider": "cash", "positions": [{"item": item["id"]} for _ in range(20)]},
@@ -53,7 +68,7 @@ def test_eight_threads_redeeming_the_same_twenty_secrets_let_each_in_once(tmp_pa
         assert outcomes == {("ok", None): 20, ("error", "already_redeemed"): 8 * 20 - 20}
     finally:
         server.stop()
-    with Store(data_dir).transaction() as tx:
+    with open_store(data_dir).transaction() as tx:
         successful = [c for c in tx.all("checkins") if c["successful"]]
         assert len(successful) == 20
         assert len({c["position"] for c in successful}) == 20

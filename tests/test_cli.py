@@ -6,7 +6,8 @@ import pytest
 
 from kiosk_tickets import create_app
 from kiosk_tickets.cli import main
-from tests.conftest import ApiClient
+from tests.helpers import ApiClient
+from tests.messages import INVALID_TOKEN
 
 
 def run(capsys, *args: str) -> str:
@@ -60,7 +61,7 @@ def test_token_create_list_and_revoke(capsys, data_dir):
     assert box.get("/api/v1/organizers/acme/events/").status_code == 200
     assert box.post("/api/v1/organizers/acme/events/", json={}).status_code == 403
     run(capsys, *base, "token", "revoke", "2")
-    assert box.get("/api/v1/organizers/acme/events/").get_json() == {"detail": "Invalid token."}
+    assert box.get("/api/v1/organizers/acme/events/").get_json() == INVALID_TOKEN
 
 
 def test_token_create_for_an_unknown_organizer_fails_cleanly(capsys, data_dir):

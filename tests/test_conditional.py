@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import EVENT_URL, ORGANIZER
+from tests.helpers import EVENT_URL, ORGANIZER
 
 LISTS = ["categories", "items", "questions", "quotas", "taxrules"]
 START = "Sun, 01 Nov 2026 12:00:00 GMT"  # the conftest clock, when the fixture created the event

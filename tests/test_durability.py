@@ -14,14 +14,16 @@ import pytest
 import requests
 
 from kiosk_tickets.cli import main
-from kiosk_tickets.store import Store
+from tests.helpers import open_store
 from tests.servers import Server, run_cli
+
+pytestmark = pytest.mark.slow  # real processes
 
 WRITER = str(Path(__file__).with_name("crash_writer.py"))
 
 
 def stored_numbers(data_dir: Path) -> list[int]:
-    store = Store(data_dir)
+    store = open_store(data_dir)
     with store.transaction() as tx:
         numbers = [doc["number"] for doc in tx.all("checkins")]
     store.close()
@@ -107,7 +109,7 @@ def test_a_backup_taken_under_write_load_restores_to_a_consistent_store(served, 
     assert main(["--data-dir", str(restored), "check"]) == 0
     output = capsys.readouterr().out
     assert output.rstrip().endswith("OK")
-    store = Store(restored)
+    store = open_store(restored)
     with store.transaction() as tx:
         ids = [doc["id"] for doc in tx.all("categories")]
     # A prefix of the writes, with nothing torn: ids are consecutive from the first.
@@ -132,7 +134,7 @@ def test_check_reports_references_that_point_at_nothing(tmp_path, capsys):
     data_dir = tmp_path / "data"
     assert main(["--data-dir", str(data_dir), "demo"]) == 0
     assert main(["--data-dir", str(data_dir), "check"]) == 0
-    store = Store(data_dir)
+    store = open_store(data_dir)
     with store.transaction() as tx:
         tx.insert("variations", {"item": 999, "event": 1})
     store.close()
@@ -152,6 +154,6 @@ def test_restore_refuses_a_damaged_image_and_leaves_the_store_alone(tmp_path):
     damaged = bytearray(journal.read_bytes())
     damaged[30] ^= 0xFF
     journal.write_bytes(bytes(damaged))
-    before = Store(data_dir).table_sizes()
+    before = open_store(data_dir).table_sizes()
     assert main(["--data-dir", str(data_dir), "restore", str(backup)]) == 2
-    assert Store(data_dir).table_sizes() == before
+    assert open_store(data_dir).table_sizes() == before

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import EVENT_URL
+from tests.helpers import EVENT_URL
 
 SETTINGS = f"{EVENT_URL}/settings/"
 DEFAULTS = {"reservation_time": 30, "payment_term_days": 14}
@@ -12,7 +12,9 @@ DEFAULTS = {"reservation_time": 30, "payment_term_days": 14}
 
 @pytest.fixture
 def ticket(api) -> int:
-    item = api.post(f"{EVENT_URL}/items/", json={"name": "Ticket", "default_price": "10.00", "admission": True}).get_json()
+    item = api.post(
+        f"{EVENT_URL}/items/", json={"name": "Ticket", "default_price": "10.00", "admission": True}
+    ).get_json()
     assert api.post(f"{EVENT_URL}/quotas/", json={"name": "All", "size": 10, "items": [item["id"]]}).status_code == 201
     return item["id"]
 
@@ -24,7 +26,9 @@ def test_an_event_starts_with_the_server_defaults(api):
 def test_explain_gives_value_label_and_help(api):
     explained = api.get(SETTINGS + "?explain=true").get_json()
     assert explained["reservation_time"] == {
-        "value": 30, "label": "Reservation period", "readonly": False,
+        "value": 30,
+        "label": "Reservation period",
+        "readonly": False,
         "help_text": "Minutes a cart position holds its quota.",
     }
     assert set(explained) == set(DEFAULTS)

@@ -7,11 +7,11 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import EVENT_URL, ORGANIZER, make_token
+from tests.helpers import EVENT_URL, ORGANIZER, make_token
+from tests.messages import FORBIDDEN
 
 ORGANIZERS_URL = "/api/v1/organizers/"
 EVENTS_URL = f"/api/v1/organizers/{ORGANIZER}/events/"
-DENIED = {"detail": "You do not have permission to perform this action."}
 ALL_CHANNELS = ["web", "box_office", "pretixpos", "resellers"]
 BAD_DATETIME = (
     "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
@@ -160,7 +160,7 @@ def test_organizer_detail_of_another_or_unknown_organizer_is_forbidden(api, stor
     response = api.get(f"{ORGANIZERS_URL}{organizer}/")
 
     assert response.status_code == 403
-    assert response.get_json() == DENIED
+    assert response.get_json() == FORBIDDEN
 
 
 # ---------------------------------------------------------------------------------------- event shapes
@@ -540,7 +540,7 @@ def test_delete_event_removes_it_and_everything_in_it(api, store):
     assert response.status_code == 204
     assert response.data == b""
     assert api.get(f"{EVENT_URL}/").status_code == 403
-    assert api.get(f"{EVENT_URL}/").get_json() == DENIED
+    assert api.get(f"{EVENT_URL}/").get_json() == FORBIDDEN
     assert [event["slug"] for event in api.get(EVENTS_URL).get_json()["results"]] == ["keeper"]
     assert catalog_counts(store, doomed) == dict.fromkeys(CATALOG_TABLES, 0)
     assert catalog_counts(store, keeper) == {
@@ -587,7 +587,7 @@ def test_delete_unknown_event_is_forbidden(api):
     response = api.delete(f"{EVENTS_URL}nothere/")
 
     assert response.status_code == 403
-    assert response.get_json() == DENIED
+    assert response.get_json() == FORBIDDEN
 
 
 # ---------------------------------------------------------------------------------------- permissions
@@ -604,7 +604,7 @@ def test_only_admin_writes_events(api, client_for, scope):
         client.delete(f"{EVENT_URL}/"),
     ]
 
-    assert [(r.status_code, r.get_json()) for r in attempts] == [(403, DENIED)] * 4
+    assert [(r.status_code, r.get_json()) for r in attempts] == [(403, FORBIDDEN)] * 4
     assert api.get(EVENTS_URL).get_json()["results"] == [event_out(detail=False)]
 
 
@@ -627,7 +627,7 @@ def test_events_of_another_organizer_are_forbidden(api, client_for):
         other.delete(f"{EVENT_URL}/"),
     ]
 
-    assert [(r.status_code, r.get_json()) for r in responses] == [(403, DENIED)] * 5
+    assert [(r.status_code, r.get_json()) for r in responses] == [(403, FORBIDDEN)] * 5
     assert api.get(f"{EVENT_URL}/").get_json() == event_out()
 
 

@@ -11,16 +11,13 @@ import pypdfium2
 import pytest
 import zxingcpp
 
-from kiosk_tickets import create_app
-from tests.conftest import EVENT_URL, ApiClient, Clock, make_token
-from tests.test_orders import (
+from tests.helpers import EVENT_URL, Clock, admin_client, created, fill, new_app, store_of
+from tests.messages import EMPTY_LIST, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED
+from tests.shop import (
     CURRENT_POSITION_FIELDS,
-    EMPTY_LIST,
     EVENTS,
-    FORBIDDEN,
     ITEMS,
     NO_TICKET,
-    NOT_FOUND,
     NOT_PAID,
     ORDERS,
     PDF,
@@ -30,14 +27,11 @@ from tests.test_orders import (
     SEED_ITEM,
     SEED_ORDER,
     SEED_POSITION_FIELDS,
-    UNAUTHENTICATED,
     act_ok,
     build_shop,
     check_in,
     create_order,
-    created,
     expect_position,
-    fill,
     position_download,
 )
 
@@ -50,10 +44,18 @@ def test_seed_example_list_and_detail(api, store):
     order = create_order(api, fill(SEED_ORDER, {"item": item}))
     got = order["positions"][0]
     checkin = check_in(store, got["id"])
-    expected = expect_position(got, order["code"], {
-        "item": item, "price": "23.00", "attendee_name": "Peter", "attendee_name_parts": {"_legacy": "Peter"},
-        "checkins": [checkin], "downloads": PDF,
-    })
+    expected = expect_position(
+        got,
+        order["code"],
+        {
+            "item": item,
+            "price": "23.00",
+            "attendee_name": "Peter",
+            "attendee_name_parts": {"_legacy": "Peter"},
+            "checkins": [checkin],
+            "downloads": PDF,
+        },
+    )
 
     listed = api.get(POSITIONS)
     detail = api.get(f"{POSITIONS}{got['id']}/")
@@ -82,28 +84,41 @@ def world(tmp_path_factory) -> dict[str, Any]:
     DDD22 paid, then canceled with a fee: D1 ticket "Dora Gone" (a canceled position)
     """
     clock = Clock()
-    app = create_app({"DATA_DIR": str(tmp_path_factory.mktemp("positions") / "data"), "CLOCK": clock,
-                      "LOCK_TIMEOUT": 5.0})
-    store = app.extensions["kiosk_tickets.store"]
-    client = ApiClient(app.test_client(), make_token(store))
-    created(client, EVENTS, {"name": {"en": "Sample Conference"}, "slug": "sampleconf",
-                             "date_from": "2017-12-27T10:00:00Z"})
+    app = new_app(tmp_path_factory.mktemp("positions") / "data", clock)
+    store = store_of(app)
+    client = admin_client(app)
     ids = build_shop(client)
     assert client.patch(f"{QUOTAS}{ids['q_tickets']}/", json={"size": 10}).status_code == 200
     orders = {
-        "AAA22": {"status": "p", "payment_provider": "cash",
-                  "invoice_address": {"name": "Frank Billing"},
-                  "positions": [
-                      {"positionid": 1, "item": ids["ticket"], "attendee_name": "Peter Miller", "voucher": "SETTEN",
-                       "secret": "peter-secret-1", "attendee_email": "peter@example.org"},
-                      {"positionid": 2, "item": ids["workshop"], "addon_to": 1},
-                      {"positionid": 3, "item": ids["shirt"], "variation": ids["M"], "attendee_name": "Anna Smith"},
-                  ]},
-        "BBB22": {"positions": [{"item": ids["ticket"], "attendee_name_parts": {"given_name": "Zoe", "family_name": "Adams"}},
-                                {"item": ids["parking"]}]},
+        "AAA22": {
+            "status": "p",
+            "payment_provider": "cash",
+            "invoice_address": {"name": "Frank Billing"},
+            "positions": [
+                {
+                    "positionid": 1,
+                    "item": ids["ticket"],
+                    "attendee_name": "Peter Miller",
+                    "voucher": "SETTEN",
+                    "secret": "peter-secret-1",
+                    "attendee_email": "peter@example.org",
+                },
+                {"positionid": 2, "item": ids["workshop"], "addon_to": 1},
+                {"positionid": 3, "item": ids["shirt"], "variation": ids["M"], "attendee_name": "Anna Smith"},
+            ],
+        },
+        "BBB22": {
+            "positions": [
+                {"item": ids["ticket"], "attendee_name_parts": {"given_name": "Zoe", "family_name": "Adams"}},
+                {"item": ids["parking"]},
+            ]
+        },
         "CCC22": {"positions": [{"item": ids["ticket"], "attendee_name": "Carl Jones"}]},
-        "DDD22": {"status": "p", "payment_provider": "cash",
-                  "positions": [{"item": ids["ticket"], "attendee_name": "Dora Gone"}]},
+        "DDD22": {
+            "status": "p",
+            "payment_provider": "cash",
+            "positions": [{"item": ids["ticket"], "attendee_name": "Dora Gone"}],
+        },
     }
     names: dict[str, dict] = {}
     for code, payload in orders.items():
@@ -264,13 +279,23 @@ def test_positions_show_their_order_and_downloads(world):
     assert offers == {"A1": True, "A2": False, "A3": False, "B1": False, "B2": False, "C1": False}
     assert shown["A1"]["downloads"] == position_download(positions["A1"]["id"])
     assert [(n, shown[n]["order"], shown[n]["code"]) for n in ("A1", "B2", "D1")] == [
-        ("A1", "AAA22", "AAA22"), ("B2", "BBB22", "BBB22"), ("D1", "DDD22", "DDD22")]
-    assert shown["A1"]["checkins"] == [{**SEED_CHECKIN, "datetime": "2026-11-01T18:00:00Z",
-                                        "id": shown["A1"]["checkins"][0]["id"]}]
-    assert (shown["A1"]["voucher"], shown["A1"]["price"], shown["A1"]["tax_value"]) == (ids["v_SETTEN"], "10.00", "1.60")
+        ("A1", "AAA22", "AAA22"),
+        ("B2", "BBB22", "BBB22"),
+        ("D1", "DDD22", "DDD22"),
+    ]
+    assert shown["A1"]["checkins"] == [
+        {**SEED_CHECKIN, "datetime": "2026-11-01T18:00:00Z", "id": shown["A1"]["checkins"][0]["id"]}
+    ]
+    assert (shown["A1"]["voucher"], shown["A1"]["price"], shown["A1"]["tax_value"]) == (
+        ids["v_SETTEN"],
+        "10.00",
+        "1.60",
+    )
     assert (shown["A2"]["addon_to"], shown["A2"]["attendee_name"]) == (positions["A1"]["id"], None)
     assert (shown["B1"]["attendee_name"], shown["B1"]["attendee_name_parts"]) == (
-        "Zoe Adams", {"given_name": "Zoe", "family_name": "Adams"})
+        "Zoe Adams",
+        {"given_name": "Zoe", "family_name": "Adams"},
+    )
     assert shown["D1"]["canceled"] is True
 
 
@@ -289,8 +314,10 @@ def test_positions_of_other_events_are_invisible(api):
     created(api, EVENTS, {"name": {"en": "Other"}, "slug": "otherconf", "date_from": "2027-01-01T10:00:00Z"})
     position_id = order["positions"][0]["id"]
 
-    for url in (f"{EVENTS}otherconf/orderpositions/{position_id}/",
-                f"{EVENTS}otherconf/orderpositions/{position_id}/download/pdf/"):
+    for url in (
+        f"{EVENTS}otherconf/orderpositions/{position_id}/",
+        f"{EVENTS}otherconf/orderpositions/{position_id}/download/pdf/",
+    ):
         assert api.get(url).status_code == 404
     assert api.get(f"{EVENTS}otherconf/orderpositions/").get_json() == EMPTY_LIST
 
@@ -316,7 +343,8 @@ def test_an_overdue_order_shows_its_positions_as_expired(api, clock):
     clock.advance(days=15)
 
     assert [p["id"] for p in api.get(f"{POSITIONS}?order__status=e").get_json()["results"]] == [
-        order["positions"][0]["id"]]
+        order["positions"][0]["id"]
+    ]
     assert api.get(f"{POSITIONS}?order__status=n").get_json() == EMPTY_LIST
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
 
 import pytest
 import requests
 
-from kiosk_tickets.store import Store
+from tests.helpers import open_store
 from tests.servers import Server, run_cli
+
+pytestmark = pytest.mark.slow  # real processes
 
 ORGANIZER = "proc"
 
@@ -64,6 +67,36 @@ def test_a_write_through_one_server_is_read_through_the_other(servers, token):
         assert [category["name"]["en"] for category in listing["results"]] == [f"Category {n}" for n in range(10)]
 
 
+@dataclass
+class Writers:
+    """Threads that create vouchers through one server until stopped, noting each code the server acknowledged."""
+
+    token: str
+    event_url: str
+    target: int
+    acknowledged: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stop: threading.Event = field(default_factory=threading.Event)
+    enough: threading.Event = field(default_factory=threading.Event)
+
+    def write(self, worker: int) -> None:
+        own = requests.Session()
+        own.headers["Authorization"] = f"Token {self.token}"
+        number = 0
+        while not self.stop.is_set() and number < 2000:
+            code = f"W{worker}N{number:05d}"
+            number += 1
+            try:
+                response = own.post(self.event_url + "/vouchers/", json={"code": code}, timeout=5)
+            except requests.RequestException:
+                return
+            if response.status_code == 201:
+                with self.lock:
+                    self.acknowledged.append(code)
+                    if len(self.acknowledged) >= self.target:
+                        self.enough.set()
+
+
 def test_sigkill_in_a_stream_of_writes_loses_no_acknowledged_write(servers, token, data_dir):
     for round_number in range(3):
         server = servers()
@@ -71,39 +104,19 @@ def test_sigkill_in_a_stream_of_writes_loses_no_acknowledged_write(servers, toke
         session.headers["Authorization"] = f"Token {token}"
         slug = f"kill{round_number}"
         event_url = create_event(session, server, slug)
-        acknowledged: list[str] = []
-        lock = threading.Lock()
-        stop, enough = threading.Event(), threading.Event()
-        target = 40 + 20 * round_number
+        writing = Writers(token, event_url, target=40 + 20 * round_number)
 
-        def write(worker: int) -> None:
-            own = requests.Session()
-            own.headers["Authorization"] = f"Token {token}"
-            number = 0
-            while not stop.is_set() and number < 2000:
-                code = f"W{worker}N{number:05d}"
-                number += 1
-                try:
-                    response = own.post(event_url + "/vouchers/", json={"code": code}, timeout=5)
-                except requests.RequestException:
-                    return
-                if response.status_code == 201:
-                    with lock:
-                        acknowledged.append(code)
-                        if len(acknowledged) >= target:
-                            enough.set()
-
-        workers = [threading.Thread(target=write, args=(worker,)) for worker in range(4)]
+        workers = [threading.Thread(target=writing.write, args=(worker,)) for worker in range(4)]
         for worker in workers:
             worker.start()
-        assert enough.wait(timeout=120)
+        assert writing.enough.wait(timeout=120)
         server.kill_hard()
-        stop.set()
+        writing.stop.set()
         for worker in workers:
             worker.join(timeout=30)
-        with Store(data_dir).transaction() as tx:
+        with open_store(data_dir).transaction() as tx:
             event = tx.find_one("events", slug=slug)
             stored = {voucher["code"] for voucher in tx.find("vouchers", event=event["id"])}
-        assert set(acknowledged) <= stored
-        assert len(stored) - len(acknowledged) <= 4  # at most one in flight per writer
+        assert set(writing.acknowledged) <= stored
+        assert len(stored) - len(writing.acknowledged) <= 4  # at most one in flight per writer
         server.stop()

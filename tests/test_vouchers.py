@@ -6,14 +6,13 @@ import re
 
 import pytest
 
-from tests.conftest import EVENT_URL, ORGANIZER, ApiClient
+from tests.helpers import EVENT_URL, ORGANIZER, ApiClient
+from tests.messages import DATETIME_FORMAT
 
 VOUCHERS = f"{EVENT_URL}/vouchers/"
 BATCH = f"{VOUCHERS}batch_create/"
 ITEMS = f"{EVENT_URL}/items/"
 QUOTAS = f"{EVENT_URL}/quotas/"
-FORBIDDEN = {"detail": "You do not have permission to perform this action."}
-NOT_FOUND = {"detail": "Not found."}
 CREATED = "2026-11-01T12:00:00Z"
 GENERATED = re.compile(r"^[A-Z0-9]{16}$")
 EXISTS = {"code": ["A voucher with this code already exists."]}
@@ -215,7 +214,9 @@ def test_max_usages_cannot_drop_below_redeemed(api, store):
     redeem(store, 1, 3)
     response = api.patch(f"{VOUCHERS}1/", json={"max_usages": 2})
     assert response.status_code == 400
-    assert response.get_json() == {"max_usages": ["This voucher has already been redeemed more often than the new maximum."]}
+    assert response.get_json() == {
+        "max_usages": ["This voucher has already been redeemed more often than the new maximum."]
+    }
     assert api.patch(f"{VOUCHERS}1/", json={"max_usages": 3}).status_code == 200
 
 
@@ -250,7 +251,9 @@ def test_patch_code(api):
 
 # ---------------------------------------------------------------------------------------- validation
 
-SHORT_CODE = "Voucher codes need at least 5 characters and may only contain letters, numbers, dots, dashes and underscores."
+SHORT_CODE = (
+    "Voucher codes need at least 5 characters and may only contain letters, numbers, dots, dashes and underscores."
+)
 
 
 @pytest.mark.parametrize(
@@ -264,7 +267,10 @@ SHORT_CODE = "Voucher codes need at least 5 characters and may only contain lett
         ({"max_usages": "lots"}, {"max_usages": ["A valid integer is required."]}),
         ({"min_usages": 0}, {"min_usages": ["Ensure this value is greater than or equal to 1."]}),
         ({"min_usages": 2}, {"min_usages": ["The minimum number of usages may not be higher than the maximum."]}),
-        ({"min_usages": 4, "max_usages": 3}, {"min_usages": ["The minimum number of usages may not be higher than the maximum."]}),
+        (
+            {"min_usages": 4, "max_usages": 3},
+            {"min_usages": ["The minimum number of usages may not be higher than the maximum."]},
+        ),
         ({"price_mode": "free"}, {"price_mode": ['"free" is not a valid choice.']}),
         ({"price_mode": "percent", "value": "100.01"}, {"value": ["A percentage may not be higher than 100."]}),
         ({"value": "-1.00"}, {"value": ["Ensure this value is greater than or equal to 0."]}),
@@ -273,7 +279,11 @@ SHORT_CODE = "Voucher codes need at least 5 characters and may only contain lett
         ({"budget": "-5"}, {"budget": ["Ensure this value is greater than or equal to 0."]}),
         (
             {"valid_until": "soon"},
-            {"valid_until": ["Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."]},
+            {
+                "valid_until": [
+                    DATETIME_FORMAT
+                ]
+            },
         ),
         ({"block_quota": "yes please"}, {"block_quota": ["Must be a valid boolean."]}),
         ({"item": 99}, {"item": ['Invalid pk "99" - object does not exist.']}),
@@ -308,9 +318,20 @@ SHORT_CODE = "Voucher codes need at least 5 characters and may only contain lett
 )
 def test_create_rejects_invalid_input(rejecting, payload, errors):
     api, catalog = rejecting
-    names = {"TICKET": catalog["ticket"], "WORKSHOP": catalog["workshop"], "SHIRT": catalog["shirt"], "S": catalog["S"], "QUOTA": catalog["quota"]}
-    payload = {key: names.get(value, value) if isinstance(value, str) and key != "code" else value for key, value in payload.items()}
-    errors = {key: [message.replace('"S"', f'"{catalog["S"]}"') for message in messages] for key, messages in errors.items()}
+    names = {
+        "TICKET": catalog["ticket"],
+        "WORKSHOP": catalog["workshop"],
+        "SHIRT": catalog["shirt"],
+        "S": catalog["S"],
+        "QUOTA": catalog["quota"],
+    }
+    payload = {
+        key: names.get(value, value) if isinstance(value, str) and key != "code" else value
+        for key, value in payload.items()
+    }
+    errors = {
+        key: [message.replace('"S"', f'"{catalog["S"]}"') for message in messages] for key, messages in errors.items()
+    }
     response = api.post(VOUCHERS, json=payload)
     assert response.status_code == 400
     assert response.get_json() == errors
@@ -341,28 +362,70 @@ def test_objects_of_another_event_are_rejected(api, catalog):
     for field, value in (("item", item), ("quota", quota)):
         response = api.post(VOUCHERS, json={field: value})
         assert (field, response.status_code, response.get_json()) == (
-            field, 400, {field: [f'Invalid pk "{value}" - object does not exist.']},
+            field,
+            400,
+            {field: [f'Invalid pk "{value}" - object does not exist.']},
         )
 
 
 @pytest.mark.parametrize(
     ("stored", "patch", "errors"),
     [
-        ({"max_usages": 1}, {"min_usages": 2}, {"min_usages": ["The minimum number of usages may not be higher than the maximum."]}),
-        ({"max_usages": 3, "min_usages": 3}, {"max_usages": 2}, {"min_usages": ["The minimum number of usages may not be higher than the maximum."]}),
-        ({"price_mode": "percent", "value": "10"}, {"value": "150"}, {"value": ["A percentage may not be higher than 100."]}),
-        ({"price_mode": "set", "value": "150"}, {"price_mode": "percent"}, {"value": ["A percentage may not be higher than 100."]}),
-        ({"item": "TICKET"}, {"quota": "QUOTA"}, {"non_field_errors": ["You cannot select a quota and a specific product at the same time."]}),
-        ({"item": "SHIRT", "variation": "S"}, {"item": "WORKSHOP"}, {"variation": ['Invalid pk "S" - object does not exist.']}),
-        ({"item": "SHIRT", "variation": "S"}, {"item": None}, {"variation": ["You cannot select a variation without having selected a product."]}),
-        ({}, {"block_quota": True}, {"block_quota": ["You need to select a specific product or quota if this voucher should reserve tickets."]}),
+        (
+            {"max_usages": 1},
+            {"min_usages": 2},
+            {"min_usages": ["The minimum number of usages may not be higher than the maximum."]},
+        ),
+        (
+            {"max_usages": 3, "min_usages": 3},
+            {"max_usages": 2},
+            {"min_usages": ["The minimum number of usages may not be higher than the maximum."]},
+        ),
+        (
+            {"price_mode": "percent", "value": "10"},
+            {"value": "150"},
+            {"value": ["A percentage may not be higher than 100."]},
+        ),
+        (
+            {"price_mode": "set", "value": "150"},
+            {"price_mode": "percent"},
+            {"value": ["A percentage may not be higher than 100."]},
+        ),
+        (
+            {"item": "TICKET"},
+            {"quota": "QUOTA"},
+            {"non_field_errors": ["You cannot select a quota and a specific product at the same time."]},
+        ),
+        (
+            {"item": "SHIRT", "variation": "S"},
+            {"item": "WORKSHOP"},
+            {"variation": ['Invalid pk "S" - object does not exist.']},
+        ),
+        (
+            {"item": "SHIRT", "variation": "S"},
+            {"item": None},
+            {"variation": ["You cannot select a variation without having selected a product."]},
+        ),
+        (
+            {},
+            {"block_quota": True},
+            {"block_quota": ["You need to select a specific product or quota if this voucher should reserve tickets."]},
+        ),
     ],
 )
 def test_patch_is_checked_against_the_whole_voucher(api, catalog, stored, patch, errors):
-    names = {"TICKET": catalog["ticket"], "WORKSHOP": catalog["workshop"], "SHIRT": catalog["shirt"], "S": catalog["S"], "QUOTA": catalog["quota"]}
+    names = {
+        "TICKET": catalog["ticket"],
+        "WORKSHOP": catalog["workshop"],
+        "SHIRT": catalog["shirt"],
+        "S": catalog["S"],
+        "QUOTA": catalog["quota"],
+    }
     stored = {key: names.get(value, value) for key, value in stored.items()}
     patch = {key: names.get(value, value) for key, value in patch.items()}
-    errors = {key: [message.replace('"S"', f'"{catalog["S"]}"') for message in messages] for key, messages in errors.items()}
+    errors = {
+        key: [message.replace('"S"', f'"{catalog["S"]}"') for message in messages] for key, messages in errors.items()
+    }
     created = create_voucher(api, code="PATCHME", **stored)
     response = api.patch(f"{VOUCHERS}1/", json=patch)
     assert response.status_code == 400
@@ -399,15 +462,21 @@ def test_block_quota_needs_free_quota(api, catalog):
 
 
 def test_block_quota_on_unlimited_quota_or_item_without_quota(api, catalog):
-    unlimited = api.post(QUOTAS, json={"name": "Workshops", "size": None, "items": [catalog["workshop"]]}).get_json()["id"]
+    unlimited = api.post(QUOTAS, json={"name": "Workshops", "size": None, "items": [catalog["workshop"]]}).get_json()[
+        "id"
+    ]
     create_voucher(api, code="UNLIMITED", item=catalog["workshop"], block_quota=True, max_usages=1000)
-    create_voucher(api, code="NOQUOTA", item=catalog["shirt"], variation=catalog["S"], block_quota=True, max_usages=1000)
+    create_voucher(
+        api, code="NOQUOTA", item=catalog["shirt"], variation=catalog["S"], block_quota=True, max_usages=1000
+    )
     assert api.get(f"{QUOTAS}{unlimited}/availability/").get_json()["blocking_vouchers"] == 1000
 
 
 def test_every_affected_quota_must_have_room(api, catalog):
     api.post(QUOTAS, json={"name": "Small hall", "size": 2, "items": [catalog["ticket"], catalog["workshop"]]})
-    response = api.post(VOUCHERS, json={"code": "BLOCK3", "item": catalog["ticket"], "block_quota": True, "max_usages": 3})
+    response = api.post(
+        VOUCHERS, json={"code": "BLOCK3", "item": catalog["ticket"], "block_quota": True, "max_usages": 3}
+    )
     assert response.status_code == 400
     assert response.get_json() == shortage("Small hall")
     create_voucher(api, code="BLOCK2", item=catalog["ticket"], block_quota=True, max_usages=2)
@@ -451,7 +520,9 @@ def test_moving_a_blocking_voucher_to_a_full_quota_is_rejected(api, catalog):
 
 
 def test_expired_blocking_voucher_counts_against_itself_only_while_valid(api, clock, catalog):
-    create_voucher(api, code="SHORT", item=catalog["ticket"], block_quota=True, max_usages=5, valid_until="2026-11-01T12:30:00Z")
+    create_voucher(
+        api, code="SHORT", item=catalog["ticket"], block_quota=True, max_usages=5, valid_until="2026-11-01T12:30:00Z"
+    )
     assert available(api, catalog["quota"]) == 0
     clock.advance(minutes=31)
     assert available(api, catalog["quota"]) == 5
@@ -476,12 +547,34 @@ def test_redeemed_units_are_not_blocked(api, store, catalog):
 def listed(api, catalog) -> dict:
     """Four vouchers with distinct values for every filter; returns name → id."""
     specs = {
-        "alpha": {"code": "ALPHA1", "max_usages": 1, "valid_until": "2026-12-01T00:00:00Z", "price_mode": "set",
-                  "value": "10.00", "item": catalog["ticket"], "tag": "press", "comment": "for journalists"},
-        "bravo": {"code": "BRAVO2", "max_usages": 3, "block_quota": True, "price_mode": "percent", "value": "50",
-                  "item": catalog["shirt"], "variation": catalog["M"], "tag": "staff"},
-        "charlie": {"code": "CHARLIE3", "max_usages": 2, "valid_until": "2026-11-15T00:00:00Z", "allow_ignore_quota": True,
-                    "quota": catalog["quota"], "tag": "press"},
+        "alpha": {
+            "code": "ALPHA1",
+            "max_usages": 1,
+            "valid_until": "2026-12-01T00:00:00Z",
+            "price_mode": "set",
+            "value": "10.00",
+            "item": catalog["ticket"],
+            "tag": "press",
+            "comment": "for journalists",
+        },
+        "bravo": {
+            "code": "BRAVO2",
+            "max_usages": 3,
+            "block_quota": True,
+            "price_mode": "percent",
+            "value": "50",
+            "item": catalog["shirt"],
+            "variation": catalog["M"],
+            "tag": "staff",
+        },
+        "charlie": {
+            "code": "CHARLIE3",
+            "max_usages": 2,
+            "valid_until": "2026-11-15T00:00:00Z",
+            "allow_ignore_quota": True,
+            "quota": catalog["quota"],
+            "tag": "press",
+        },
         "delta": {"code": "DELTA4", "max_usages": 5, "price_mode": "subtract", "value": "5.5"},
     }
     return {name: create_voucher(api, **spec)["id"] for name, spec in specs.items()}
@@ -634,7 +727,10 @@ def test_batch_blocks_quota_entry_by_entry(api, catalog):
     [
         ({"code": "SINGLE"}, {"non_field_errors": ['Expected a list of items but got type "dict".']}),
         ("CODE1", {"non_field_errors": ['Expected a list of items but got type "str".']}),
-        ([{"code": "GOOD1"}, "CODE2"], [{}, {"non_field_errors": ["Invalid data. Expected a dictionary, but got str."]}]),
+        (
+            [{"code": "GOOD1"}, "CODE2"],
+            [{}, {"non_field_errors": ["Invalid data. Expected a dictionary, but got str."]}],
+        ),
     ],
 )
 def test_batch_body_must_be_a_list_of_objects(rejecting_api, body, errors):
@@ -652,73 +748,6 @@ def test_empty_batch(api):
 
 
 # ---------------------------------------------------------------------------------------- access
-
-
-ROUTES = [
-    ("GET", "", None),
-    ("POST", "", {"code": "NEWCODE"}),
-    ("POST", "batch_create/", [{"code": "NEWCODE"}]),
-    ("GET", "1/", None),
-    ("PATCH", "1/", {"tag": "x"}),
-    ("PUT", "1/", {"tag": "x"}),
-    ("DELETE", "1/", None),
-]
-
-
-@pytest.fixture
-def existing(api) -> dict:
-    return create_voucher(api, code="EXISTING")
-
-
-def test_unknown_event_is_forbidden(api, existing):
-    for method, path, body in ROUTES:
-        response = api.request(method, f"/api/v1/organizers/{ORGANIZER}/events/nope/vouchers/{path}", json=body)
-        assert (method, path, response.status_code, response.get_json()) == (method, path, 403, FORBIDDEN)
-    assert api.get(VOUCHERS).get_json()["results"] == [existing]
-
-
-def test_unknown_voucher_is_not_found(api, existing):
-    for method, path, body in ROUTES:
-        for missing in ("42/", "abc/"):
-            if path.startswith("1/"):
-                url = VOUCHERS + path.replace("1/", missing, 1)
-                response = api.request(method, url, json=body)
-                assert (method, url, response.status_code, response.get_json()) == (method, url, 404, NOT_FOUND)
-
-
-def test_voucher_of_another_event_is_not_found(api):
-    api.post(
-        f"/api/v1/organizers/{ORGANIZER}/events/",
-        json={"name": {"en": "Other"}, "slug": "otherconf", "date_from": "2017-12-27T10:00:00Z"},
-    )
-    foreign = api.post(f"/api/v1/organizers/{ORGANIZER}/events/otherconf/vouchers/", json={"code": "FOREIGN"})
-    assert api.get(f"{VOUCHERS}{foreign.get_json()['id']}/").status_code == 404
-    assert api.get(f"{VOUCHERS}?code=FOREIGN").get_json()["count"] == 0
-
-
-def test_no_token_is_unauthenticated(anonymous, existing):
-    for method, path, body in ROUTES:
-        response = anonymous.request(method, VOUCHERS + path, json=body)
-        assert (method, path, response.status_code, response.get_json()) == (
-            method, path, 401, {"detail": "Authentication credentials were not provided."},
-        )
-
-
-def test_boxoffice_token_reads_but_cannot_write(api, client_for, existing):
-    boxoffice = client_for("boxoffice")
-    for method, path, body in ROUTES:
-        response = boxoffice.request(method, VOUCHERS + path, json=body)
-        expected = (200, None) if method == "GET" else (403, FORBIDDEN)
-        got = (response.status_code, None if method == "GET" else response.get_json())
-        assert (method, path, got) == (method, path, expected)
-    assert api.get(VOUCHERS).get_json()["results"] == [existing]
-
-
-@pytest.mark.parametrize("scope,organizer", [("checkin", ORGANIZER), ("admin", "otherorg")])
-def test_other_tokens_cannot_read(api, client_for, existing, scope, organizer):
-    response = client_for(scope, organizer).get(VOUCHERS)
-    assert response.status_code == 403
-    assert response.get_json() == FORBIDDEN
 
 
 @pytest.mark.parametrize("code", ["summer26", "SUMMER26", "Summer26"])

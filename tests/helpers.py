@@ -1,0 +1,174 @@
+"""Plain helpers for the tests: the API client, the movable clock, page bodies, and the few places that reach
+into the application's internals (the store of an app, tokens, organizers)."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from kiosk_tickets import create_app
+from kiosk_tickets.services import auth, catalog
+from kiosk_tickets.store import Store
+
+ORGANIZER = "bigevents"
+EVENT = "sampleconf"
+EVENTS_URL = f"/api/v1/organizers/{ORGANIZER}/events/"
+EVENT_URL = f"{EVENTS_URL}{EVENT}"
+START = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+LOCK_TIMEOUT = 5.0
+SAMPLE_EVENT = {"name": {"en": "Sample Conference"}, "slug": EVENT, "date_from": "2017-12-27T10:00:00Z"}
+
+
+class Clock:
+    """A clock tests move by hand instead of sleeping."""
+
+    def __init__(self, moment: datetime = START) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+class ApiClient:
+    """Flask's test client with a token and JSON bodies by default."""
+
+    def __init__(self, client: Any, token: str | None) -> None:
+        self.client = client
+        self.token = token
+
+    def request(self, method: str, url: str, json: Any = None, headers: dict[str, str] | None = None, **kwargs: Any):
+        all_headers = {"Authorization": f"Token {self.token}"} if self.token else {}
+        all_headers.update(headers or {})
+        if json is not None:
+            kwargs["json"] = copy.deepcopy(json)
+        return self.client.open(url, method=method, headers=all_headers, **kwargs)
+
+    def get(self, url: str, **kwargs: Any):
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, json: Any = None, **kwargs: Any):
+        return self.request("POST", url, json=json, **kwargs)
+
+    def patch(self, url: str, json: Any = None, **kwargs: Any):
+        return self.request("PATCH", url, json=json, **kwargs)
+
+    def put(self, url: str, json: Any = None, **kwargs: Any):
+        return self.request("PUT", url, json=json, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any):
+        return self.request("DELETE", url, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------- application internals
+# Every test reaches the store, tokens and organizers through these functions only.
+
+
+def open_store(data_dir: Path | str, **options: Any) -> Store:
+    """A store on `data_dir`, as a separate process would open it."""
+    return Store(data_dir, **options)
+
+
+def store_of(app: Any) -> Store:
+    """The store an app serves from."""
+    return app.extensions["kiosk_tickets.store"]
+
+
+def use_store(app: Any, store: Store) -> None:
+    """Make an app serve from `store`."""
+    app.extensions["kiosk_tickets.store"] = store
+
+
+def make_token(store: Store, organizer: str = ORGANIZER, scope: str = "admin") -> str:
+    """A new token of `scope` for `organizer` (created if missing)."""
+    with store.transaction() as tx:
+        catalog.ensure_organizer(tx, organizer, organizer.title())
+        token, _ = auth.create_token(tx, organizer, scope, START)
+    return token
+
+
+def revoked_token(store: Store, organizer: str = ORGANIZER) -> str:
+    """An admin token of `organizer` that has been revoked."""
+    with store.transaction() as tx:
+        token, record = auth.create_token(tx, organizer, "admin", START)
+        auth.revoke_token(tx, record["id"])
+    return token
+
+
+def new_app(data_dir: Path | str, clock: Clock | None = None) -> Any:
+    """An app of its own on `data_dir`."""
+    return create_app({"DATA_DIR": str(data_dir), "CLOCK": clock or Clock(), "LOCK_TIMEOUT": LOCK_TIMEOUT})
+
+
+# ---------------------------------------------------------------------------------------- requests and bodies
+
+
+def with_sample_event(client: ApiClient) -> ApiClient:
+    response = client.post(EVENTS_URL, json=SAMPLE_EVENT)
+    assert response.status_code == 201, response.get_json()
+    return client
+
+
+def admin_client(app: Any) -> ApiClient:
+    """An admin client of organizer `bigevents` on `app`, with event `sampleconf` created."""
+    return with_sample_event(ApiClient(app.test_client(), make_token(store_of(app))))
+
+
+def created(api: ApiClient, url: str, payload: Any, **kwargs: Any) -> dict:
+    """POST `payload` to `url`, check that it was created, and return the new object."""
+    response = api.post(url, json=payload, **kwargs)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def page(results: list, count: int | None = None, next_url: str | None = None, previous_url: str | None = None) -> dict:
+    """A list body: `results` of `count` objects (all of them by default) with the links to its neighbours."""
+    return {
+        "count": len(results) if count is None else count,
+        "next": next_url,
+        "previous": previous_url,
+        "results": list(results),
+    }
+
+
+def one_page(*results: dict) -> dict:
+    """A list body holding exactly `results`."""
+    return page(list(results))
+
+
+def fill(template: Any, ids: dict[str, int], text: bool = False) -> Any:
+    """Replace "$name" by the id of that catalog object, recursively; with `text`, also "{name}" inside other
+    strings by the id as text."""
+    if isinstance(template, dict):
+        return {key: fill(value, ids, text) for key, value in template.items()}
+    if isinstance(template, list):
+        return [fill(value, ids, text) for value in template]
+    if isinstance(template, str):
+        if template.startswith("$"):
+            return ids[template[1:]]
+        if text and "{" in template:
+            return template.format_map(ids)
+    return template
+
+
+def send(client: ApiClient, method: str, url: str, payload: Any = None):
+    """A request with `payload` as its JSON body, or with no body at all when it is None."""
+    return client.request(method.upper(), url, json=payload)
+
+
+def client_as(who: str | None, client_for: Any, anonymous: ApiClient) -> ApiClient:
+    """The client of `who`: None for no token, "other-organizer" for an admin of another organizer, else a scope."""
+    if who is None:
+        return anonymous
+    if who == "other-organizer":
+        return client_for("admin", organizer="otherorg")
+    return client_for(who)
+
+
+def fill_text(template: Any, ids: dict[str, int]) -> Any:
+    """fill(), and also "{name}" inside other strings replaced by the id as text."""
+    return fill(template, ids, text=True)
