@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk_tickets import create_app
+from kiosk_tickets.context import get_store, init_store
 from kiosk_tickets.services import auth, catalog
 from kiosk_tickets.store import Store
 
@@ -75,12 +76,12 @@ def open_store(data_dir: Path | str, **options: Any) -> Store:
 
 def store_of(app: Any) -> Store:
     """The store an app serves from."""
-    return app.extensions["kiosk_tickets.store"]
+    return get_store(app)
 
 
 def use_store(app: Any, store: Store) -> None:
     """Make an app serve from `store`."""
-    app.extensions["kiosk_tickets.store"] = store
+    init_store(app, store)
 
 
 def make_token(store: Store, organizer: str = ORGANIZER, scope: str = "admin") -> str:

@@ -299,7 +299,6 @@ def test_a_bad_page_size_is_ignored(api, vouchers, query):
     [
         "/api/v1/nothing/",
         "/api/v2/organizers/",
-        "/nothing",
         f"{EVENT_URL}/unknown/",
         f"{EVENT_URL}/items/1/unknown/",
         f"{EVENT_URL}/quotas/1/availability/extra/",

@@ -17,7 +17,7 @@ import pytest
 from marshmallow import fields as mm_fields
 
 from kiosk_tickets import create_app, schemas
-from tests.conftest import ApiClient, Clock, make_token
+from tests.helpers import ApiClient, make_token, new_app, store_of
 
 ALLOWED = {200, 201, 400, 403, 404, 413}
 WRITE_METHODS = ("POST", "PATCH", "PUT")
@@ -46,8 +46,8 @@ ROUTES, VIEWS = _write_routes()
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> dict[str, Any]:
     """An app with an event holding one object of every catalog kind, and an admin client."""
-    app = create_app({"DATA_DIR": str(tmp_path_factory.mktemp("malformed")), "CLOCK": Clock(), "LOCK_TIMEOUT": 5.0})
-    client = ApiClient(app.test_client(), make_token(app.extensions["kiosk_tickets.store"], ORGANIZER))
+    app = new_app(tmp_path_factory.mktemp("malformed"))
+    client = ApiClient(app.test_client(), make_token(store_of(app), ORGANIZER))
     base = f"/api/v1/organizers/{ORGANIZER}/events/{EVENT}"
 
     def create(path: str, body: Any) -> dict:
