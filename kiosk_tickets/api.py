@@ -19,9 +19,9 @@ from . import schemas
 from .errors import BadRequest, KioskError, NotFound
 from . import tickets
 from .isotime import format_datetime, parse_datetime
-from .services import auth, carts, checkin, idempotency, orders
-from .services import catalog
-from .services.catalog import Resource, Scope
+from .services import auth, carts, catalog, checkin, events, idempotency, orders, questions, vouchers
+from .services.common import order_documents
+from .services.resources import EventContext, Resource, catalog_modified
 from .services.quotas import availability
 from .store import Store, Transaction
 
@@ -214,11 +214,11 @@ def _run_view(view: Callable[..., Any], tx: Transaction, permission: str, kwargs
     organizer_slug = kwargs.pop("organizer", None)
     if organizer_slug is None:
         return view(tx, token, **kwargs)
-    organizer = catalog.organizer_by_slug(tx, organizer_slug)
+    organizer = events.organizer_by_slug(tx, organizer_slug)
     auth.require(token, organizer["slug"], permission)
     event_slug = kwargs.pop("event", None)
-    event = catalog.event_by_slug(tx, organizer, event_slug) if event_slug is not None else None
-    return view(tx, Scope(organizer, event), **kwargs)
+    event = events.event_by_slug(tx, organizer, event_slug) if event_slug is not None else None
+    return view(tx, EventContext(organizer, event), **kwargs)
 
 
 def _recordable(response: Response) -> dict[str, Any]:
@@ -234,14 +234,14 @@ def _recordable(response: Response) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------- generic collections
 
 
-PARENTS: dict[str, Resource] = {"item": catalog.ITEMS, "question": catalog.QUESTIONS}
+PARENTS: dict[str, Resource] = {"item": catalog.ITEMS, "question": questions.QUESTIONS}
 
 
-def _with_parent(tx: Transaction, scope: Scope, kwargs: dict[str, Any]) -> Scope:
+def _with_parent(tx: Transaction, scope: EventContext, kwargs: dict[str, Any]) -> EventContext:
     """Resolve a nested resource's parent from the URL (404 if it is not an object of the event)."""
     for name, resource in PARENTS.items():
         if name in kwargs:
-            return Scope(scope.organizer, scope.event, resource.get(tx, scope, kwargs.pop(name)))
+            return EventContext(scope.organizer, scope.event, resource.get(tx, scope, kwargs.pop(name)))
     return scope
 
 
@@ -264,13 +264,13 @@ def register_collection(
     """
     update_schema = update_schema or schema
 
-    def present(tx: Transaction, scope: Scope) -> Callable[[dict], dict]:
+    def present(tx: Transaction, scope: EventContext) -> Callable[[dict], dict]:
         moment = now()
         options = query_args(schemas.instance(query)) if query else {}
         return lambda doc: resource.present(tx, scope, doc, moment, options)
 
     @endpoint(read)
-    def list_view(tx: Transaction, scope: Scope, **kwargs: Any) -> Response:
+    def list_view(tx: Transaction, scope: EventContext, **kwargs: Any) -> Response:
         scope = _with_parent(tx, scope, kwargs)
         filters = query_args(schemas.instance(query)) if query else {}
 
@@ -279,22 +279,22 @@ def register_collection(
             return paginate(docs, present(tx, scope), schemas.instance(schema))
 
         if conditional and not filters.get("with_availability"):
-            return conditional_list(catalog.catalog_modified(scope.event), build)
+            return conditional_list(catalog_modified(scope.event), build)
         return build()
 
     @endpoint(write)
-    def create_view(tx: Transaction, scope: Scope, **kwargs: Any) -> Response:
+    def create_view(tx: Transaction, scope: EventContext, **kwargs: Any) -> Response:
         scope = _with_parent(tx, scope, kwargs)
         doc = resource.create(tx, scope, schemas.load(schemas.instance(schema), request_json()), now())
         return json_response(schemas.instance(schema).dump(present(tx, scope)(doc)), 201)
 
     @endpoint(read)
-    def detail_view(tx: Transaction, scope: Scope, object_id: str, **kwargs: Any) -> Response:
+    def detail_view(tx: Transaction, scope: EventContext, object_id: str, **kwargs: Any) -> Response:
         scope = _with_parent(tx, scope, kwargs)
         return json_response(schemas.instance(schema).dump(present(tx, scope)(resource.get(tx, scope, object_id))))
 
     @endpoint(write)
-    def update_view(tx: Transaction, scope: Scope, object_id: str, **kwargs: Any) -> Response:
+    def update_view(tx: Transaction, scope: EventContext, object_id: str, **kwargs: Any) -> Response:
         scope = _with_parent(tx, scope, kwargs)
         doc = resource.get(tx, scope, object_id)
         changes = schemas.load(schemas.instance(update_schema), request_json(), partial=request.method == "PATCH")
@@ -302,7 +302,7 @@ def register_collection(
         return json_response(schemas.instance(schema).dump(present(tx, scope)(updated)))
 
     @endpoint(write)
-    def delete_view(tx: Transaction, scope: Scope, object_id: str, **kwargs: Any) -> Response:
+    def delete_view(tx: Transaction, scope: EventContext, object_id: str, **kwargs: Any) -> Response:
         scope = _with_parent(tx, scope, kwargs)
         resource.delete(tx, scope, resource.get(tx, scope, object_id), now())
         return Response(status=204)
@@ -334,11 +334,11 @@ register_collection(
     EVENT + "/quotas/", "quotas", catalog.QUOTAS, schemas.QuotaSchema, query=schemas.QuotaListQuery, conditional=True,
 )
 register_collection(
-    EVENT + "/questions/", "questions", catalog.QUESTIONS, schemas.QuestionSchema,
+    EVENT + "/questions/", "questions", questions.QUESTIONS, schemas.QuestionSchema,
     query=schemas.QuestionListQuery, conditional=True,
 )
-register_collection(EVENT + "/questions/<question>/options/", "options", catalog.OPTIONS, schemas.QuestionOptionSchema)
-register_collection(EVENT + "/vouchers/", "vouchers", catalog.VOUCHERS, schemas.VoucherSchema, query=schemas.VoucherListQuery)
+register_collection(EVENT + "/questions/<question>/options/", "options", questions.OPTIONS, schemas.QuestionOptionSchema)
+register_collection(EVENT + "/vouchers/", "vouchers", vouchers.VOUCHERS, schemas.VoucherSchema, query=schemas.VoucherListQuery)
 
 
 # ---------------------------------------------------------------------------------------- organizers and events
@@ -353,57 +353,57 @@ def _organizer_out(organizer: dict) -> dict:
 def organizer_list(tx: Transaction, token: dict) -> Response:
     organizers = tx.find("organizers", slug=token["organizer"])
     ordering = request.args.get("ordering")
-    organizers = catalog.order_documents(organizers, ordering, ("slug", "name"), "slug")
+    organizers = order_documents(organizers, ordering, ("slug", "name"), "slug")
     return paginate(organizers, _organizer_out, schemas.instance(schemas.OrganizerSchema))
 
 
 @api.get(ORG + "/")
 @endpoint("organizer.read")
-def organizer_detail(tx: Transaction, scope: Scope) -> Response:
+def organizer_detail(tx: Transaction, scope: EventContext) -> Response:
     return json_response(schemas.instance(schemas.OrganizerSchema).dump(_organizer_out(scope.organizer)))
 
 
-def _event_out(tx: Transaction, scope: Scope) -> Callable[[dict], dict]:
+def _event_out(tx: Transaction, scope: EventContext) -> Callable[[dict], dict]:
     moment = now()
     return lambda event: {
-        **catalog.EVENTS.present(tx, scope, event, moment, {}),
+        **events.EVENTS.present(tx, scope, event, moment, {}),
         "public_url": f"{request.host_url}{scope.organizer['slug']}/{event['slug']}/",
     }
 
 
 @api.get(ORG + "/events/")
 @endpoint("organizer.read")
-def event_list(tx: Transaction, scope: Scope) -> Response:
+def event_list(tx: Transaction, scope: EventContext) -> Response:
     filters = {**query_args(schemas.instance(schemas.EventListQuery)), "now": now()}
-    events = catalog.EVENTS.list(tx, scope, filters, request.args.get("ordering"))
-    return paginate(events, _event_out(tx, scope), schemas.instance(schemas.EventSchema, ("valid_keys",)))
+    found = events.EVENTS.list(tx, scope, filters, request.args.get("ordering"))
+    return paginate(found, _event_out(tx, scope), schemas.instance(schemas.EventSchema, ("valid_keys",)))
 
 
 @api.post(ORG + "/events/")
 @endpoint("events.write")
-def event_create(tx: Transaction, scope: Scope) -> Response:
-    event = catalog.EVENTS.create(tx, scope, schemas.load(schemas.instance(schemas.EventSchema), request_json()), now())
+def event_create(tx: Transaction, scope: EventContext) -> Response:
+    event = events.EVENTS.create(tx, scope, schemas.load(schemas.instance(schemas.EventSchema), request_json()), now())
     return json_response(schemas.instance(schemas.EventSchema).dump(_event_out(tx, scope)(event)), 201)
 
 
 @api.get(EVENT + "/")
 @endpoint("organizer.read")
-def event_detail(tx: Transaction, scope: Scope) -> Response:
+def event_detail(tx: Transaction, scope: EventContext) -> Response:
     return json_response(schemas.instance(schemas.EventSchema).dump(_event_out(tx, scope)(scope.event)))
 
 
 @api.route(EVENT + "/", methods=["PATCH", "PUT"])
 @endpoint("events.write")
-def event_update(tx: Transaction, scope: Scope) -> Response:
+def event_update(tx: Transaction, scope: EventContext) -> Response:
     changes = schemas.load(schemas.instance(schemas.EventSchema), request_json(), partial=request.method == "PATCH")
-    event = catalog.EVENTS.update(tx, scope, scope.event, changes, now())
+    event = events.EVENTS.update(tx, scope, scope.event, changes, now())
     return json_response(schemas.instance(schemas.EventSchema).dump(_event_out(tx, scope)(event)))
 
 
 @api.delete(EVENT + "/")
 @endpoint("events.write")
-def event_delete(tx: Transaction, scope: Scope) -> Response:
-    catalog.EVENTS.delete(tx, scope, scope.event, now())
+def event_delete(tx: Transaction, scope: EventContext) -> Response:
+    events.EVENTS.delete(tx, scope, scope.event, now())
     return Response(status=204)
 
 
@@ -412,14 +412,14 @@ def event_delete(tx: Transaction, scope: Scope) -> Response:
 
 @api.get(EVENT + "/quotas/<object_id>/availability/")
 @endpoint("catalog.read")
-def quota_availability(tx: Transaction, scope: Scope, object_id: str) -> Response:
+def quota_availability(tx: Transaction, scope: EventContext, object_id: str) -> Response:
     quota = catalog.QUOTAS.get(tx, scope, object_id)
     return json_response(schemas.instance(schemas.AvailabilitySchema).dump(availability(tx, quota, now())))
 
 
 @api.post(EVENT + "/vouchers/batch_create/")
 @endpoint("catalog.write")
-def voucher_batch_create(tx: Transaction, scope: Scope) -> Response:
+def voucher_batch_create(tx: Transaction, scope: EventContext) -> Response:
     body = request_json()
     if not isinstance(body, list):
         raise schemas.ValidationFailed.non_field(f'Expected a list of items but got type "{type(body).__name__}".')
@@ -432,7 +432,7 @@ def voucher_batch_create(tx: Transaction, scope: Scope) -> Response:
             failures.append(failure.detail)
     if any(failures):
         raise schemas.ValidationFailed(failures)
-    created = catalog.VOUCHERS.batch_create(tx, scope, loaded, now())
+    created = vouchers.VOUCHERS.batch_create(tx, scope, loaded, now())
     return json_response(schemas.instance(schemas.VoucherSchema).dump(created, many=True), 201)
 
 
@@ -445,16 +445,16 @@ def _settings(event: Mapping[str, Any]) -> dict[str, Any]:
         "reservation_time": current_app.config["RESERVATION_MINUTES"],
         "payment_term_days": current_app.config["PAYMENT_TERM_DAYS"],
     }
-    return catalog.event_settings(event, defaults)
+    return events.event_settings(event, defaults)
 
 
-def _reservation(scope: Scope) -> timedelta:
+def _reservation(scope: EventContext) -> timedelta:
     return timedelta(minutes=_settings(scope.event)["reservation_time"])
 
 
 @api.get(EVENT + "/settings/")
 @endpoint("catalog.read")
-def event_settings(tx: Transaction, scope: Scope) -> Response:
+def event_settings(tx: Transaction, scope: EventContext) -> Response:
     values = _settings(scope.event)
     schema = schemas.instance(schemas.EventSettingsSchema)
     if query_args(schemas.instance(schemas.ExplainQuery)).get("explain"):
@@ -464,9 +464,9 @@ def event_settings(tx: Transaction, scope: Scope) -> Response:
 
 @api.patch(EVENT + "/settings/")
 @endpoint("events.write")
-def event_settings_update(tx: Transaction, scope: Scope) -> Response:
+def event_settings_update(tx: Transaction, scope: EventContext) -> Response:
     changes = schemas.load(schemas.instance(schemas.EventSettingsSchema), request_json(), partial=True)
-    catalog.update_event_settings(tx, scope.event, changes)
+    events.update_event_settings(tx, scope.event, changes)
     event = tx.get("events", scope.event["id"])
     return json_response(schemas.instance(schemas.EventSettingsSchema).dump(_settings(event)))
 
@@ -481,7 +481,7 @@ def _cart_out(position: dict) -> dict:
 
 @api.get(EVENT + "/cartpositions/")
 @endpoint("carts.read")
-def cart_list(tx: Transaction, scope: Scope) -> Response:
+def cart_list(tx: Transaction, scope: EventContext) -> Response:
     response = paginate(carts.list_positions(tx, scope), carts.present, schemas.instance(schemas.CartPositionSchema))
     response.headers["X-Page-Generated"] = format_datetime(now())
     return response
@@ -489,14 +489,14 @@ def cart_list(tx: Transaction, scope: Scope) -> Response:
 
 @api.get(EVENT + "/cartpositions/<object_id>/")
 @endpoint("carts.read")
-def cart_detail(tx: Transaction, scope: Scope, object_id: str) -> Response:
+def cart_detail(tx: Transaction, scope: EventContext, object_id: str) -> Response:
     position = carts.get(tx, scope, object_id)
     return json_response(schemas.instance(schemas.CartPositionSchema).dump(carts.present(position)))
 
 
 @api.post(EVENT + "/cartpositions/")
 @endpoint("carts.write")
-def cart_create(tx: Transaction, scope: Scope) -> Response:
+def cart_create(tx: Transaction, scope: EventContext) -> Response:
     data = schemas.load(schemas.instance(schemas.CartPositionCreateSchema), request_json())
     position = carts.create(tx, scope, data, now(), _reservation(scope))
     return json_response(schemas.instance(schemas.CartPositionCreatedSchema).dump(_cart_out(position)), 201)
@@ -504,7 +504,7 @@ def cart_create(tx: Transaction, scope: Scope) -> Response:
 
 @api.post(EVENT + "/cartpositions/bulk_create/")
 @endpoint("carts.write")
-def cart_bulk_create(tx: Transaction, scope: Scope) -> Response:
+def cart_bulk_create(tx: Transaction, scope: EventContext) -> Response:
     body = request_json()
     if not isinstance(body, list):
         raise schemas.ValidationFailed.non_field(f'Expected a list of items but got type "{type(body).__name__}".')
@@ -524,7 +524,7 @@ def cart_bulk_create(tx: Transaction, scope: Scope) -> Response:
 
 @api.delete(EVENT + "/cartpositions/<object_id>/")
 @endpoint("carts.write")
-def cart_delete(tx: Transaction, scope: Scope, object_id: str) -> Response:
+def cart_delete(tx: Transaction, scope: EventContext, object_id: str) -> Response:
     carts.delete(tx, scope, carts.get(tx, scope, object_id))
     return Response(status=204)
 
@@ -532,7 +532,7 @@ def cart_delete(tx: Transaction, scope: Scope, object_id: str) -> Response:
 # ---------------------------------------------------------------------------------------- orders
 
 
-def _urls(scope: Scope) -> Callable[[str, Any], str]:
+def _urls(scope: EventContext) -> Callable[[str, Any], str]:
     """Absolute URLs for download links and the order page, built from this request's host."""
     base = f"{request.host_url}api/v1/organizers/{scope.organizer['slug']}/events/{scope.event['slug']}"
     shop = f"{request.host_url}{scope.organizer['slug']}/{scope.event['slug']}"
@@ -547,19 +547,19 @@ def _urls(scope: Scope) -> Callable[[str, Any], str]:
     return url_for
 
 
-def _order_response(tx: Transaction, scope: Scope, order: dict, status: int = 200) -> Response:
+def _order_response(tx: Transaction, scope: EventContext, order: dict, status: int = 200) -> Response:
     include = bool(query_args(schemas.instance(schemas.OrderListQuery)).get("include_canceled_positions"))
     presented = orders.present_order(tx, order, _urls(scope), include_canceled=include)
     return json_response(schemas.instance(schemas.OrderSchema).dump(presented), status)
 
 
-def _order(tx: Transaction, scope: Scope, code: str) -> dict:
+def _order(tx: Transaction, scope: EventContext, code: str) -> dict:
     return orders.get(tx, scope, code, now())
 
 
 @api.get(EVENT + "/orders/")
 @endpoint("orders.read")
-def order_list(tx: Transaction, scope: Scope) -> Response:
+def order_list(tx: Transaction, scope: EventContext) -> Response:
     generated = now()
     filters = query_args(schemas.instance(schemas.OrderListQuery))
     found = orders.list_orders(tx, scope, filters, request.args.get("ordering"), generated)
@@ -574,13 +574,13 @@ def order_list(tx: Transaction, scope: Scope) -> Response:
 
 @api.get(EVENT + "/orders/<code>/")
 @endpoint("orders.read")
-def order_detail(tx: Transaction, scope: Scope, code: str) -> Response:
+def order_detail(tx: Transaction, scope: EventContext, code: str) -> Response:
     return _order_response(tx, scope, _order(tx, scope, code))
 
 
 @api.post(EVENT + "/orders/")
 @endpoint("orders.create")
-def order_create(tx: Transaction, scope: Scope) -> Response:
+def order_create(tx: Transaction, scope: EventContext) -> Response:
     data = schemas.load(schemas.instance(schemas.OrderCreateSchema), request_json())
     settings = orders.OrderSettings(payment_term=timedelta(days=_settings(scope.event)["payment_term_days"]))
     if data["simulate"]:
@@ -591,7 +591,7 @@ def order_create(tx: Transaction, scope: Scope) -> Response:
 
 @api.route(EVENT + "/orders/<code>/", methods=["PATCH"])
 @endpoint("orders.write")
-def order_update(tx: Transaction, scope: Scope, code: str) -> Response:
+def order_update(tx: Transaction, scope: EventContext, code: str) -> Response:
     # Not partial: no field is required, and a new invoice address gets its defaults like one sent on create.
     changes = schemas.load(schemas.instance(schemas.OrderUpdateSchema), request_json())
     return _order_response(tx, scope, orders.update(tx, _order(tx, scope, code), changes, now()))
@@ -599,7 +599,7 @@ def order_update(tx: Transaction, scope: Scope, code: str) -> Response:
 
 @api.delete(EVENT + "/orders/<code>/")
 @endpoint("orders.write")
-def order_delete(tx: Transaction, scope: Scope, code: str) -> Response:
+def order_delete(tx: Transaction, scope: EventContext, code: str) -> Response:
     orders.delete(tx, _order(tx, scope, code))
     return Response(status=204)
 
@@ -616,7 +616,7 @@ def _register_transitions() -> None:
     }
     for action, (permission, change) in simple.items():
 
-        def transition(tx: Transaction, scope: Scope, code: str, change: Callable[..., dict] = change) -> Response:
+        def transition(tx: Transaction, scope: EventContext, code: str, change: Callable[..., dict] = change) -> Response:
             request_json()  # pretix accepts options such as send_email here; none changes what happens
             return _order_response(tx, scope, change(tx, _order(tx, scope, code), now()))
 
@@ -629,7 +629,7 @@ _register_transitions()
 
 @api.post(EVENT + "/orders/<code>/mark_canceled/")
 @endpoint("orders.status")
-def order_mark_canceled(tx: Transaction, scope: Scope, code: str) -> Response:
+def order_mark_canceled(tx: Transaction, scope: EventContext, code: str) -> Response:
     options = schemas.load(schemas.instance(schemas.OrderCancelSchema), request_json())
     order = orders.mark_canceled(tx, _order(tx, scope, code), now(), options["cancellation_fee"])
     return _order_response(tx, scope, order)
@@ -637,7 +637,7 @@ def order_mark_canceled(tx: Transaction, scope: Scope, code: str) -> Response:
 
 @api.post(EVENT + "/orders/<code>/extend/")
 @endpoint("orders.write")
-def order_extend(tx: Transaction, scope: Scope, code: str) -> Response:
+def order_extend(tx: Transaction, scope: EventContext, code: str) -> Response:
     options = schemas.load(schemas.instance(schemas.OrderExtendSchema), request_json())
     until = date.fromisoformat(options["expires"])
     order = orders.extend(tx, _order(tx, scope, code), now(), until, options["force"], scope.event["timezone"])
@@ -657,7 +657,7 @@ def _pdf(tx: Transaction, order: dict, positions: list[dict], filename: str) -> 
 
 @api.get(EVENT + "/orders/<code>/download/<output>/")
 @endpoint("tickets.download")
-def order_download(tx: Transaction, scope: Scope, code: str, output: str) -> Response:
+def order_download(tx: Transaction, scope: EventContext, code: str, output: str) -> Response:
     order = _order(tx, scope, code)
     if output != "pdf":
         raise NotFound()
@@ -666,7 +666,7 @@ def order_download(tx: Transaction, scope: Scope, code: str, output: str) -> Res
 
 @api.get(EVENT + "/orderpositions/")
 @endpoint("orders.read")
-def position_list(tx: Transaction, scope: Scope) -> Response:
+def position_list(tx: Transaction, scope: EventContext) -> Response:
     generated = now()
     filters = query_args(schemas.instance(schemas.OrderPositionListQuery))
     found = orders.list_positions(tx, scope, filters, request.args.get("ordering"), generated)
@@ -682,7 +682,7 @@ def position_list(tx: Transaction, scope: Scope) -> Response:
 
 @api.get(EVENT + "/orderpositions/<object_id>/")
 @endpoint("orders.read")
-def position_detail(tx: Transaction, scope: Scope, object_id: str) -> Response:
+def position_detail(tx: Transaction, scope: EventContext, object_id: str) -> Response:
     position = orders.get_position(tx, scope, object_id, now())
     presented = orders.present_position(tx, position, tx.get("orders", position["order"]), _urls(scope))
     return json_response(schemas.instance(schemas.OrderPositionSchema).dump(presented))
@@ -690,7 +690,7 @@ def position_detail(tx: Transaction, scope: Scope, object_id: str) -> Response:
 
 @api.get(EVENT + "/orderpositions/<object_id>/download/<output>/")
 @endpoint("tickets.download")
-def position_download(tx: Transaction, scope: Scope, object_id: str, output: str) -> Response:
+def position_download(tx: Transaction, scope: EventContext, object_id: str, output: str) -> Response:
     position = orders.get_position(tx, scope, object_id, now())
     if output != "pdf":
         raise NotFound()
@@ -709,7 +709,7 @@ register_collection(
 
 @api.get(EVENT + "/checkinlists/<object_id>/status/")
 @endpoint("checkin")
-def checkinlist_status(tx: Transaction, scope: Scope, object_id: str) -> Response:
+def checkinlist_status(tx: Transaction, scope: EventContext, object_id: str) -> Response:
     return json_response(checkin.status(tx, checkin.get_list(tx, scope, object_id), now()))
 
 
@@ -721,9 +721,9 @@ def _scan(data: dict) -> checkin.Scan:
     )
 
 
-def _scan_response(tx: Transaction, scope: Scope, outcome: checkin.Outcome) -> Response:
+def _scan_response(tx: Transaction, scope: EventContext, outcome: checkin.Outcome) -> Response:
     event = tx.get("events", outcome.checkin_list["event"]) if outcome.checkin_list else scope.event
-    urls = _urls(Scope(scope.organizer, event)) if event else (lambda kind, key: "")
+    urls = _urls(EventContext(scope.organizer, event)) if event else (lambda kind, key: "")
     body = checkin.present_scan(tx, outcome, urls)
     if "position" in body:
         # The order position resource's fields only (no stored internals), plus the scan's own additions.
@@ -739,7 +739,7 @@ def _scan_response(tx: Transaction, scope: Scope, outcome: checkin.Outcome) -> R
 
 @api.post(ORG + "/checkinrpc/redeem/")
 @endpoint("checkin")
-def checkin_redeem(tx: Transaction, scope: Scope) -> Response:
+def checkin_redeem(tx: Transaction, scope: EventContext) -> Response:
     data = schemas.load(schemas.instance(schemas.RedeemRpcSchema), request_json())
     lists = checkin.lists_for_scan(tx, scope.organizer, data.get("lists") or [])
     return _scan_response(tx, scope, checkin.redeem(tx, lists, _scan(data), now()))
@@ -747,7 +747,7 @@ def checkin_redeem(tx: Transaction, scope: Scope) -> Response:
 
 @api.post(EVENT + "/checkinlists/<list_id>/positions/<lookup>/redeem/")
 @endpoint("checkin")
-def checkin_redeem_legacy(tx: Transaction, scope: Scope, list_id: str, lookup: str) -> Response:
+def checkin_redeem_legacy(tx: Transaction, scope: EventContext, list_id: str, lookup: str) -> Response:
     checkin_list = checkin.get_list(tx, scope, list_id)
     untrusted = query_args(schemas.instance(schemas.UntrustedInputQuery)).get("untrusted_input", False)
     position = checkin.position_on_list(tx, scope, checkin_list, lookup, untrusted)
@@ -758,7 +758,7 @@ def checkin_redeem_legacy(tx: Transaction, scope: Scope, list_id: str, lookup: s
 
 @api.route(ORG + "/checkinrpc/search/", methods=["GET", "POST"])
 @endpoint("checkin")
-def checkin_search(tx: Transaction, scope: Scope) -> Response:
+def checkin_search(tx: Transaction, scope: EventContext) -> Response:
     if request.method == "POST":
         # The same search with its parameters in a JSON body: {"lists": [1], "search": "…", …}.
         body = schemas.load(schemas.instance(schemas.CheckinSearchBodySchema), request_json())
@@ -773,7 +773,7 @@ def checkin_search(tx: Transaction, scope: Scope) -> Response:
 
 @api.get(EVENT + "/checkinlists/<list_id>/positions/")
 @endpoint("checkin")
-def checkinlist_positions(tx: Transaction, scope: Scope, list_id: str) -> Response:
+def checkinlist_positions(tx: Transaction, scope: EventContext, list_id: str) -> Response:
     checkin_list = checkin.get_list(tx, scope, list_id)
     filters = query_args(schemas.instance(schemas.CheckinSearchQuery))
     found = checkin.search(tx, [checkin_list], filters, request.args.get("ordering"), filters.get("ignore_status", False), now())
@@ -782,16 +782,16 @@ def checkinlist_positions(tx: Transaction, scope: Scope, list_id: str) -> Respon
 
 @api.get(EVENT + "/checkins/")
 @endpoint("checkin")
-def checkin_history(tx: Transaction, scope: Scope) -> Response:
+def checkin_history(tx: Transaction, scope: EventContext) -> Response:
     filters = query_args(schemas.instance(schemas.CheckinHistoryQuery))
     found = checkin.history(tx, scope, filters, request.args.get("ordering"))
     return paginate(found, dict, schemas.instance(schemas.CheckinHistorySchema))
 
 
-def _position_out(tx: Transaction, scope: Scope, position: dict) -> dict:
+def _position_out(tx: Transaction, scope: EventContext, position: dict) -> dict:
     event = tx.get("events", position["event"])
     full = tx.get("orderpositions", position["id"])
-    return orders.present_position(tx, full, tx.get("orders", full["order"]), _urls(Scope(scope.organizer, event)))
+    return orders.present_position(tx, full, tx.get("orders", full["order"]), _urls(EventContext(scope.organizer, event)))
 
 
 def _int_arg(value: str, name: str) -> int:

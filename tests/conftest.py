@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from kiosk_tickets import create_app
-from kiosk_tickets.services import auth, catalog
+from kiosk_tickets.services import auth, events
 from kiosk_tickets.store import Store
 
 ORGANIZER = "bigevents"
@@ -90,7 +90,7 @@ def store(app):
 
 def make_token(store, organizer: str = ORGANIZER, scope: str = "admin") -> str:
     with store.transaction() as tx:
-        catalog.ensure_organizer(tx, organizer, organizer.title())
+        events.ensure_organizer(tx, organizer, organizer.title())
         token, _ = auth.create_token(tx, organizer, scope, START)
     return token
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import string
 from collections import Counter
 from dataclasses import dataclass
@@ -16,13 +15,12 @@ from ..isotime import format_datetime, parse_datetime
 from ..store import Transaction
 from . import positions, quotas
 from .answers import check_answers
-from .catalog import Scope, event_object, order_documents, text_matches
+from .common import event_object, i18n_text, invalid_pk, order_documents, random_string, text_matches
+from .resources import EventContext
 
 # Order codes avoid characters people confuse when reading them out: no O/0, no I/1.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 GIVEN_CODE_ALPHABET = set("ABCDEFGHIJKLMNPQRSTUVWXYZ023456789")
-PAYMENT_PROVIDERS = ("free", "manual", "cash", "card", "banktransfer")
-FEE_TYPES = ("payment", "shipping", "service", "cancellation", "insurance", "late", "other", "giftcard")
 _SECRET_ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -31,10 +29,6 @@ class OrderSettings:
     """What order creation needs from the configuration."""
 
     payment_term: timedelta
-
-
-def _random(alphabet: str, length: int) -> str:
-    return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
 def _unique(tx: Transaction, table: str, field: str, make: Callable[[], str]) -> str:
@@ -77,7 +71,7 @@ def _validity(item: dict, data: dict, now: datetime) -> tuple[str | None, str | 
 # ---------------------------------------------------------------------------------------- creation
 
 
-def _check_positions(tx: Transaction, scope: Scope, entries: list[dict], now: datetime) -> list[dict]:
+def _check_positions(tx: Transaction, scope: EventContext, entries: list[dict], now: datetime) -> list[dict]:
     """Check every position as pretix checks API orders; return them ready to store (without ids)."""
     event_id = scope.event["id"]
     checked: list[dict] = []
@@ -99,7 +93,7 @@ def _check_positions(tx: Transaction, scope: Scope, entries: list[dict], now: da
                     raise ValidationFailed.field("secret", "This ticket secret is already in use.")
                 taken_secrets.add(secret)
             if entry.get("discount") is not None:
-                raise ValidationFailed.field("discount", f'Invalid pk "{entry["discount"]}" - object does not exist.')
+                raise ValidationFailed.field("discount", invalid_pk(entry["discount"]))
             voucher = positions.voucher_for(tx, event_id, entry, item, variation, now)
             price = positions.price_for(entry, item, variation, voucher)
             valid_from, valid_until = _validity(item, entry, now)
@@ -180,7 +174,7 @@ def _check_fees(tx: Transaction, event_id: int, entries: list[dict], positions_t
     fees, errors = [], []
     for entry in entries:
         if entry.get("tax_rule") is not None and event_object(tx, "taxrules", entry["tax_rule"], event_id) is None:
-            errors.append({"tax_rule": [f'Invalid pk "{entry["tax_rule"]}" - object does not exist.']})
+            errors.append({"tax_rule": [invalid_pk(entry["tax_rule"])]})
             continue
         value = Decimal(entry["value"])
         if entry.get("_treat_value_as_percentage"):
@@ -205,7 +199,7 @@ def _check_fees(tx: Transaction, event_id: int, entries: list[dict], positions_t
 def _order_code(tx: Transaction, data: dict) -> str:
     code = data.get("code")
     if code is None:
-        return _unique(tx, "orders", "code", lambda: _random(CODE_ALPHABET, 5))
+        return _unique(tx, "orders", "code", lambda: random_string(CODE_ALPHABET, 5))
     if not code or set(code) - GIVEN_CODE_ALPHABET:
         raise ValidationFailed.field("code", "Order codes may only contain A-Z and 0-9, without O and 1.")
     if tx.find_one("orders", code=code) is not None:
@@ -213,7 +207,7 @@ def _order_code(tx: Transaction, data: dict) -> str:
     return code
 
 
-def create(tx: Transaction, scope: Scope, data: dict, now: datetime, settings: OrderSettings) -> dict:
+def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, settings: OrderSettings) -> dict:
     """Create an order with its positions and fees in one transaction; return the stored order.
 
     Carts named in `consume_carts` are removed first, so the quota they held passes to the order without
@@ -248,7 +242,7 @@ def create(tx: Transaction, scope: Scope, data: dict, now: datetime, settings: O
             "code": code,
             "status": status,
             "testmode": bool(data.get("testmode")),
-            "secret": _random(_SECRET_ALPHABET, 16),
+            "secret": random_string(_SECRET_ALPHABET, 16),
             "email": data.get("email"),
             "phone": data.get("phone"),
             "customer": None,
@@ -288,9 +282,9 @@ def create(tx: Transaction, scope: Scope, data: dict, now: datetime, settings: O
         fields = {key: value for key, value in position.items() if not key.startswith("_")}
         addon_to = fields.pop("addon_to_positionid")
         fields["addon_to"] = stored_ids[addon_to] if addon_to else None
-        fields["secret"] = fields["secret"] or _unique(tx, "orderpositions", "secret", lambda: _random(_SECRET_ALPHABET, 32))
+        fields["secret"] = fields["secret"] or _unique(tx, "orderpositions", "secret", lambda: random_string(_SECRET_ALPHABET, 32))
         fields["pseudonymization_id"] = _unique(
-            tx, "orderpositions", "pseudonymization_id", lambda: _random(string.ascii_uppercase + string.digits, 10)
+            tx, "orderpositions", "pseudonymization_id", lambda: random_string(string.ascii_uppercase + string.digits, 10)
         )
         stored = tx.insert("orderpositions", {**fields, "order": order["id"], "event": event_id})
         stored_ids[position["positionid"]] = stored["id"]
@@ -300,7 +294,7 @@ def create(tx: Transaction, scope: Scope, data: dict, now: datetime, settings: O
 
 
 def simulate(
-    tx: Transaction, scope: Scope, data: dict, now: datetime, settings: OrderSettings, url_for: Callable[[str, Any], str]
+    tx: Transaction, scope: EventContext, data: dict, now: datetime, settings: OrderSettings, url_for: Callable[[str, Any], str]
 ) -> dict:
     """Check and price an order as `create` would, and leave nothing behind: pretix's dry run.
 
@@ -328,7 +322,7 @@ def _invoice_address(data: dict | None, now: datetime) -> dict | None:
 # ---------------------------------------------------------------------------------------- finding and listing
 
 
-def get(tx: Transaction, scope: Scope, code: str, now: datetime) -> dict:
+def get(tx: Transaction, scope: EventContext, code: str, now: datetime) -> dict:
     """Return the event's order with this code (any case); raise NotFound otherwise."""
     expire_overdue(tx, scope.event["id"], now)
     order = tx.find_one("orders", event=scope.event["id"], code=code.upper())
@@ -351,7 +345,7 @@ ORDER_ORDERINGS = ("datetime", "code", "status", "last_modified", "cancellation_
 
 
 def list_orders(
-    tx: Transaction, scope: Scope, filters: Mapping[str, Any], ordering: str | None, now: datetime
+    tx: Transaction, scope: EventContext, filters: Mapping[str, Any], ordering: str | None, now: datetime
 ) -> list[Mapping[str, Any]]:
     """Return the event's orders that pass pretix's order filters, ordered."""
     expire_overdue(tx, scope.event["id"], now)
@@ -401,7 +395,7 @@ POSITION_ORDERINGS = {
 
 
 def list_positions(
-    tx: Transaction, scope: Scope, filters: Mapping[str, Any], ordering: str | None, now: datetime
+    tx: Transaction, scope: EventContext, filters: Mapping[str, Any], ordering: str | None, now: datetime
 ) -> list[Mapping[str, Any]]:
     """Return the event's order positions that pass pretix's position filters, ordered.
 
@@ -469,7 +463,7 @@ def list_positions(
     return sorted(result, key=lambda p: (key(p, orders[p["order"]]), p["id"]), reverse=chosen.startswith("-"))
 
 
-def get_position(tx: Transaction, scope: Scope, doc_id: Any, now: datetime) -> dict:
+def get_position(tx: Transaction, scope: EventContext, doc_id: Any, now: datetime) -> dict:
     """Return the event's order position with this id; raise NotFound otherwise."""
     expire_overdue(tx, scope.event["id"], now)
     position = tx.get("orderpositions", doc_id)
@@ -706,9 +700,9 @@ def ticket_fields(tx: Transaction, order: dict, position: dict) -> dict[str, Any
     start = parse_datetime(event["date_from"]).astimezone(ZoneInfo(event.get("timezone") or "UTC"))
     location = event.get("location")
     return {
-        "event_name": positions.product_name(event),
+        "event_name": i18n_text(event["name"]),
         "event_date": f"{start:%a, %d %b %Y, %H:%M} ({start.tzname()})",
-        "location": positions.product_name({"name": location}) if location else None,
+        "location": i18n_text(location) if location else None,
         "product": positions.product_name(item, variation),
         "attendee": positions.full_name(position["attendee_name_parts"]),
         "price": f"{position['price']} {event['currency']}",

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from sortedcontainers import SortedList
 
@@ -141,7 +142,9 @@ class QuotaLedger:
     def overdue_orders(self, event_id: int, now: float) -> list[int]:
         """Pending orders whose deadline has passed."""
         entries = self.pending_orders.get(event_id)
-        return [doc_id for _, doc_id in entries.irange(maximum=(now, -math.inf), inclusive=(True, False))] if entries else []
+        if not entries:
+            return []
+        return [doc_id for _, doc_id in entries.irange(maximum=(now, -math.inf), inclusive=(True, False))]
 
     def expired_carts(self, event_id: int, now: float) -> list[int]:
         entries = self.event_carts.get(event_id)
@@ -263,7 +266,7 @@ def reserve(tx: Transaction, needs: Mapping[int, int], now: datetime) -> None:
     the write are one step.
     """
     for quota_id, units in sorted(needs.items()):
-        quota = tx.get("quotas", quota_id)
+        quota = tx.referenced("quotas", quota_id)
         number = available_number(tx, quota, now)
         if number is not None and number < units:
             raise ValidationFailed(shortage_message(quota))
