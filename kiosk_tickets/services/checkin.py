@@ -11,7 +11,7 @@ from ..isotime import format_datetime, parse_datetime
 from ..store import Transaction
 from . import orders
 from .answers import check_answers
-from .common import FieldErrors, check_ref_list, i18n_text, invalid_pk, order_documents
+from .common import FieldErrors, OrderStatus, check_ref_list, i18n_text, invalid_pk, order_documents
 from .resources import EventContext, Resource
 
 
@@ -44,9 +44,9 @@ CHECKIN_LISTS = CheckinLists()
 
 def on_list(tx: Transaction, checkin_list: Mapping[str, Any], position: Mapping[str, Any], order: Mapping[str, Any]) -> bool:
     """Whether the ticket belongs on the list: its product, and a paid (or, if the list says so, pending) order."""
-    if position["canceled"] or order["status"] not in ("p", "n"):
+    if position["canceled"] or order["status"] not in (OrderStatus.PAID, OrderStatus.PENDING):
         return False
-    if order["status"] == "n" and not (checkin_list["include_pending"] or order.get("valid_if_pending")):
+    if order["status"] == OrderStatus.PENDING and not (checkin_list["include_pending"] or order.get("valid_if_pending")):
         return False
     return checkin_list["all_products"] or position["item"] in checkin_list["limit_products"]
 
@@ -211,9 +211,9 @@ def _refusal(
     `force` is for scans that already happened offline: it passes a pending order, a blocked or
     out-of-time ticket, a second entry and missing answers, but never a canceled ticket or the wrong product.
     """
-    if position["canceled"] or order["status"] in ("c", "e"):
+    if position["canceled"] or order["status"] in (OrderStatus.CANCELED, OrderStatus.EXPIRED):
         return "canceled", None
-    if order["status"] == "n":
+    if order["status"] == OrderStatus.PENDING:
         if order.get("require_approval"):
             return "unapproved", None
         allowed = order.get("valid_if_pending") or (checkin_list["include_pending"] and scan.ignore_unpaid)

@@ -15,7 +15,7 @@ from ..isotime import format_datetime, parse_datetime
 from ..store import Transaction
 from . import positions, quotas
 from .answers import check_answers
-from .common import event_object, i18n_text, invalid_pk, order_documents, random_string, text_matches
+from .common import OrderStatus, event_object, i18n_text, invalid_pk, order_documents, random_string, text_matches
 from .resources import EventContext
 
 # Order codes avoid characters people confuse when reading them out: no O/0, no I/1.
@@ -219,9 +219,9 @@ def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, sett
     positions_total = sum((Decimal(p["price"]) for p in checked), Decimal(0))
     fees = _check_fees(tx, event_id, data.get("fees") or [], positions_total)
     total = positions_total + sum((Decimal(fee["value"]) for fee in fees), Decimal(0))
-    status = data.get("status") or ("p" if total == 0 else "n")
+    status = data.get("status") or (OrderStatus.PAID if total == 0 else OrderStatus.PENDING)
     provider = data.get("payment_provider") or ("free" if total == 0 else None)
-    if status == "p" and provider is None:
+    if status == OrderStatus.PAID and provider is None:
         raise ValidationFailed.field("payment_provider", "A payment provider is required for a paid order.")
     code = _order_code(tx, data)
     for cart_id in data.get("consume_carts") or []:
@@ -233,7 +233,7 @@ def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, sett
     for voucher, count in Counter(p["voucher"] for p in checked if p["voucher"]).items():
         stored = tx.get("vouchers", voucher)
         tx.update("vouchers", voucher, {"redeemed": stored["redeemed"] + count})
-    confirmed = status == "p"
+    confirmed = status == OrderStatus.PAID
     payment_date = data.get("payment_date") or format_datetime(now)
     order = tx.insert(
         "orders",
@@ -338,7 +338,7 @@ def expire_overdue(tx: Transaction, event_id: int, now: datetime) -> None:
     so, and runs before anything reads orders, so no background job is needed.
     """
     for order_id in quotas.ledger(tx).overdue_orders(event_id, now.timestamp()):
-        tx.update("orders", order_id, {"status": "e", "last_modified": format_datetime(now)})
+        tx.update("orders", order_id, {"status": OrderStatus.EXPIRED, "last_modified": format_datetime(now)})
 
 
 ORDER_ORDERINGS = ("datetime", "code", "status", "last_modified", "cancellation_date")
@@ -490,9 +490,9 @@ def _ticket_positions(tx: Transaction, candidates: list[dict]) -> list[dict]:
 
 def downloads_allowed(order: Mapping[str, Any]) -> bool:
     """Tickets are for paid orders, and for pending ones trusted to pay later once they need no approval."""
-    if order["status"] == "n":
+    if order["status"] == OrderStatus.PENDING:
         return bool(order.get("valid_if_pending")) and not order.get("require_approval")
-    return order["status"] == "p"
+    return order["status"] == OrderStatus.PAID
 
 
 def present_position(tx: Transaction, position: dict, order: dict, url_for: Callable[[str, Any], str]) -> dict:
@@ -578,10 +578,10 @@ def _require(order: dict, allowed: tuple[str, ...], message: str) -> None:
 
 def mark_paid(tx: Transaction, order: dict, now: datetime) -> dict:
     """Pending or expired → paid (an expired order needs its quota back). Raises BadRequest."""
-    _require(order, ("n", "e"), "Only pending or expired orders can be marked as paid.")
-    if order["require_approval"] and order["status"] == "n":
+    _require(order, (OrderStatus.PENDING, OrderStatus.EXPIRED), "Only pending or expired orders can be marked as paid.")
+    if order["require_approval"] and order["status"] == OrderStatus.PENDING:
         raise BadRequest("This order needs to be approved before it can be paid.")
-    if order["status"] == "e":
+    if order["status"] == OrderStatus.EXPIRED:
         _reserve_again(tx, order, now, force=False)
     payments = [dict(p) for p in order["payments"]]
     open_payment = next((p for p in payments if p["state"] in ("created", "pending")), None)
@@ -590,19 +590,19 @@ def mark_paid(tx: Transaction, order: dict, now: datetime) -> dict:
                         "provider": "manual", "payment_url": None, "details": {}}
         payments.append(open_payment)
     open_payment.update(state="confirmed", payment_date=format_datetime(now), amount=order["total"])
-    return _change(tx, order, now, status="p", payments=payments)
+    return _change(tx, order, now, status=OrderStatus.PAID, payments=payments)
 
 
 def mark_pending(tx: Transaction, order: dict, now: datetime) -> dict:
     """Paid → pending: the confirmed payments are canceled. Raises BadRequest."""
-    _require(order, ("p",), "Only paid orders can be marked as unpaid.")
+    _require(order, (OrderStatus.PAID,), "Only paid orders can be marked as unpaid.")
     payments = [{**p, "state": "canceled"} if p["state"] == "confirmed" else p for p in order["payments"]]
-    return _change(tx, order, now, status="n", payments=payments)
+    return _change(tx, order, now, status=OrderStatus.PENDING, payments=payments)
 
 
 def mark_expired(tx: Transaction, order: dict, now: datetime) -> dict:
-    _require(order, ("n",), "Only pending orders can be marked as expired.")
-    return _change(tx, order, now, status="e")
+    _require(order, (OrderStatus.PENDING,), "Only pending orders can be marked as expired.")
+    return _change(tx, order, now, status=OrderStatus.EXPIRED)
 
 
 def mark_canceled(tx: Transaction, order: dict, now: datetime, cancellation_fee: str | None = None) -> dict:
@@ -610,13 +610,15 @@ def mark_canceled(tx: Transaction, order: dict, now: datetime, cancellation_fee:
 
     With a cancellation fee a paid order stays paid, its positions and fees canceled, the fee its only part.
     """
-    _require(order, ("n", "p", "e"), "Only pending, paid or expired orders can be canceled.")
+    _require(
+        order, (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.EXPIRED), "Only pending, paid or expired orders can be canceled."
+    )
     held = _holding_positions(tx, order)
     for voucher, count in Counter(p["voucher"] for p in held if p.get("voucher")).items():
         stored = tx.get("vouchers", voucher)
         if stored is not None:
             tx.update("vouchers", voucher, {"redeemed": max(0, stored["redeemed"] - count)})
-    if cancellation_fee is not None and order["status"] == "p":
+    if cancellation_fee is not None and order["status"] == OrderStatus.PAID:
         fee = Decimal(cancellation_fee)
         if fee > Decimal(order["total"]):
             raise BadRequest("The cancellation fee cannot be higher than the total of the order.")
@@ -629,41 +631,41 @@ def mark_canceled(tx: Transaction, order: dict, now: datetime, cancellation_fee:
             "internal_type": "", **_tax(tx, order["event"], None, fee), "canceled": False,
         })
         return _change(tx, order, now, total=positions.money(fee), cancellation_date=format_datetime(now))
-    return _change(tx, order, now, status="c", cancellation_date=format_datetime(now))
+    return _change(tx, order, now, status=OrderStatus.CANCELED, cancellation_date=format_datetime(now))
 
 
 def reactivate(tx: Transaction, order: dict, now: datetime) -> dict:
     """Canceled → pending, or paid when its confirmed payments cover it; needs quota again."""
-    _require(order, ("c",), "Only canceled orders can be reactivated.")
+    _require(order, (OrderStatus.CANCELED,), "Only canceled orders can be reactivated.")
     _reserve_again(tx, order, now, force=False)
     paid = sum((Decimal(p["amount"]) for p in order["payments"] if p["state"] == "confirmed"), Decimal(0))
     held = _holding_positions(tx, order)
     for voucher, count in Counter(p["voucher"] for p in held if p.get("voucher")).items():
         stored = tx.get("vouchers", voucher)
         tx.update("vouchers", voucher, {"redeemed": stored["redeemed"] + count})
-    status = "p" if paid >= Decimal(order["total"]) and paid > 0 else "n"
+    status = OrderStatus.PAID if paid >= Decimal(order["total"]) and paid > 0 else OrderStatus.PENDING
     return _change(tx, order, now, status=status, cancellation_date=None)
 
 
 def extend(tx: Transaction, order: dict, now: datetime, until: date, force: bool, timezone: str) -> dict:
     """Move the payment deadline to the end of `until` in the event's time zone; revives an expired order."""
-    _require(order, ("n", "e"), "Only pending or expired orders can be extended.")
+    _require(order, (OrderStatus.PENDING, OrderStatus.EXPIRED), "Only pending or expired orders can be extended.")
     deadline = datetime.combine(until, time(23, 59, 59), tzinfo=ZoneInfo(timezone))
     if deadline <= now:
         raise BadRequest("The new expiry date needs to be in the future.")
-    if order["status"] == "e":
+    if order["status"] == OrderStatus.EXPIRED:
         _reserve_again(tx, order, now, force)
-    return _change(tx, order, now, status="n", expires=format_datetime(deadline))
+    return _change(tx, order, now, status=OrderStatus.PENDING, expires=format_datetime(deadline))
 
 
 def approve(tx: Transaction, order: dict, now: datetime) -> dict:
-    if order["status"] != "n" or not order["require_approval"]:
+    if order["status"] != OrderStatus.PENDING or not order["require_approval"]:
         raise BadRequest("This order is not waiting for approval.")
     return _change(tx, order, now, require_approval=False)
 
 
 def deny(tx: Transaction, order: dict, now: datetime) -> dict:
-    if order["status"] != "n" or not order["require_approval"]:
+    if order["status"] != OrderStatus.PENDING or not order["require_approval"]:
         raise BadRequest("This order is not waiting for approval.")
     return mark_canceled(tx, order, now)
 

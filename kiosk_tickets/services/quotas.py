@@ -17,9 +17,10 @@ from sortedcontainers import SortedList
 from ..errors import ValidationFailed
 from ..isotime import parse_datetime
 from ..store import Transaction
+from .common import OrderStatus
 
 # Order statuses whose positions hold quota: pending and paid.
-HOLDING_STATUSES = ("n", "p")
+HOLDING_STATUSES = (OrderStatus.PENDING, OrderStatus.PAID)
 
 Key = tuple[int, int | None]  # (item, variation)
 
@@ -81,9 +82,9 @@ class QuotaLedger:
         if state is None:
             return
         status, deadline = state
-        if status == "p":
+        if status == OrderStatus.PAID:
             self.paid[key] += -1 if remove else 1
-        elif status == "n":
+        elif status == OrderStatus.PENDING:
             _sorted_change(self.pending[key], (deadline, position_id), remove)
 
     def _order_position(self, doc_id: int, position: dict | None, remove: bool) -> None:
@@ -101,7 +102,7 @@ class QuotaLedger:
         for position_id, key in held.items():
             self._hold(order_id, position_id, key, remove=True)
         for doc, remove in ((old, True), (order, False)):
-            if doc is not None and doc["status"] == "n" and self._deadline(doc) < math.inf:
+            if doc is not None and doc["status"] == OrderStatus.PENDING and self._deadline(doc) < math.inf:
                 _sorted_change(self.pending_orders[doc["event"]], (self._deadline(doc), order_id), remove)
         if order is None:
             self.orders.pop(order_id, None)
