@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from .errors import ValidationFailed
 from .isotime import format_datetime
@@ -568,7 +568,8 @@ class ItemSchema(SalesChannelsMixin, InputSchema):
     tax_rate = Raw(dump_only=True)
     tax_rule = Integer(load_default=None, allow_none=True)
     admission = Boolean(load_default=False)
-    personalized = Boolean()
+    # Not sent (on create and PUT), it follows `admission`; the items service fills it in.
+    personalized = Boolean(load_default=None, allow_none=False)
     position = Integer(load_default=0, min_value=0)
     picture = String(load_default=None, allow_none=True)
     available_from = DateTime(load_default=None, allow_none=True)
@@ -616,14 +617,6 @@ class ItemSchema(SalesChannelsMixin, InputSchema):
     bundles = Nested(BundleSchema, many=True, load_default=list)
     program_times = Nested(ProgramTimeSchema, many=True, load_default=list)
 
-    @validates_schema
-    def _check(self, data: Mapping[str, Any], **kwargs: Any) -> None:
-        if data.get("personalized") and data.get("admission") is False:
-            raise ValidationError({"personalized": ["Only admission products can be personalized."]})
-        low, high = data.get("min_per_order"), data.get("max_per_order")
-        if low is not None and high is not None and low > high:
-            raise ValidationError({"max_per_order": ["Ensure this value is greater than or equal to min_per_order."]})
-
 
 class ItemUpdateSchema(ItemSchema):
     """Items are updated without their nested parts; those have endpoints of their own."""
@@ -637,13 +630,6 @@ class ItemUpdateSchema(ItemSchema):
         if sent:
             message = "Updating {} via PATCH/PUT is not supported. Please use the dedicated nested endpoint."
             raise ValidationError({name: [message.format(name.replace("_", " "))] for name in sent})
-
-    @post_load
-    def _reset_personalized(self, data: dict[str, Any], partial: Any = False, **kwargs: Any) -> dict[str, Any]:
-        # PUT resets what it does not send; `personalized` then follows `admission`, as on create.
-        if not partial and "personalized" not in data:
-            data["personalized"] = data.get("admission", False)
-        return data
 
 
 class ItemListQuery(InputSchema):
@@ -781,14 +767,6 @@ class VoucherSchema(InputSchema):
     all_bundles_included = Boolean(load_default=False)
     budget = Money(load_default=None, allow_none=True, min_value=Decimal(0))
     budget_used = Raw(dump_only=True)
-
-    @validates_schema
-    def _check(self, data: Mapping[str, Any], **kwargs: Any) -> None:
-        low, high = data.get("min_usages"), data.get("max_usages")
-        if low is not None and high is not None and low > high:
-            raise ValidationError({"min_usages": ["The minimum number of usages may not be higher than the maximum."]})
-        if data.get("price_mode") == "percent" and Decimal(data.get("value") or 0) > 100:
-            raise ValidationError({"value": ["A percentage may not be higher than 100."]})
 
 
 class VoucherListQuery(InputSchema):
