@@ -97,7 +97,7 @@ def remove_from_list_field(tx: Transaction, table: str, field: str, value: int) 
 
 # ---------------------------------------------------------------------------------------- lists
 
-D = TypeVar("D", bound=Doc)
+DocT = TypeVar("DocT", bound=Doc)
 
 _STORED_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 
@@ -116,7 +116,7 @@ def _sort_key(field: str) -> Callable[[Doc], Any]:
     return key
 
 
-def order_documents(docs: Iterable[D], ordering: str | None, allowed: Iterable[str], default: str) -> list[D]:
+def order_documents(docs: Iterable[DocT], ordering: str | None, allowed: Iterable[str], default: str) -> list[DocT]:
     """Return the documents sorted by `ordering` (a field, `-` for descending) if allowed, else by `default`."""
     allowed = set(allowed)
     chosen = ordering if ordering and ordering.lstrip("-") in allowed else default
