@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-from kiosk_tickets.services import auth, catalog
+from kiosk_tickets.services import auth, events
 from kiosk_tickets.store import Store
 
 ORGANIZER = "bench"
@@ -53,7 +53,7 @@ def seed_store(data_dir: Path, records: int) -> str:
     """Create organizer, event and `records` vouchers in `data_dir`; fold them into a snapshot; return a token."""
     store = Store(data_dir)
     with store.transaction() as tx:
-        catalog.ensure_organizer(tx, ORGANIZER, "Bench")
+        events.ensure_organizer(tx, ORGANIZER, "Bench")
         token, _ = auth.create_token(tx, ORGANIZER, "admin", NOW)
         event = tx.insert("events", {
             "organizer": ORGANIZER, "slug": EVENT, "name": {"en": "Bench"}, "live": False, "testmode": False,

@@ -14,8 +14,8 @@ from .context import get_store
 from .config import load_config
 from .errors import KioskError
 from .schemas import CategorySchema, EventSchema, ItemSchema, QuestionSchema, QuotaSchema, TaxRuleSchema, load
-from .services import auth, catalog, maintenance, quotas
-from .services.catalog import Scope
+from .services import auth, catalog, events, maintenance, questions, quotas
+from .services.resources import EventContext, Resource
 from .store import Store, Transaction
 
 DEMO_ORGANIZER = "demo"
@@ -34,7 +34,7 @@ def _open_store(args: argparse.Namespace) -> Store:
 def cmd_init(args: argparse.Namespace) -> int:
     store = _open_store(args)
     with store.transaction() as tx:
-        catalog.ensure_organizer(tx, args.organizer, args.name)
+        events.ensure_organizer(tx, args.organizer, args.name)
         token, _ = auth.create_token(tx, args.organizer, "admin", _now(), name="init")
     store.secret_key()  # made now, so that every server on this directory signs sessions alike from the start
     print(f"Organizer {args.organizer!r} is ready. Admin API token:")
@@ -45,8 +45,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 def build_demo(store: Store, now: datetime) -> tuple[str, str]:
     """Create the demo organizer and event if missing; return (event slug, new admin token)."""
     with store.transaction() as tx:
-        organizer = catalog.ensure_organizer(tx, DEMO_ORGANIZER, "Demo Box Office")
-        scope = Scope(organizer)
+        organizer = events.ensure_organizer(tx, DEMO_ORGANIZER, "Demo Box Office")
+        scope = EventContext(organizer)
         if tx.find_one("events", organizer=DEMO_ORGANIZER, slug=DEMO_EVENT) is None:
             start = (now + timedelta(days=30)).replace(hour=16, minute=0, second=0, microsecond=0)
             event_data = {
@@ -58,16 +58,16 @@ def build_demo(store: Store, now: datetime) -> tuple[str, str]:
                 "location": {"en": "Town Hall"},
                 "timezone": "Europe/Berlin",
             }
-            event = catalog.EVENTS.create(tx, scope, load(EventSchema(), event_data), now)
-            _fill_demo_event(tx, Scope(organizer, event), now)
+            event = events.EVENTS.create(tx, scope, load(EventSchema(), event_data), now)
+            _fill_demo_event(tx, EventContext(organizer, event), now)
         token, _ = auth.create_token(tx, DEMO_ORGANIZER, "admin", now, name="demo")
     return DEMO_EVENT, token
 
 
-def _fill_demo_event(tx: Transaction, scope: Scope, now: datetime) -> None:
+def _fill_demo_event(tx: Transaction, scope: EventContext, now: datetime) -> None:
     """Add a tax rule, tickets, a shirt with sizes, a pass with workshop add-ons, quotas and questions."""
 
-    def make(resource: catalog.Resource, schema, data: dict) -> dict:
+    def make(resource: Resource, schema, data: dict) -> dict:
         return resource.create(tx, scope, load(schema(), data), now)
 
     tax = make(catalog.TAXRULES, TaxRuleSchema, {"name": {"en": "VAT"}, "rate": "19.00", "default": True})
@@ -103,10 +103,10 @@ def _fill_demo_event(tx: Transaction, scope: Scope, now: datetime) -> None:
     make(catalog.QUOTAS, QuotaSchema, {"name": "Admission", "size": 500, "items": [day["id"], festival_pass["id"]]})
     make(catalog.QUOTAS, QuotaSchema, {"name": "Workshops", "size": 30, "items": [workshop_a["id"], workshop_b["id"]]})
     make(catalog.QUOTAS, QuotaSchema, {"name": "T-shirts", "size": 100, "items": [shirt["id"]], "variations": shirt_variations})
-    make(catalog.QUESTIONS, QuestionSchema, {
+    make(questions.QUESTIONS, QuestionSchema, {
         "question": {"en": "Company"}, "type": "S", "items": [day["id"], festival_pass["id"]], "identifier": "COMPANY",
     })
-    make(catalog.QUESTIONS, QuestionSchema, {
+    make(questions.QUESTIONS, QuestionSchema, {
         "question": {"en": "Meal preference"}, "type": "C", "required": True, "items": [festival_pass["id"]],
         "identifier": "MEAL", "options": [
             {"answer": {"en": "Vegetarian"}, "identifier": "VEG"},

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from .services.catalog import event_settings as merged_settings
+from .services.events import event_settings as merged_settings
 from .store import Store
 
 _STORE_KEY = "kiosk_tickets.store"

@@ -10,7 +10,7 @@ from typing import Any
 
 from kiosk_tickets import create_app
 from kiosk_tickets.context import get_store, init_store
-from kiosk_tickets.services import auth, catalog
+from kiosk_tickets.services import auth, events
 from kiosk_tickets.store import Store
 
 ORGANIZER = "bigevents"
@@ -87,7 +87,7 @@ def use_store(app: Any, store: Store) -> None:
 def make_token(store: Store, organizer: str = ORGANIZER, scope: str = "admin") -> str:
     """A new token of `scope` for `organizer` (created if missing)."""
     with store.transaction() as tx:
-        catalog.ensure_organizer(tx, organizer, organizer.title())
+        events.ensure_organizer(tx, organizer, organizer.title())
         token, _ = auth.create_token(tx, organizer, scope, START)
     return token
 

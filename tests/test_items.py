@@ -1078,6 +1078,30 @@ def test_patch_keeps_personalized_to_admission_items(api, start, patch, status, 
         assert api.get(f"{ITEMS_URL}{created['id']}/").get_json() == created
 
 
+MAX_BELOW_MIN = {"max_per_order": ["Ensure this value is greater than or equal to min_per_order."]}
+
+
+@pytest.mark.parametrize(
+    ("method", "sent"),
+    [
+        ("PATCH", {"max_per_order": 2}),
+        ("PATCH", {"min_per_order": 11}),
+        ("PATCH", {"min_per_order": 5, "max_per_order": 3}),
+        ("PUT", {**TICKET, "min_per_order": 5, "max_per_order": 2}),
+    ],
+)
+def test_update_is_checked_against_the_other_per_order_bound(api, method, sent):
+    created = create(api, min_per_order=5, max_per_order=10)
+    refused_on_create = api.post(ITEMS_URL, json={**TICKET, "min_per_order": 5, "max_per_order": 3})
+
+    response = api.request(method, f"{ITEMS_URL}{created['id']}/", json=sent)
+
+    assert (refused_on_create.status_code, refused_on_create.get_json()) == (400, MAX_BELOW_MIN)
+    assert response.status_code == 400
+    assert response.get_json() == MAX_BELOW_MIN
+    assert api.get(f"{ITEMS_URL}{created['id']}/").get_json() == created
+
+
 def test_patch_references_must_be_objects_of_the_event(api):
     other = other_event(api)
     foreign_category = post(api, f"{other}/categories/", {"name": "Tickets"})

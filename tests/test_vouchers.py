@@ -692,6 +692,16 @@ def test_batch_with_a_rule_broken_creates_nothing(api, catalog):
     assert api.get(VOUCHERS).get_json()["count"] == 0
 
 
+def test_batch_answers_rules_within_entries_before_looking_anything_up(api, catalog):
+    entries = [{"code": "GOOD1", "item": 99}, {"code": "BAD01", "min_usages": 2}]
+    response = api.post(BATCH, json=entries)
+    assert response.status_code == 400
+    assert response.get_json() == [
+        {}, {"min_usages": ["The minimum number of usages may not be higher than the maximum."]},
+    ]
+    assert api.get(VOUCHERS).get_json()["count"] == 0
+
+
 def test_batch_with_an_existing_code_creates_nothing(api):
     create_voucher(api, code="TAKEN")
     response = api.post(BATCH, json=[{"code": "FRESH"}, {"code": "TAKEN"}])

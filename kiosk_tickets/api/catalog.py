@@ -9,8 +9,8 @@ from flask import Response
 
 from .. import schemas
 from ..context import event_settings as settings_of
-from ..services import catalog
-from ..services.catalog import order_documents
+from ..services import catalog, events, questions, vouchers
+from ..services.common import order_documents
 from ..services.quotas import availability
 from ..store import Transaction
 from . import present
@@ -37,7 +37,7 @@ def organizer_detail(tx: Transaction, ctx: RequestContext) -> dict:
 
 
 def _event_out(tx: Transaction, ctx: RequestContext, event: dict) -> dict:
-    shown = catalog.EVENTS.present(tx, ctx.target, event, ctx.now, {})
+    shown = events.EVENTS.present(tx, ctx.target, event, ctx.now, {})
     return present.event(shown, ctx.organizer["slug"])
 
 
@@ -46,14 +46,14 @@ def _event_out(tx: Transaction, ctx: RequestContext, event: dict) -> dict:
     "organizer.read", query=schemas.EventListQuery, dump=schemas.instance(schemas.EventSchema, ("valid_keys",))
 )
 def event_list(tx: Transaction, ctx: RequestContext, query: dict) -> Listing:
-    events = catalog.EVENTS.list(tx, ctx.target, {**query, "now": ctx.now}, ordering())
-    return Listing(events, lambda event: _event_out(tx, ctx, event))
+    found = events.EVENTS.list(tx, ctx.target, {**query, "now": ctx.now}, ordering())
+    return Listing(found, lambda event: _event_out(tx, ctx, event))
 
 
 @bp.post(ORG + "/events/")
 @endpoint("events.write", body=schemas.EventSchema, dump=schemas.EventSchema, status=201)
 def event_create(tx: Transaction, ctx: RequestContext, body: dict) -> dict:
-    return _event_out(tx, ctx, catalog.EVENTS.create(tx, ctx.target, body, ctx.now))
+    return _event_out(tx, ctx, events.EVENTS.create(tx, ctx.target, body, ctx.now))
 
 
 @bp.get(EVENT + "/")
@@ -65,13 +65,13 @@ def event_detail(tx: Transaction, ctx: RequestContext) -> dict:
 @bp.route(EVENT + "/", methods=["PATCH", "PUT"])
 @endpoint("events.write", body=schemas.EventSchema, dump=schemas.EventSchema)
 def event_update(tx: Transaction, ctx: RequestContext, body: dict) -> dict:
-    return _event_out(tx, ctx, catalog.EVENTS.update(tx, ctx.target, dict(ctx.event), body, ctx.now))
+    return _event_out(tx, ctx, events.EVENTS.update(tx, ctx.target, dict(ctx.event), body, ctx.now))
 
 
 @bp.delete(EVENT + "/")
 @endpoint("events.write")
 def event_delete(tx: Transaction, ctx: RequestContext) -> None:
-    catalog.EVENTS.delete(tx, ctx.target, dict(ctx.event), ctx.now)
+    events.EVENTS.delete(tx, ctx.target, dict(ctx.event), ctx.now)
 
 
 @bp.get(EVENT + "/settings/")
@@ -86,7 +86,7 @@ def event_settings(tx: Transaction, ctx: RequestContext, query: dict) -> Respons
 @bp.patch(EVENT + "/settings/")
 @endpoint("events.write", body=schemas.EventSettingsSchema, dump=schemas.EventSettingsSchema)
 def event_settings_update(tx: Transaction, ctx: RequestContext, body: dict) -> dict:
-    catalog.update_event_settings(tx, ctx.event, body)
+    events.update_event_settings(tx, ctx.event, body)
     return settings_of(tx.referenced("events", ctx.event["id"]))
 
 
@@ -125,16 +125,16 @@ register_collection(
 register_collection(
     EVENT + "/questions/",
     "questions",
-    catalog.QUESTIONS,
+    questions.QUESTIONS,
     schemas.QuestionSchema,
     query=schemas.QuestionListQuery,
     conditional=True,
 )
 register_collection(
-    EVENT + "/questions/<question>/options/", "options", catalog.OPTIONS, schemas.QuestionOptionSchema
+    EVENT + "/questions/<question>/options/", "options", questions.OPTIONS, schemas.QuestionOptionSchema
 )
 register_collection(
-    EVENT + "/vouchers/", "vouchers", catalog.VOUCHERS, schemas.VoucherSchema, query=schemas.VoucherListQuery
+    EVENT + "/vouchers/", "vouchers", vouchers.VOUCHERS, schemas.VoucherSchema, query=schemas.VoucherListQuery
 )
 
 
@@ -152,4 +152,4 @@ def voucher_batch_create(tx: Transaction, ctx: RequestContext, body: list) -> li
         raise schemas.ValidationFailed(
             [entry.detail if isinstance(entry, schemas.ValidationFailed) else {} for entry in body]
         )
-    return catalog.VOUCHERS.batch_create(tx, ctx.target, body, ctx.now)
+    return vouchers.VOUCHERS.batch_create(tx, ctx.target, body, ctx.now)

@@ -9,9 +9,8 @@ from flask import Response
 from marshmallow import Schema
 
 from .. import schemas
-from ..services import catalog
-from ..services.catalog import Resource
-from ..services.catalog import Scope as EventContext
+from ..services import catalog, questions
+from ..services.resources import EventContext, Resource, catalog_modified
 from ..store import Transaction
 from .endpoint import RequestContext, endpoint
 from .http import conditional_list, json_response, ordering
@@ -19,7 +18,7 @@ from .pagination import Listing, paginate
 from .urls import bp
 
 # Nested resources hang from an object of the event named in their URL.
-PARENTS: dict[str, Resource] = {"item": catalog.ITEMS, "question": catalog.QUESTIONS}
+PARENTS: dict[str, Resource] = {"item": catalog.ITEMS, "question": questions.QUESTIONS}
 
 
 def _target(tx: Transaction, ctx: RequestContext, url_args: dict[str, Any]) -> EventContext:
@@ -69,7 +68,7 @@ def register_collection(
         if conditional and not filters.get("with_availability"):
             assert target.event is not None
             page = lambda: json_response(paginate(listing, schemas.instance(schema)))  # noqa: E731
-            return conditional_list(catalog.catalog_modified(target.event), page)
+            return conditional_list(catalog_modified(target.event), page)
         return listing
 
     @endpoint(write, lookup=find_target, body=schema, query=query, dump=schema, status=201)

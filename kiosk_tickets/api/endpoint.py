@@ -29,8 +29,8 @@ from .. import schemas
 from ..context import get_store, now
 from ..errors import KioskError, NotAuthenticated, ValidationFailed
 from ..services import auth
-from ..services.catalog import Scope as EventContext
-from ..services.catalog import event_by_slug, organizer_by_slug
+from ..services.events import event_by_slug, organizer_by_slug
+from ..services.resources import EventContext
 from ..store import Transaction
 from . import idempotency
 from .errors import error_response

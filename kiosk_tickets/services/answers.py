@@ -10,16 +10,11 @@ from typing import Any
 from ..errors import ValidationFailed
 from ..isotime import format_datetime, parse_datetime
 from ..store import Transaction
+from .common import i18n_text, invalid_pk
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{2,30}$")
 _BOOLEAN = {"true": "True", "false": "False", "1": "True", "0": "False", "yes": "True", "no": "False"}
-
-
-def _text(i18n: Any) -> str:
-    if isinstance(i18n, dict):
-        return i18n.get("en") or next(iter(i18n.values()), "")
-    return str(i18n or "")
 
 
 def _check_value(question: dict, raw: str) -> str:
@@ -86,7 +81,7 @@ def _check_answer(tx: Transaction, event_id: int, item_id: int, entry: dict) -> 
     """Return the stored form of one answer; raise ValueError or ValidationFailed naming its field."""
     question = tx.get("questions", entry["question"])
     if question is None or question["event"] != event_id:
-        raise ValidationFailed.field("question", f'Invalid pk "{entry["question"]}" - object does not exist.')
+        raise ValidationFailed.field("question", invalid_pk(entry["question"]))
     if item_id not in question["items"]:
         raise ValidationFailed.field("question", "This question is not asked for this product.")
     options: list[dict] = []
@@ -94,14 +89,14 @@ def _check_answer(tx: Transaction, event_id: int, item_id: int, entry: dict) -> 
         for option_id in entry.get("options") or []:
             option = tx.get("question_options", option_id)
             if option is None or option["question"] != question["id"]:
-                raise ValidationFailed.field("options", f'Invalid pk "{option_id}" - object does not exist.')
+                raise ValidationFailed.field("options", invalid_pk(option_id))
             if option not in options:
                 options.append(option)
         if not options:
             raise ValidationFailed.field("options", "You need to choose an option.")
         if question["type"] == "C" and len(options) > 1:
             raise ValidationFailed.field("options", "You can only choose one option.")
-        text = ", ".join(_text(option["answer"]) for option in options)
+        text = ", ".join(i18n_text(option["answer"]) for option in options)
     else:
         if entry.get("options"):
             raise ValidationFailed.field("options", "Only choice questions take options.")
@@ -123,7 +118,9 @@ def check_answers(tx: Transaction, event_id: int, item_id: int, entries: list[di
 
     Required questions are not enforced here: pretix does not enforce them on API input either.
     """
-    stored, errors, seen = [], [], set()
+    stored: list[dict] = []
+    errors: list[Any] = []
+    seen: set[Any] = set()
     for entry in entries:
         try:
             if entry["question"] in seen:

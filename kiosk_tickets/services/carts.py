@@ -13,7 +13,7 @@ from ..isotime import format_datetime
 from ..store import Transaction
 from . import positions, quotas
 from .answers import check_answers
-from .catalog import Scope
+from .resources import EventContext
 
 API_SUFFIX = "@api"
 
@@ -32,7 +32,7 @@ class Position:
 
 def _check_position(
     tx: Transaction,
-    scope: Scope,
+    scope: EventContext,
     data: dict,
     now: datetime,
     sales_channel: str,
@@ -94,7 +94,7 @@ def _designated_price(tx: Transaction, parent: dict, item: dict, variation: dict
 
 
 def _check_nested_list(
-    tx: Transaction, scope: Scope, entries: list[dict], now: datetime, channel: str, parent: dict, bundled: bool
+    tx: Transaction, scope: EventContext, entries: list[dict], now: datetime, channel: str, parent: dict, bundled: bool
 ) -> list[Position]:
     checked, errors = [], []
     for entry in entries:
@@ -121,7 +121,7 @@ def new_cart_id() -> str:
     return secrets.token_hex(24) + API_SUFFIX
 
 
-def create(tx: Transaction, scope: Scope, data: dict, now: datetime, reservation: timedelta) -> dict:
+def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, reservation: timedelta) -> dict:
     """Reserve quota for one position and its nested add-ons and bundled positions, all or nothing.
 
     Returns the stored position with `addons` and `bundled` lists. Raises ValidationFailed: a dict naming
@@ -154,7 +154,7 @@ def create(tx: Transaction, scope: Scope, data: dict, now: datetime, reservation
 
 
 def bulk_create(
-    tx: Transaction, scope: Scope, entries: list[dict | ValidationFailed], now: datetime, reservation: timedelta
+    tx: Transaction, scope: EventContext, entries: list[dict | ValidationFailed], now: datetime, reservation: timedelta
 ) -> list[dict | ValidationFailed]:
     """Create each entry on its own (deliberately not atomic); return per entry the position or its failure.
 
@@ -172,7 +172,7 @@ def bulk_create(
     return results
 
 
-def get(tx: Transaction, scope: Scope, doc_id: Any) -> dict:
+def get(tx: Transaction, scope: EventContext, doc_id: Any) -> dict:
     """Return an API cart position of the event; raise NotFound otherwise."""
     position = tx.get("cartpositions", doc_id)
     if position is None or position["event"] != scope.event["id"] or not position["cart_id"].endswith(API_SUFFIX):
@@ -180,12 +180,12 @@ def get(tx: Transaction, scope: Scope, doc_id: Any) -> dict:
     return position
 
 
-def list_positions(tx: Transaction, scope: Scope) -> list[Mapping[str, Any]]:
+def list_positions(tx: Transaction, scope: EventContext) -> list[Mapping[str, Any]]:
     """The event's API cart positions (read-only views: copy what you keep)."""
     return [p for p in tx.scan("cartpositions", event=scope.event["id"]) if p["cart_id"].endswith(API_SUFFIX)]
 
 
-def delete(tx: Transaction, scope: Scope, position: dict) -> None:
+def delete(tx: Transaction, scope: EventContext, position: dict) -> None:
     """Delete the position and its add-ons and bundled positions, freeing their quota."""
     for child in tx.ids("cartpositions", addon_to=position["id"]):
         tx.delete("cartpositions", child)

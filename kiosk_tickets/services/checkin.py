@@ -10,9 +10,10 @@ from typing import Any, Mapping
 from ..errors import NotFound, ValidationFailed
 from ..isotime import format_datetime, parse_datetime
 from ..store import Transaction
-from . import orders, positions
+from . import orders
 from .answers import check_answers
-from .catalog import Errors, Resource, Scope, check_ref_list, invalid_pk, order_documents
+from .common import FieldErrors, OrderStatus, check_ref_list, i18n_text, invalid_pk, order_documents
+from .resources import EventContext, Resource
 
 
 class CheckinLists(Resource):
@@ -20,21 +21,21 @@ class CheckinLists(Resource):
     orderings = ("id", "name")
     default_ordering = "id"
 
-    def changed(self, tx: Transaction, scope: Scope, now: datetime) -> None:
+    def changed(self, tx: Transaction, scope: EventContext, now: datetime) -> None:
         """Check-in lists are not part of the catalog lists that answer If-Modified-Since."""
 
-    def validate(self, tx: Transaction, scope: Scope, data: dict, existing: dict | None, now: datetime) -> None:
-        errors = Errors()
+    def validate(self, tx: Transaction, scope: EventContext, data: dict, existing: dict | None, now: datetime) -> None:
+        errors = FieldErrors()
         check_ref_list(tx, scope.event["id"], data, "limit_products", "items", errors)
         if data.get("subevent") is not None:
             errors.add("subevent", invalid_pk(data["subevent"]))
         errors.raise_if_any()
 
-    def cascade_delete(self, tx: Transaction, scope: Scope, doc: dict) -> None:
+    def cascade_delete(self, tx: Transaction, scope: EventContext, doc: dict) -> None:
         for checkin in tx.ids("checkins", list=doc["id"]):
             tx.delete("checkins", checkin)
 
-    def present(self, tx: Transaction, scope: Scope, doc: dict, now: datetime, options: Mapping[str, Any] = {}) -> dict:
+    def present(self, tx: Transaction, scope: EventContext, doc: dict, now: datetime, options: Mapping[str, Any] = {}) -> dict:
         counts = list_counts(tx, doc)
         return {**doc, "position_count": counts["position_count"], "checkin_count": counts["checkin_count"]}
 
@@ -44,9 +45,9 @@ CHECKIN_LISTS = CheckinLists()
 
 def on_list(tx: Transaction, checkin_list: Mapping[str, Any], position: Mapping[str, Any], order: Mapping[str, Any]) -> bool:
     """Whether the ticket belongs on the list: its product, and a paid (or, if the list says so, pending) order."""
-    if position["canceled"] or order["status"] not in ("p", "n"):
+    if position["canceled"] or order["status"] not in (OrderStatus.PAID, OrderStatus.PENDING):
         return False
-    if order["status"] == "n" and not (checkin_list["include_pending"] or order.get("valid_if_pending")):
+    if order["status"] == OrderStatus.PENDING and not (checkin_list["include_pending"] or order.get("valid_if_pending")):
         return False
     return checkin_list["all_products"] or position["item"] in checkin_list["limit_products"]
 
@@ -85,13 +86,13 @@ def status(tx: Transaction, checkin_list: dict, now: datetime) -> dict[str, Any]
         if not checkin_list["all_products"] and item["id"] not in checkin_list["limit_products"]:
             continue
         variations = [
-            {"value": positions.product_name({"name": v["value"]}), "id": v["id"],
+            {"value": i18n_text(v["value"]), "id": v["id"],
              **counts["per_product"].get((item["id"], v["id"]), {"position_count": 0, "checkin_count": 0})}
             for v in tx.find("variations", item=item["id"])
         ]
         mine = [c for (item_id, _), c in counts["per_product"].items() if item_id == item["id"]]
         items.append({
-            "name": positions.product_name(item), "id": item["id"], "admission": item["admission"],
+            "name": i18n_text(item["name"]), "id": item["id"], "admission": item["admission"],
             "checkin_count": sum(c["checkin_count"] for c in mine),
             "position_count": sum(c["position_count"] for c in mine),
             "variations": variations,
@@ -100,7 +101,7 @@ def status(tx: Transaction, checkin_list: dict, now: datetime) -> dict[str, Any]
         "checkin_count": counts["checkin_count"],
         "position_count": counts["position_count"],
         "inside_count": counts["inside_count"],
-        "event": {"name": positions.product_name(event)},
+        "event": {"name": i18n_text(event["name"])},
         "items": items,
     }
 
@@ -222,9 +223,9 @@ def refusal(
     `force` is for scans that already happened offline: it passes a pending order, a blocked or
     out-of-time ticket, a second entry and missing answers, but never a canceled ticket or the wrong product.
     """
-    if position["canceled"] or order["status"] in ("c", "e"):
+    if position["canceled"] or order["status"] in (OrderStatus.CANCELED, OrderStatus.EXPIRED):
         return "canceled", None
-    if order["status"] == "n":
+    if order["status"] == OrderStatus.PENDING:
         if order.get("require_approval"):
             return "unapproved", None
         allowed = order.get("valid_if_pending") or (checkin_list["include_pending"] and scan.ignore_unpaid)
@@ -331,7 +332,7 @@ def search(
     """Positions on the lists matching the filters (by default only those that may enter)."""
     found: list[Mapping[str, Any]] = []
     for checkin_list in lists:
-        scope = Scope({}, tx.get("events", checkin_list["event"]))
+        scope = EventContext({}, tx.get("events", checkin_list["event"]))
         for position in orders.list_positions(tx, scope, filters, ordering, now):
             order = tx.peek("orders", position["order"])
             if ignore_status or on_list(tx, checkin_list, position, order):
@@ -339,11 +340,11 @@ def search(
     return found
 
 
-def get_list(tx: Transaction, scope: Scope, list_id: Any) -> dict:
+def get_list(tx: Transaction, scope: EventContext, list_id: Any) -> dict:
     return CHECKIN_LISTS.get(tx, scope, list_id)
 
 
-def position_on_list(tx: Transaction, scope: Scope, checkin_list: dict, lookup: str, untrusted: bool) -> dict:
+def position_on_list(tx: Transaction, scope: EventContext, checkin_list: dict, lookup: str, untrusted: bool) -> dict:
     """The position a legacy redeem URL names: by secret, or by id unless the input is untrusted."""
     found = tx.find_one("orderpositions", event=scope.event["id"], secret=lookup)
     if found is None and not untrusted and lookup.isdigit():
@@ -355,7 +356,7 @@ def position_on_list(tx: Transaction, scope: Scope, checkin_list: dict, lookup: 
     return found
 
 
-def history(tx: Transaction, scope: Scope, filters: Mapping[str, Any], ordering: str | None) -> list[dict]:
+def history(tx: Transaction, scope: EventContext, filters: Mapping[str, Any], ordering: str | None) -> list[dict]:
     """The event's check-in attempts, successful and failed, filtered as pretix's `checkins/` list."""
     found = tx.find("checkins", event=scope.event["id"])
     for key in ("successful", "error_reason", "list", "type", "gate", "device", "auto_checked_in"):

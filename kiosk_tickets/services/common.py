@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+import string
+from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
+from typing import Any, TypeVar
+
+from ..errors import PermissionDenied, ValidationFailed
+from ..isotime import parse_datetime
+from ..store import Doc, Transaction
 
 
 class OrderStatus(StrEnum):
@@ -12,3 +21,114 @@ class OrderStatus(StrEnum):
     PAID = "p"
     EXPIRED = "e"
     CANCELED = "c"
+
+
+class FieldErrors:
+    """Collects field errors so one answer names every bad field, as DRF does."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[Any]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.fields.setdefault(field, []).append(message)
+
+    def raise_if_any(self) -> None:
+        """Raise ValidationFailed with every collected error, if there is one."""
+        if self.fields:
+            raise ValidationFailed(self.fields)
+
+
+def invalid_pk(value: Any) -> str:
+    """DRF's message for an id that names no object (of the event)."""
+    return f'Invalid pk "{value}" - object does not exist.'
+
+
+LETTERS_AND_DIGITS = string.ascii_uppercase + string.digits
+
+
+def random_string(alphabet: str, length: int) -> str:
+    """Return `length` characters drawn from `alphabet` by `secrets` (fit for codes and secrets)."""
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def i18n_text(value: Any) -> str:
+    """The text of a multi-lingual string: English, else its first language; a plain value as text ('' for None)."""
+    if isinstance(value, dict):
+        return value.get("en") or next(iter(value.values()), "")
+    return str(value or "")
+
+
+# ---------------------------------------------------------------------------------------- references
+
+
+def event_object(tx: Transaction, table: str, doc_id: Any, event_id: int) -> dict | None:
+    """Return the document of `table` with this id if it belongs to the event, else None."""
+    doc = tx.get(table, doc_id) if doc_id is not None else None
+    return doc if doc is not None and doc.get("event") == event_id else None
+
+
+def check_refs(tx: Transaction, event_id: int, data: Doc, refs: Mapping[str, str], errors: FieldErrors) -> None:
+    """Add an error for each field in `refs` (field → table) whose non-null id is not an object of the event."""
+    for field, table in refs.items():
+        value = data.get(field)
+        if value is not None and event_object(tx, table, value, event_id) is None:
+            errors.add(field, invalid_pk(value))
+
+
+def check_ref_list(tx: Transaction, event_id: int, data: Doc, field: str, table: str, errors: FieldErrors) -> None:
+    """Add one error if an id in the list `field` is not an object of the event in `table`."""
+    for value in data.get(field) or []:
+        if event_object(tx, table, value, event_id) is None:
+            errors.add(field, invalid_pk(value))
+            return
+
+
+def refuse_if_vouchers_point_at(tx: Transaction, field: str, doc: Doc, what: str) -> None:
+    """Vouchers restricted to an object would silently apply to everything if it went: raise PermissionDenied."""
+    if tx.count("vouchers", event=doc["event"], **{field: doc["id"]}):
+        raise PermissionDenied(f"This {what} cannot be deleted because vouchers are attached to it.")
+
+
+def remove_from_list_field(tx: Transaction, table: str, field: str, value: int) -> None:
+    """Remove `value` from the list `field` of every document of `table` that holds it."""
+    for doc in tx.find(table, **{field: value}):
+        tx.update(table, doc["id"], {field: [entry for entry in doc[field] if entry != value]})
+
+
+# ---------------------------------------------------------------------------------------- lists
+
+DocT = TypeVar("DocT", bound=Doc)
+
+_STORED_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
+
+
+def _sort_key(field: str) -> Callable[[Doc], Any]:
+    def key(doc: Doc) -> Any:
+        value = doc.get(field)
+        if isinstance(value, dict):  # multi-lingual strings sort by their first text
+            value = next(iter(value.values()), "")
+        elif isinstance(value, str) and _STORED_MOMENT.fullmatch(value):
+            # As text, "10:00:00.5Z" would sort before "10:00:00Z".
+            value = parse_datetime(value)
+        # None sorts first, and values of one field are compared only with their own kind.
+        return (value is not None, value if value is not None else 0, doc.get("id", 0))
+
+    return key
+
+
+def order_documents(docs: Iterable[DocT], ordering: str | None, allowed: Iterable[str], default: str) -> list[DocT]:
+    """Return the documents sorted by `ordering` (a field, `-` for descending) if allowed, else by `default`."""
+    allowed = set(allowed)
+    chosen = ordering if ordering and ordering.lstrip("-") in allowed else default
+    field = chosen.lstrip("-")
+    return sorted(docs, key=_sort_key(field), reverse=chosen.startswith("-"))
+
+
+def text_matches(needle: str, *haystacks: Any) -> bool:
+    """Case-insensitive substring match against strings and the texts of multi-lingual strings."""
+    needle = needle.lower()
+    for haystack in haystacks:
+        texts = haystack.values() if isinstance(haystack, dict) else [haystack]
+        if any(isinstance(text, str) and needle in text.lower() for text in texts):
+            return True
+    return False

@@ -15,7 +15,7 @@ _SWEEP_BATCH = 20
 
 
 def key_hash(token_hash: str, key: str) -> str:
-    return hashlib.sha256(f"{token_hash}\n{key}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{token_hash}\n{key}".encode()).hexdigest()
 
 
 def recall(tx: Transaction, token_hash: str, key: str, now: datetime, keep: timedelta) -> dict | None:

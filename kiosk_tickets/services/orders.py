@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import string
 from collections import Counter
 from dataclasses import dataclass
@@ -16,13 +15,12 @@ from ..isotime import format_datetime, parse_datetime
 from ..store import Transaction
 from . import positions, quotas
 from .answers import check_answers
-from .catalog import Scope, event_object, order_documents, text_matches
+from .common import OrderStatus, event_object, i18n_text, invalid_pk, order_documents, random_string, text_matches
+from .resources import EventContext
 
 # Order codes avoid characters people confuse when reading them out: no O/0, no I/1.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 GIVEN_CODE_ALPHABET = set("ABCDEFGHIJKLMNPQRSTUVWXYZ023456789")
-PAYMENT_PROVIDERS = ("free", "manual", "cash", "card", "banktransfer")
-FEE_TYPES = ("payment", "shipping", "service", "cancellation", "insurance", "late", "other", "giftcard")
 _SECRET_ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -31,10 +29,6 @@ class OrderSettings:
     """What order creation needs from the configuration."""
 
     payment_term: timedelta
-
-
-def _random(alphabet: str, length: int) -> str:
-    return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
 def _unique(tx: Transaction, table: str, field: str, make: Callable[[], str]) -> str:
@@ -77,7 +71,7 @@ def _validity(item: dict, data: dict, now: datetime) -> tuple[str | None, str | 
 # ---------------------------------------------------------------------------------------- creation
 
 
-def _check_positions(tx: Transaction, scope: Scope, entries: list[dict], now: datetime) -> list[dict]:
+def _check_positions(tx: Transaction, scope: EventContext, entries: list[dict], now: datetime) -> list[dict]:
     """Check every position as pretix checks API orders; return them ready to store (without ids)."""
     event_id = scope.event["id"]
     checked: list[dict] = []
@@ -99,7 +93,7 @@ def _check_positions(tx: Transaction, scope: Scope, entries: list[dict], now: da
                     raise ValidationFailed.field("secret", "This ticket secret is already in use.")
                 taken_secrets.add(secret)
             if entry.get("discount") is not None:
-                raise ValidationFailed.field("discount", f'Invalid pk "{entry["discount"]}" - object does not exist.')
+                raise ValidationFailed.field("discount", invalid_pk(entry["discount"]))
             voucher = positions.voucher_for(tx, event_id, entry, item, variation, now)
             price = positions.price_for(entry, item, variation, voucher)
             valid_from, valid_until = _validity(item, entry, now)
@@ -180,7 +174,7 @@ def _check_fees(tx: Transaction, event_id: int, entries: list[dict], positions_t
     fees, errors = [], []
     for entry in entries:
         if entry.get("tax_rule") is not None and event_object(tx, "taxrules", entry["tax_rule"], event_id) is None:
-            errors.append({"tax_rule": [f'Invalid pk "{entry["tax_rule"]}" - object does not exist.']})
+            errors.append({"tax_rule": [invalid_pk(entry["tax_rule"])]})
             continue
         value = Decimal(entry["value"])
         if entry.get("_treat_value_as_percentage"):
@@ -205,7 +199,7 @@ def _check_fees(tx: Transaction, event_id: int, entries: list[dict], positions_t
 def _order_code(tx: Transaction, data: dict) -> str:
     code = data.get("code")
     if code is None:
-        return _unique(tx, "orders", "code", lambda: _random(CODE_ALPHABET, 5))
+        return _unique(tx, "orders", "code", lambda: random_string(CODE_ALPHABET, 5))
     if not code or set(code) - GIVEN_CODE_ALPHABET:
         raise ValidationFailed.field("code", "Order codes may only contain A-Z and 0-9, without O and 1.")
     if tx.find_one("orders", code=code) is not None:
@@ -213,7 +207,7 @@ def _order_code(tx: Transaction, data: dict) -> str:
     return code
 
 
-def create(tx: Transaction, scope: Scope, data: dict, now: datetime, settings: OrderSettings) -> dict:
+def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, settings: OrderSettings) -> dict:
     """Create an order with its positions and fees in one transaction; return the stored order.
 
     Carts named in `consume_carts` are removed first, so the quota they held passes to the order without
@@ -225,9 +219,9 @@ def create(tx: Transaction, scope: Scope, data: dict, now: datetime, settings: O
     positions_total = sum((Decimal(p["price"]) for p in checked), Decimal(0))
     fees = _check_fees(tx, event_id, data.get("fees") or [], positions_total)
     total = positions_total + sum((Decimal(fee["value"]) for fee in fees), Decimal(0))
-    status = data.get("status") or ("p" if total == 0 else "n")
+    status = data.get("status") or (OrderStatus.PAID if total == 0 else OrderStatus.PENDING)
     provider = data.get("payment_provider") or ("free" if total == 0 else None)
-    if status == "p" and provider is None:
+    if status == OrderStatus.PAID and provider is None:
         raise ValidationFailed.field("payment_provider", "A payment provider is required for a paid order.")
     code = _order_code(tx, data)
     for cart_id in data.get("consume_carts") or []:
@@ -239,7 +233,7 @@ def create(tx: Transaction, scope: Scope, data: dict, now: datetime, settings: O
     for voucher, count in Counter(p["voucher"] for p in checked if p["voucher"]).items():
         stored = tx.get("vouchers", voucher)
         tx.update("vouchers", voucher, {"redeemed": stored["redeemed"] + count})
-    confirmed = status == "p"
+    confirmed = status == OrderStatus.PAID
     payment_date = data.get("payment_date") or format_datetime(now)
     order = tx.insert(
         "orders",
@@ -248,7 +242,7 @@ def create(tx: Transaction, scope: Scope, data: dict, now: datetime, settings: O
             "code": code,
             "status": status,
             "testmode": bool(data.get("testmode")),
-            "secret": _random(_SECRET_ALPHABET, 16),
+            "secret": random_string(_SECRET_ALPHABET, 16),
             "email": data.get("email"),
             "phone": data.get("phone"),
             "customer": None,
@@ -288,9 +282,9 @@ def create(tx: Transaction, scope: Scope, data: dict, now: datetime, settings: O
         fields = {key: value for key, value in position.items() if not key.startswith("_")}
         addon_to = fields.pop("addon_to_positionid")
         fields["addon_to"] = stored_ids[addon_to] if addon_to else None
-        fields["secret"] = fields["secret"] or _unique(tx, "orderpositions", "secret", lambda: _random(_SECRET_ALPHABET, 32))
+        fields["secret"] = fields["secret"] or _unique(tx, "orderpositions", "secret", lambda: random_string(_SECRET_ALPHABET, 32))
         fields["pseudonymization_id"] = _unique(
-            tx, "orderpositions", "pseudonymization_id", lambda: _random(string.ascii_uppercase + string.digits, 10)
+            tx, "orderpositions", "pseudonymization_id", lambda: random_string(string.ascii_uppercase + string.digits, 10)
         )
         stored = tx.insert("orderpositions", {**fields, "order": order["id"], "event": event_id})
         stored_ids[position["positionid"]] = stored["id"]
@@ -299,7 +293,7 @@ def create(tx: Transaction, scope: Scope, data: dict, now: datetime, settings: O
     return order
 
 
-def simulate(tx: Transaction, scope: Scope, data: dict, now: datetime, settings: OrderSettings) -> OrderDetails:
+def simulate(tx: Transaction, scope: EventContext, data: dict, now: datetime, settings: OrderSettings) -> OrderDetails:
     """Check and price an order as `create` would, and leave nothing behind: pretix's dry run.
 
     Returns the details of the order as it would have been created. Raises ValidationFailed.
@@ -321,7 +315,7 @@ def _invoice_address(data: dict | None, now: datetime) -> dict | None:
 # ---------------------------------------------------------------------------------------- finding and listing
 
 
-def get(tx: Transaction, scope: Scope, code: str, now: datetime) -> dict:
+def get(tx: Transaction, scope: EventContext, code: str, now: datetime) -> dict:
     """Return the event's order with this code (any case); raise NotFound otherwise."""
     expire_overdue(tx, scope.event["id"], now)
     order = tx.find_one("orders", event=scope.event["id"], code=code.upper())
@@ -337,14 +331,14 @@ def expire_overdue(tx: Transaction, event_id: int, now: datetime) -> None:
     so, and runs before anything reads orders, so no background job is needed.
     """
     for order_id in quotas.ledger(tx).overdue_orders(event_id, now.timestamp()):
-        tx.update("orders", order_id, {"status": "e", "last_modified": format_datetime(now)})
+        tx.update("orders", order_id, {"status": OrderStatus.EXPIRED, "last_modified": format_datetime(now)})
 
 
 ORDER_ORDERINGS = ("datetime", "code", "status", "last_modified", "cancellation_date")
 
 
 def list_orders(
-    tx: Transaction, scope: Scope, filters: Mapping[str, Any], ordering: str | None, now: datetime
+    tx: Transaction, scope: EventContext, filters: Mapping[str, Any], ordering: str | None, now: datetime
 ) -> list[Mapping[str, Any]]:
     """Return the event's orders that pass pretix's order filters, ordered."""
     expire_overdue(tx, scope.event["id"], now)
@@ -394,7 +388,7 @@ POSITION_ORDERINGS = {
 
 
 def list_positions(
-    tx: Transaction, scope: Scope, filters: Mapping[str, Any], ordering: str | None, now: datetime
+    tx: Transaction, scope: EventContext, filters: Mapping[str, Any], ordering: str | None, now: datetime
 ) -> list[Mapping[str, Any]]:
     """Return the event's order positions that pass pretix's position filters, ordered.
 
@@ -462,7 +456,7 @@ def list_positions(
     return sorted(result, key=lambda p: (key(p, orders[p["order"]]), p["id"]), reverse=chosen.startswith("-"))
 
 
-def get_position(tx: Transaction, scope: Scope, doc_id: Any, now: datetime) -> dict:
+def get_position(tx: Transaction, scope: EventContext, doc_id: Any, now: datetime) -> dict:
     """Return the event's order position with this id; raise NotFound otherwise."""
     expire_overdue(tx, scope.event["id"], now)
     position = tx.get("orderpositions", doc_id)
@@ -489,9 +483,9 @@ def _ticket_positions(tx: Transaction, candidates: list[Any]) -> list[Any]:
 
 def downloads_allowed(order: Mapping[str, Any]) -> bool:
     """Tickets are for paid orders, and for pending ones trusted to pay later once they need no approval."""
-    if order["status"] == "n":
+    if order["status"] == OrderStatus.PENDING:
         return bool(order.get("valid_if_pending")) and not order.get("require_approval")
-    return order["status"] == "p"
+    return order["status"] == OrderStatus.PAID
 
 
 @dataclass(frozen=True)
@@ -564,10 +558,10 @@ def _require(order: dict, allowed: tuple[str, ...], message: str) -> None:
 
 def mark_paid(tx: Transaction, order: dict, now: datetime) -> dict:
     """Pending or expired → paid (an expired order needs its quota back). Raises BadRequest."""
-    _require(order, ("n", "e"), "Only pending or expired orders can be marked as paid.")
-    if order["require_approval"] and order["status"] == "n":
+    _require(order, (OrderStatus.PENDING, OrderStatus.EXPIRED), "Only pending or expired orders can be marked as paid.")
+    if order["require_approval"] and order["status"] == OrderStatus.PENDING:
         raise BadRequest("This order needs to be approved before it can be paid.")
-    if order["status"] == "e":
+    if order["status"] == OrderStatus.EXPIRED:
         _reserve_again(tx, order, now, force=False)
     payments = [dict(p) for p in order["payments"]]
     open_payment = next((p for p in payments if p["state"] in ("created", "pending")), None)
@@ -576,19 +570,19 @@ def mark_paid(tx: Transaction, order: dict, now: datetime) -> dict:
                         "provider": "manual", "payment_url": None, "details": {}}
         payments.append(open_payment)
     open_payment.update(state="confirmed", payment_date=format_datetime(now), amount=order["total"])
-    return _change(tx, order, now, status="p", payments=payments)
+    return _change(tx, order, now, status=OrderStatus.PAID, payments=payments)
 
 
 def mark_pending(tx: Transaction, order: dict, now: datetime) -> dict:
     """Paid → pending: the confirmed payments are canceled. Raises BadRequest."""
-    _require(order, ("p",), "Only paid orders can be marked as unpaid.")
+    _require(order, (OrderStatus.PAID,), "Only paid orders can be marked as unpaid.")
     payments = [{**p, "state": "canceled"} if p["state"] == "confirmed" else p for p in order["payments"]]
-    return _change(tx, order, now, status="n", payments=payments)
+    return _change(tx, order, now, status=OrderStatus.PENDING, payments=payments)
 
 
 def mark_expired(tx: Transaction, order: dict, now: datetime) -> dict:
-    _require(order, ("n",), "Only pending orders can be marked as expired.")
-    return _change(tx, order, now, status="e")
+    _require(order, (OrderStatus.PENDING,), "Only pending orders can be marked as expired.")
+    return _change(tx, order, now, status=OrderStatus.EXPIRED)
 
 
 def mark_canceled(tx: Transaction, order: dict, now: datetime, cancellation_fee: str | None = None) -> dict:
@@ -596,13 +590,15 @@ def mark_canceled(tx: Transaction, order: dict, now: datetime, cancellation_fee:
 
     With a cancellation fee a paid order stays paid, its positions and fees canceled, the fee its only part.
     """
-    _require(order, ("n", "p", "e"), "Only pending, paid or expired orders can be canceled.")
+    _require(
+        order, (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.EXPIRED), "Only pending, paid or expired orders can be canceled."
+    )
     held = _holding_positions(tx, order)
     for voucher, count in Counter(p["voucher"] for p in held if p.get("voucher")).items():
         stored = tx.get("vouchers", voucher)
         if stored is not None:
             tx.update("vouchers", voucher, {"redeemed": max(0, stored["redeemed"] - count)})
-    if cancellation_fee is not None and order["status"] == "p":
+    if cancellation_fee is not None and order["status"] == OrderStatus.PAID:
         fee = Decimal(cancellation_fee)
         if fee > Decimal(order["total"]):
             raise BadRequest("The cancellation fee cannot be higher than the total of the order.")
@@ -615,41 +611,41 @@ def mark_canceled(tx: Transaction, order: dict, now: datetime, cancellation_fee:
             "internal_type": "", **_tax(tx, order["event"], None, fee), "canceled": False,
         })
         return _change(tx, order, now, total=positions.money(fee), cancellation_date=format_datetime(now))
-    return _change(tx, order, now, status="c", cancellation_date=format_datetime(now))
+    return _change(tx, order, now, status=OrderStatus.CANCELED, cancellation_date=format_datetime(now))
 
 
 def reactivate(tx: Transaction, order: dict, now: datetime) -> dict:
     """Canceled → pending, or paid when its confirmed payments cover it; needs quota again."""
-    _require(order, ("c",), "Only canceled orders can be reactivated.")
+    _require(order, (OrderStatus.CANCELED,), "Only canceled orders can be reactivated.")
     _reserve_again(tx, order, now, force=False)
     paid = sum((Decimal(p["amount"]) for p in order["payments"] if p["state"] == "confirmed"), Decimal(0))
     held = _holding_positions(tx, order)
     for voucher, count in Counter(p["voucher"] for p in held if p.get("voucher")).items():
         stored = tx.get("vouchers", voucher)
         tx.update("vouchers", voucher, {"redeemed": stored["redeemed"] + count})
-    status = "p" if paid >= Decimal(order["total"]) and paid > 0 else "n"
+    status = OrderStatus.PAID if paid >= Decimal(order["total"]) and paid > 0 else OrderStatus.PENDING
     return _change(tx, order, now, status=status, cancellation_date=None)
 
 
 def extend(tx: Transaction, order: dict, now: datetime, until: date, force: bool, timezone: str) -> dict:
     """Move the payment deadline to the end of `until` in the event's time zone; revives an expired order."""
-    _require(order, ("n", "e"), "Only pending or expired orders can be extended.")
+    _require(order, (OrderStatus.PENDING, OrderStatus.EXPIRED), "Only pending or expired orders can be extended.")
     deadline = datetime.combine(until, time(23, 59, 59), tzinfo=ZoneInfo(timezone))
     if deadline <= now:
         raise BadRequest("The new expiry date needs to be in the future.")
-    if order["status"] == "e":
+    if order["status"] == OrderStatus.EXPIRED:
         _reserve_again(tx, order, now, force)
-    return _change(tx, order, now, status="n", expires=format_datetime(deadline))
+    return _change(tx, order, now, status=OrderStatus.PENDING, expires=format_datetime(deadline))
 
 
 def approve(tx: Transaction, order: dict, now: datetime) -> dict:
-    if order["status"] != "n" or not order["require_approval"]:
+    if order["status"] != OrderStatus.PENDING or not order["require_approval"]:
         raise BadRequest("This order is not waiting for approval.")
     return _change(tx, order, now, require_approval=False)
 
 
 def deny(tx: Transaction, order: dict, now: datetime) -> dict:
-    if order["status"] != "n" or not order["require_approval"]:
+    if order["status"] != OrderStatus.PENDING or not order["require_approval"]:
         raise BadRequest("This order is not waiting for approval.")
     return mark_canceled(tx, order, now)
 
@@ -686,9 +682,9 @@ def ticket_fields(tx: Transaction, order: dict, position: dict) -> dict[str, Any
     start = parse_datetime(event["date_from"]).astimezone(ZoneInfo(event.get("timezone") or "UTC"))
     location = event.get("location")
     return {
-        "event_name": positions.product_name(event),
+        "event_name": i18n_text(event["name"]),
         "event_date": f"{start:%a, %d %b %Y, %H:%M} ({start.tzname()})",
-        "location": positions.product_name({"name": location}) if location else None,
+        "location": i18n_text(location) if location else None,
         "product": positions.product_name(item, variation),
         "attendee": positions.full_name(position["attendee_name_parts"]),
         "price": f"{position['price']} {event['currency']}",

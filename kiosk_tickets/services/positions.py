@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Iterable
 
 from ..errors import ValidationFailed
 from ..isotime import parse_datetime
 from ..store import Transaction
 from . import quotas
-from .catalog import invalid_pk, voucher_code_key
+from .common import i18n_text, invalid_pk
+from .vouchers import voucher_code_key
 
 CENT = Decimal("0.01")
 
@@ -43,12 +44,8 @@ def product(tx: Transaction, event_id: int, data: dict) -> tuple[dict, dict | No
 
 def product_name(item: dict, variation: dict | None = None) -> str:
     """The product's name in English (or its first language), with the variation's value."""
-
-    def text(i18n: Any) -> str:
-        return (i18n.get("en") or next(iter(i18n.values()), "")) if isinstance(i18n, dict) else str(i18n or "")
-
-    name = text(item["name"])
-    return f"{name} – {text(variation['value'])}" if variation else name
+    name = i18n_text(item["name"])
+    return f"{name} – {i18n_text(variation['value'])}" if variation else name
 
 
 def catalog_price(item: dict, variation: dict | None) -> Decimal:
@@ -98,7 +95,9 @@ def full_name(parts: dict[str, str] | None) -> str | None:
         return parts["_legacy"]
     if parts.get("full_name"):
         return parts["full_name"]
-    others = sorted(key for key in parts if key not in _NAME_ORDER and key not in _NOT_SHOWN and not key.startswith("_"))
+    others = sorted(
+        key for key in parts if key not in _NAME_ORDER and key not in _NOT_SHOWN and not key.startswith("_")
+    )
     words = [parts[key] for key in (*_NAME_ORDER, *others) if parts.get(key)]
     return " ".join(words) or None
 
@@ -113,7 +112,9 @@ def find_voucher(tx: Transaction, event_id: int, code: str, now: datetime) -> di
     return voucher
 
 
-def voucher_for(tx: Transaction, event_id: int, data: dict, item: dict, variation: dict | None, now: datetime) -> dict | None:
+def voucher_for(
+    tx: Transaction, event_id: int, data: dict, item: dict, variation: dict | None, now: datetime
+) -> dict | None:
     """Return the voucher a position names, checked against its product; None if it names none."""
     if not data.get("voucher"):
         return None
@@ -135,7 +136,7 @@ VOUCHER_EXHAUSTED = "This voucher has already been used the maximum number of ti
 
 def voucher_fits(tx: Transaction, voucher_id: int, count: int, now: datetime) -> bool:
     """Whether `count` more uses fit the voucher's max_usages, counting its redemptions and live carts."""
-    voucher = tx.get("vouchers", voucher_id)
+    voucher = tx.peek_referenced("vouchers", voucher_id)
     in_carts = quotas.ledger(tx).live_voucher_carts(voucher_id, now.timestamp())
     return voucher.get("redeemed", 0) + in_carts + count <= voucher["max_usages"]
 
@@ -147,7 +148,9 @@ def check_voucher_usage(tx: Transaction, vouchers: Iterable[dict | None], now: d
         raise ValidationFailed.field("voucher", VOUCHER_EXHAUSTED)
 
 
-def quota_needs(tx: Transaction, event_id: int, item: dict, variation: dict | None, voucher: dict | None) -> tuple[int, ...]:
+def quota_needs(
+    tx: Transaction, event_id: int, item: dict, variation: dict | None, voucher: dict | None
+) -> tuple[int, ...]:
     """The quotas a position needs a unit of: none if its voucher holds or waives its unit.
 
     Raises ValidationFailed (a list holding the message) for a product that is in no quota.

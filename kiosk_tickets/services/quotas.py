@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from sortedcontainers import SortedList
 
 from ..errors import ValidationFailed
 from ..isotime import parse_datetime
 from ..store import Transaction
+from .common import OrderStatus
 
 # Order statuses whose positions hold quota: pending and paid.
-HOLDING_STATUSES = ("n", "p")
+HOLDING_STATUSES = (OrderStatus.PENDING, OrderStatus.PAID)
 
 Key = tuple[int, int | None]  # (item, variation)
 
@@ -80,9 +82,9 @@ class QuotaLedger:
         if state is None:
             return
         status, deadline = state
-        if status == "p":
+        if status == OrderStatus.PAID:
             self.paid[key] += -1 if remove else 1
-        elif status == "n":
+        elif status == OrderStatus.PENDING:
             _sorted_change(self.pending[key], (deadline, position_id), remove)
 
     def _order_position(self, doc_id: int, position: dict | None, remove: bool) -> None:
@@ -100,7 +102,7 @@ class QuotaLedger:
         for position_id, key in held.items():
             self._hold(order_id, position_id, key, remove=True)
         for doc, remove in ((old, True), (order, False)):
-            if doc is not None and doc["status"] == "n" and self._deadline(doc) < math.inf:
+            if doc is not None and doc["status"] == OrderStatus.PENDING and self._deadline(doc) < math.inf:
                 _sorted_change(self.pending_orders[doc["event"]], (self._deadline(doc), order_id), remove)
         if order is None:
             self.orders.pop(order_id, None)
@@ -141,7 +143,9 @@ class QuotaLedger:
     def overdue_orders(self, event_id: int, now: float) -> list[int]:
         """Pending orders whose deadline has passed."""
         entries = self.pending_orders.get(event_id)
-        return [doc_id for _, doc_id in entries.irange(maximum=(now, -math.inf), inclusive=(True, False))] if entries else []
+        if not entries:
+            return []
+        return [doc_id for _, doc_id in entries.irange(maximum=(now, -math.inf), inclusive=(True, False))]
 
     def expired_carts(self, event_id: int, now: float) -> list[int]:
         entries = self.event_carts.get(event_id)
@@ -263,7 +267,7 @@ def reserve(tx: Transaction, needs: Mapping[int, int], now: datetime) -> None:
     the write are one step.
     """
     for quota_id, units in sorted(needs.items()):
-        quota = tx.get("quotas", quota_id)
+        quota = tx.referenced("quotas", quota_id)
         number = available_number(tx, quota, now)
         if number is not None and number < units:
             raise ValidationFailed(shortage_message(quota))
