@@ -11,7 +11,8 @@ from .. import schemas, tickets
 from ..context import payment_term
 from ..errors import NotFound
 from ..isotime import format_datetime, parse_datetime
-from ..services import orders
+from ..services import order_create as creation
+from ..services import order_search, orders
 from ..store import Transaction
 from . import present
 from .endpoint import RequestContext, endpoint
@@ -37,7 +38,7 @@ def _shown(tx: Transaction, ctx: RequestContext, order: dict) -> dict[str, Any]:
 @bp.get(EVENT + "/orders/")
 @endpoint("orders.read", query=schemas.OrderListQuery, dump=schemas.OrderSchema)
 def order_list(tx: Transaction, ctx: RequestContext, query: dict) -> Listing:
-    found = orders.list_orders(tx, ctx.target, query, ordering(), ctx.now)
+    found = order_search.list_orders(tx, ctx.target, query, ordering(), ctx.now)
     include, links = bool(query.get("include_canceled_positions")), _links(ctx)
     return Listing(
         found,
@@ -55,10 +56,10 @@ def order_detail(tx: Transaction, ctx: RequestContext, code: str) -> dict:
 @bp.post(EVENT + "/orders/")
 @endpoint("orders.create", body=schemas.OrderCreateSchema, dump=schemas.OrderSchema, status=201)
 def order_create(tx: Transaction, ctx: RequestContext, body: dict) -> dict:
-    settings = orders.OrderSettings(payment_term=payment_term(ctx.event))
+    settings = creation.OrderSettings(payment_term=payment_term(ctx.event))
     if body["simulate"]:
-        return present.order_preview(orders.simulate(tx, ctx.target, body, ctx.now, settings), _links(ctx))
-    return _shown(tx, ctx, orders.create(tx, ctx.target, body, ctx.now, settings))
+        return present.order_preview(creation.simulate(tx, ctx.target, body, ctx.now, settings), _links(ctx))
+    return _shown(tx, ctx, creation.create(tx, ctx.target, body, ctx.now, settings))
 
 
 # Not partial: no field is required, and a new invoice address gets its defaults like one sent on create.
@@ -137,7 +138,7 @@ def order_download(tx: Transaction, ctx: RequestContext, code: str, output: str)
 @bp.get(EVENT + "/orderpositions/")
 @endpoint("orders.read", query=schemas.OrderPositionListQuery, dump=schemas.OrderPositionSchema)
 def position_list(tx: Transaction, ctx: RequestContext, query: dict) -> Listing:
-    found = orders.list_positions(tx, ctx.target, query, ordering(), ctx.now)
+    found = order_search.list_positions(tx, ctx.target, query, ordering(), ctx.now)
     links = _links(ctx)
 
     def shown(position: Any) -> dict:

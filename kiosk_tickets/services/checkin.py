@@ -10,7 +10,7 @@ from typing import Any, Mapping
 from ..errors import NotFound, ValidationFailed
 from ..isotime import format_datetime, parse_datetime
 from ..store import Transaction
-from . import orders
+from . import order_search, orders
 from .answers import check_answers
 from .common import FieldErrors, OrderStatus, check_ref_list, i18n_text, invalid_pk, order_documents
 from .resources import EventContext, Resource
@@ -333,7 +333,7 @@ def search(
     found: list[Mapping[str, Any]] = []
     for checkin_list in lists:
         scope = EventContext({}, tx.get("events", checkin_list["event"]))
-        for position in orders.list_positions(tx, scope, filters, ordering, now):
+        for position in order_search.list_positions(tx, scope, filters, ordering, now):
             order = tx.peek("orders", position["order"])
             if ignore_status or on_list(tx, checkin_list, position, order):
                 found.append(position)
