@@ -18,8 +18,17 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from common import (
-    EVENT, ORGANIZER, LoadResult, environment_line, free_port, generate_load, running, seed_carts, seed_store,
-    serve_command, trivial_command,
+    EVENT,
+    ORGANIZER,
+    LoadResult,
+    environment_line,
+    free_port,
+    generate_load,
+    running,
+    seed_carts,
+    seed_store,
+    serve_command,
+    trivial_command,
 )
 
 THREADS = 8
@@ -48,11 +57,14 @@ def main() -> None:
             data_dir = Path(directory)
             if args.operation == "carts":
                 token, item_id = seed_carts(data_dir, size)
-                body = lambda prefix: (lambda n: {"item": item_id, "attendee_name": f"{prefix}{n}"})  # noqa: E731
+                body = lambda prefix, item=item_id: (  # noqa: E731
+                    lambda n: {"item": item, "attendee_name": f"{prefix}{n}"}
+                )
             else:
                 token = seed_store(data_dir, size)
                 body = lambda prefix: (lambda n: {"code": f"{prefix}{n:06d}"})  # noqa: E731
-            path = f"/api/v1/organizers/{ORGANIZER}/events/{EVENT}/{'cartpositions' if args.operation == 'carts' else 'vouchers'}/"
+            collection = "cartpositions" if args.operation == "carts" else "vouchers"
+            path = f"/api/v1/organizers/{ORGANIZER}/events/{EVENT}/{collection}/"
             headers = {"Authorization": f"Token {token}"}
             api_port, trivial_port = free_port(), free_port()
             servers.enter_context(running(serve_command(data_dir, api_port, THREADS), api_port))
@@ -63,8 +75,12 @@ def main() -> None:
                 creates, ceilings, shares = [], [], []
                 for round_number in range(args.rounds):
                     prefix = f"C{level}S{size}R{round_number}N"
-                    ceilings.append(generate_load(trivial_port, "POST", "/", lambda n: {"n": n}, {}, args.requests, level, 201))
-                    creates.append(generate_load(api_port, "POST", path, body(prefix), headers, args.requests, level, 201))
+                    ceilings.append(
+                        generate_load(trivial_port, "POST", "/", lambda n: {"n": n}, {}, args.requests, level, 201)
+                    )
+                    creates.append(
+                        generate_load(api_port, "POST", path, body(prefix), headers, args.requests, level, 201)
+                    )
                     shares.append(creates[-1].per_second / ceilings[-1].per_second)
                 result = median_result(creates)
                 print(

@@ -10,7 +10,14 @@ import tempfile
 from pathlib import Path
 
 from common import (
-    EVENT, ORGANIZER, environment_line, free_port, generate_load, order_position_document, running, seed_store,
+    EVENT,
+    ORGANIZER,
+    environment_line,
+    free_port,
+    generate_load,
+    order_position_document,
+    running,
+    seed_store,
     serve_command,
 )
 
@@ -28,16 +35,41 @@ def seed_tickets(data_dir: Path, positions: int) -> tuple[str, int]:
                                    "tax_rule": None, "category": None, "checkin_attention": False,
                                    "checkin_text": None, "all_sales_channels": True, "limit_sales_channels": []})
         for number in range(0, positions, 2):
-            order = tx.insert("orders", {"event": event_id, "code": f"D{number:07d}", "status": "p", "locale": "en",
-                                         "require_approval": False, "valid_if_pending": False, "checkin_attention": False,
-                                         "checkin_text": None, "datetime": "2030-01-01T10:00:00Z", "payments": []})
+            order = tx.insert(
+                "orders",
+                {
+                    "event": event_id,
+                    "code": f"D{number:07d}",
+                    "status": "p",
+                    "locale": "en",
+                    "require_approval": False,
+                    "valid_if_pending": False,
+                    "checkin_attention": False,
+                    "checkin_text": None,
+                    "datetime": "2030-01-01T10:00:00Z",
+                    "payments": [],
+                },
+            )
             for offset in (0, 1):
                 tx.insert("orderpositions", order_position_document(order["id"], number + offset, event_id, item["id"]))
-        checkin_list = tx.insert("checkinlists", {
-            "event": event_id, "name": "Entrance", "all_products": True, "limit_products": [], "subevent": None,
-            "include_pending": False, "allow_multiple_entries": False, "allow_entry_after_exit": True, "rules": {},
-            "exit_all_at": None, "addon_match": False, "ignore_in_statistics": False, "consider_tickets_used": True,
-        })
+        checkin_list = tx.insert(
+            "checkinlists",
+            {
+                "event": event_id,
+                "name": "Entrance",
+                "all_products": True,
+                "limit_products": [],
+                "subevent": None,
+                "include_pending": False,
+                "allow_multiple_entries": False,
+                "allow_entry_after_exit": True,
+                "rules": {},
+                "exit_all_at": None,
+                "addon_match": False,
+                "ignore_in_statistics": False,
+                "consider_tickets_used": True,
+            },
+        )
     store.compact()
     store.close()
     return token, checkin_list["id"]
@@ -62,14 +94,30 @@ def main() -> None:
                 # Every scan is a first entry of another ticket: the path that writes.
                 start = offset
                 result = generate_load(
-                    port, "POST", path, lambda n, s=start: {"secret": f"secret{s + n:012d}", "lists": [list_id]},
-                    headers, args.scans, level, 201,
+                    port,
+                    "POST",
+                    path,
+                    lambda n, s=start: {"secret": f"secret{s + n:012d}", "lists": [list_id]},
+                    headers,
+                    args.scans,
+                    level,
+                    201,
                 )
                 offset += args.scans
-                print(f"first entries, {level} scanner(s): p50 {result.p50:.2f} ms, p99 {result.p99:.2f} ms, "
-                      f"{result.per_second:.0f} scans/s" + (f", {result.failures} failed" if result.failures else ""))
-            repeat = generate_load(port, "POST", path, lambda n: {"secret": f"secret{n:012d}", "lists": [list_id]},
-                                   headers, args.scans, 1, 200)
+                print(
+                    f"first entries, {level} scanner(s): p50 {result.p50:.2f} ms, p99 {result.p99:.2f} ms, "
+                    f"{result.per_second:.0f} scans/s" + (f", {result.failures} failed" if result.failures else "")
+                )
+            repeat = generate_load(
+                port,
+                "POST",
+                path,
+                lambda n: {"secret": f"secret{n:012d}", "lists": [list_id]},
+                headers,
+                args.scans,
+                1,
+                200,
+            )
             print(f"repeated scans (already redeemed), 1 scanner: p50 {repeat.p50:.2f} ms, p99 {repeat.p99:.2f} ms")
 
 

@@ -11,41 +11,84 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 from kiosk_tickets.services import auth, events
 from kiosk_tickets.store import Store
 
 ORGANIZER = "bench"
 EVENT = "bench"
-NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def voucher_document(event_id: int, number: int) -> dict:
     """A voucher as the API stores it, for seeding without going through HTTP."""
     return {
-        "event": event_id, "code": f"SEED{number:08d}", "code_key": f"SEED{number:08d}", "max_usages": 1, "redeemed": 0, "min_usages": 1,
-        "valid_until": None, "block_quota": False, "allow_ignore_quota": False, "price_mode": "none",
-        "value": "0.00", "item": None, "variation": None, "quota": None, "seat": None, "tag": "seed",
-        "comment": "", "subevent": None, "show_hidden_items": True, "all_addons_included": False,
-        "all_bundles_included": False, "budget": None, "budget_used": "0.00", "created": "2030-01-01T00:00:00Z",
+        "event": event_id,
+        "code": f"SEED{number:08d}",
+        "code_key": f"SEED{number:08d}",
+        "max_usages": 1,
+        "redeemed": 0,
+        "min_usages": 1,
+        "valid_until": None,
+        "block_quota": False,
+        "allow_ignore_quota": False,
+        "price_mode": "none",
+        "value": "0.00",
+        "item": None,
+        "variation": None,
+        "quota": None,
+        "seat": None,
+        "tag": "seed",
+        "comment": "",
+        "subevent": None,
+        "show_hidden_items": True,
+        "all_addons_included": False,
+        "all_bundles_included": False,
+        "budget": None,
+        "budget_used": "0.00",
+        "created": "2030-01-01T00:00:00Z",
     }
 
 
 def order_position_document(order_id: int, number: int, event_id: int, item_id: int = 1) -> dict:
     """An order position as the API stores it."""
     return {
-        "order": order_id, "event": event_id, "positionid": number % 2 + 1, "item": item_id, "variation": None,
-        "price": "23.00", "attendee_name": f"Attendee {number}", "attendee_name_parts": {"full_name": f"Attendee {number}"},
-        "attendee_email": f"a{number}@example.org", "voucher": None, "tax_rate": "19.00", "tax_value": "3.67",
-        "tax_rule": None, "secret": f"secret{number:012d}", "addon_to": None, "subevent": None, "seat": None,
-        "canceled": False, "company": None, "street": None, "zipcode": None, "city": None, "country": None,
-        "state": None, "answers": [], "pseudonymization_id": f"P{number:09d}", "valid_from": None, "valid_until": None,
-        "blocked": None, "discount": None, "voucher_budget_use": None,
+        "order": order_id,
+        "event": event_id,
+        "positionid": number % 2 + 1,
+        "item": item_id,
+        "variation": None,
+        "price": "23.00",
+        "attendee_name": f"Attendee {number}",
+        "attendee_name_parts": {"full_name": f"Attendee {number}"},
+        "attendee_email": f"a{number}@example.org",
+        "voucher": None,
+        "tax_rate": "19.00",
+        "tax_value": "3.67",
+        "tax_rule": None,
+        "secret": f"secret{number:012d}",
+        "addon_to": None,
+        "subevent": None,
+        "seat": None,
+        "canceled": False,
+        "company": None,
+        "street": None,
+        "zipcode": None,
+        "city": None,
+        "country": None,
+        "state": None,
+        "answers": [],
+        "pseudonymization_id": f"P{number:09d}",
+        "valid_from": None,
+        "valid_until": None,
+        "blocked": None,
+        "discount": None,
+        "voucher_budget_use": None,
     }
 
 
@@ -55,14 +98,35 @@ def seed_store(data_dir: Path, records: int) -> str:
     with store.transaction() as tx:
         events.ensure_organizer(tx, ORGANIZER, "Bench")
         token, _ = auth.create_token(tx, ORGANIZER, "admin", NOW)
-        event = tx.insert("events", {
-            "organizer": ORGANIZER, "slug": EVENT, "name": {"en": "Bench"}, "live": False, "testmode": False,
-            "currency": "EUR", "date_from": "2030-06-01T10:00:00Z", "date_to": None, "date_admission": None,
-            "is_public": True, "presale_start": None, "presale_end": None, "location": None, "geo_lat": None,
-            "geo_lon": None, "has_subevents": False, "meta_data": {}, "plugins": [], "seating_plan": None,
-            "seat_category_mapping": {}, "timezone": "UTC", "item_meta_properties": {},
-            "all_sales_channels": True, "limit_sales_channels": [],
-        })
+        event = tx.insert(
+            "events",
+            {
+                "organizer": ORGANIZER,
+                "slug": EVENT,
+                "name": {"en": "Bench"},
+                "live": False,
+                "testmode": False,
+                "currency": "EUR",
+                "date_from": "2030-06-01T10:00:00Z",
+                "date_to": None,
+                "date_admission": None,
+                "is_public": True,
+                "presale_start": None,
+                "presale_end": None,
+                "location": None,
+                "geo_lat": None,
+                "geo_lon": None,
+                "has_subevents": False,
+                "meta_data": {},
+                "plugins": [],
+                "seating_plan": None,
+                "seat_category_mapping": {},
+                "timezone": "UTC",
+                "item_meta_properties": {},
+                "all_sales_channels": True,
+                "limit_sales_channels": [],
+            },
+        )
         for number in range(records):
             tx.insert("vouchers", voucher_document(event["id"], number))
     store.compact()
@@ -76,20 +140,54 @@ def seed_carts(data_dir: Path, positions: int) -> tuple[str, int]:
     store = Store(data_dir)
     with store.transaction() as tx:
         event_id = tx.find_one("events", slug=EVENT)["id"]
-        item = tx.insert("items", {
-            "event": event_id, "name": {"en": "Ticket"}, "default_price": "10.00", "has_variations": False,
-            "all_sales_channels": True, "limit_sales_channels": [], "category": None, "tax_rule": None,
-        })
-        tx.insert("quotas", {"event": event_id, "name": "Hall", "size": 10_000_000, "items": [item["id"]],
-                             "variations": [], "subevent": None, "closed": False})
+        item = tx.insert(
+            "items",
+            {
+                "event": event_id,
+                "name": {"en": "Ticket"},
+                "default_price": "10.00",
+                "has_variations": False,
+                "all_sales_channels": True,
+                "limit_sales_channels": [],
+                "category": None,
+                "tax_rule": None,
+            },
+        )
+        tx.insert(
+            "quotas",
+            {
+                "event": event_id,
+                "name": "Hall",
+                "size": 10_000_000,
+                "items": [item["id"]],
+                "variations": [],
+                "subevent": None,
+                "closed": False,
+            },
+        )
         for number in range(positions):
-            tx.insert("cartpositions", {
-                "event": event_id, "cart_id": f"seed{number}@api", "item": item["id"], "variation": None,
-                "price": "10.00", "attendee_name_parts": {}, "attendee_email": None, "voucher": None,
-                "addon_to": None, "is_bundled": False, "subevent": None, "seat": None, "answers": [],
-                "includes_tax": True, "sales_channel": "web", "datetime": "2030-01-01T00:00:00Z",
-                "expires": "2099-01-01T00:00:00Z",
-            })
+            tx.insert(
+                "cartpositions",
+                {
+                    "event": event_id,
+                    "cart_id": f"seed{number}@api",
+                    "item": item["id"],
+                    "variation": None,
+                    "price": "10.00",
+                    "attendee_name_parts": {},
+                    "attendee_email": None,
+                    "voucher": None,
+                    "addon_to": None,
+                    "is_bundled": False,
+                    "subevent": None,
+                    "seat": None,
+                    "answers": [],
+                    "includes_tax": True,
+                    "sales_channel": "web",
+                    "datetime": "2030-01-01T00:00:00Z",
+                    "expires": "2099-01-01T00:00:00Z",
+                },
+            )
     store.compact()
     store.close()
     return token, item["id"]
@@ -121,8 +219,20 @@ def running(command: list[str], port: int, env: dict[str, str] | None = None) ->
 
 
 def serve_command(data_dir: Path, port: int, threads: int) -> list[str]:
-    return [sys.executable, "-m", "kiosk_tickets", "--data-dir", str(data_dir), "serve",
-            "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads)]
+    return [
+        sys.executable,
+        "-m",
+        "kiosk_tickets",
+        "--data-dir",
+        str(data_dir),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--threads",
+        str(threads),
+    ]
 
 
 def trivial_command(port: int, threads: int) -> list[str]:

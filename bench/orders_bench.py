@@ -12,7 +12,14 @@ import time
 from pathlib import Path
 
 from common import (
-    EVENT, ORGANIZER, environment_line, free_port, generate_load, order_position_document, running, seed_store,
+    EVENT,
+    ORGANIZER,
+    environment_line,
+    free_port,
+    generate_load,
+    order_position_document,
+    running,
+    seed_store,
     serve_command,
 )
 

@@ -6,12 +6,13 @@ import argparse
 import gc
 import os
 import sys
-from datetime import datetime, timedelta, timezone
-from typing import Any, Sequence
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from . import create_app
-from .context import get_store
 from .config import load_config
+from .context import get_store
 from .errors import KioskError
 from .schemas import CategorySchema, EventSchema, ItemSchema, QuestionSchema, QuotaSchema, TaxRuleSchema, load
 from .services import auth, catalog, events, maintenance, questions, quotas
@@ -23,7 +24,7 @@ DEMO_EVENT = "festival"
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _open_store(args: argparse.Namespace) -> Store:
@@ -102,18 +103,37 @@ def _fill_demo_event(tx: Transaction, scope: EventContext, now: datetime) -> Non
     shirt_variations = tx.ids("variations", item=shirt["id"])
     make(catalog.QUOTAS, QuotaSchema, {"name": "Admission", "size": 500, "items": [day["id"], festival_pass["id"]]})
     make(catalog.QUOTAS, QuotaSchema, {"name": "Workshops", "size": 30, "items": [workshop_a["id"], workshop_b["id"]]})
-    make(catalog.QUOTAS, QuotaSchema, {"name": "T-shirts", "size": 100, "items": [shirt["id"]], "variations": shirt_variations})
-    make(questions.QUESTIONS, QuestionSchema, {
-        "question": {"en": "Company"}, "type": "S", "items": [day["id"], festival_pass["id"]], "identifier": "COMPANY",
-    })
-    make(questions.QUESTIONS, QuestionSchema, {
-        "question": {"en": "Meal preference"}, "type": "C", "required": True, "items": [festival_pass["id"]],
-        "identifier": "MEAL", "options": [
-            {"answer": {"en": "Vegetarian"}, "identifier": "VEG"},
-            {"answer": {"en": "Vegan"}, "identifier": "VEGAN", "position": 1},
-            {"answer": {"en": "No preference"}, "identifier": "ANY", "position": 2},
-        ],
-    })
+    make(
+        catalog.QUOTAS,
+        QuotaSchema,
+        {"name": "T-shirts", "size": 100, "items": [shirt["id"]], "variations": shirt_variations},
+    )
+    make(
+        questions.QUESTIONS,
+        QuestionSchema,
+        {
+            "question": {"en": "Company"},
+            "type": "S",
+            "items": [day["id"], festival_pass["id"]],
+            "identifier": "COMPANY",
+        },
+    )
+    make(
+        questions.QUESTIONS,
+        QuestionSchema,
+        {
+            "question": {"en": "Meal preference"},
+            "type": "C",
+            "required": True,
+            "items": [festival_pass["id"]],
+            "identifier": "MEAL",
+            "options": [
+                {"answer": {"en": "Vegetarian"}, "identifier": "VEG"},
+                {"answer": {"en": "Vegan"}, "identifier": "VEGAN", "position": 1},
+                {"answer": {"en": "No preference"}, "identifier": "ANY", "position": 2},
+            ],
+        },
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -134,7 +154,9 @@ def cmd_token(args: argparse.Namespace) -> int:
         elif args.token_command == "list":
             for record in auth.list_tokens(tx, args.organizer):
                 state = "active" if record["active"] else "revoked"
-                print(f"{record['id']}\t{record['organizer']}\t{record['scope']}\t{state}\t{record['created']}\t{record['name']}")
+                print(
+                    f"{record['id']}\t{record['organizer']}\t{record['scope']}\t{state}\t{record['created']}\t{record['name']}"
+                )
         else:
             auth.revoke_token(tx, args.id)
             print(f"Token {args.id} revoked.")

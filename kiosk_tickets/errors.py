@@ -48,12 +48,12 @@ class ValidationFailed(KioskError):
         return self.detail
 
     @classmethod
-    def field(cls, name: str, message: str) -> "ValidationFailed":
+    def field(cls, name: str, message: str) -> ValidationFailed:
         """Return an error naming one field with one message."""
         return cls({name: [message]})
 
     @classmethod
-    def non_field(cls, message: str) -> "ValidationFailed":
+    def non_field(cls, message: str) -> ValidationFailed:
         return cls({"non_field_errors": [message]})
 
     def as_fields(self) -> dict[str, Any]:

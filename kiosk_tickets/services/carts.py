@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from ..errors import NotFound, ValidationFailed
 from ..isotime import format_datetime
@@ -40,15 +41,21 @@ def _check_position(
     bundled: bool = False,
 ) -> Position:
     """Check one position (top level, add-on or bundled); return what to write. Raises ValidationFailed."""
-    event_id = scope.event["id"]
+    event_id = scope.event_id
     item, variation = positions.product(tx, event_id, data)
     for product in (item, variation):
-        if product is not None and not product["all_sales_channels"] and sales_channel not in product["limit_sales_channels"]:
-            raise ValidationFailed.field("item", f'This product is not available on the sales channel "{sales_channel}".')
+        if (
+            product is not None
+            and not product["all_sales_channels"]
+            and sales_channel not in product["limit_sales_channels"]
+        ):
+            raise ValidationFailed.field(
+                "item", f'This product is not available on the sales channel "{sales_channel}".'
+            )
     if parent_item is not None:
         _check_nested(tx, parent_item, item, variation, bundled)
     voucher = positions.voucher_for(tx, event_id, data, item, variation, now)
-    if bundled and data.get("price") is None:
+    if bundled and parent_item is not None and data.get("price") is None:
         price = _designated_price(tx, parent_item, item, variation)
     else:
         price = positions.price_for(data, item, variation, voucher)
@@ -96,7 +103,8 @@ def _designated_price(tx: Transaction, parent: dict, item: dict, variation: dict
 def _check_nested_list(
     tx: Transaction, scope: EventContext, entries: list[dict], now: datetime, channel: str, parent: dict, bundled: bool
 ) -> list[Position]:
-    checked, errors = [], []
+    checked: list[Position] = []
+    errors: list[dict] = []
     for entry in entries:
         try:
             checked.append(_check_position(tx, scope, entry, now, channel, parent, bundled))
@@ -127,14 +135,14 @@ def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, rese
     Returns the stored position with `addons` and `bundled` lists. Raises ValidationFailed: a dict naming
     fields for bad input, or a list holding the message when quota or a catalog rule refuses.
     """
-    purge_expired(tx, scope.event["id"], now)
+    purge_expired(tx, scope.event_id, now)
     cart_id = data.get("cart_id") or new_cart_id()
     if not cart_id.endswith(API_SUFFIX):
         raise ValidationFailed.field("cart_id", f'Cart ID should end in "{API_SUFFIX}" or be empty.')
     channel = data.get("sales_channel") or "web"
     expires = data.get("expires") or format_datetime(now + reservation)
     main = _check_position(tx, scope, data, now, channel)
-    item = tx.get("items", main.fields["item"])
+    item = tx.referenced("items", main.fields["item"])
     addons = _check_nested_list(tx, scope, data.get("addons") or [], now, channel, item, bundled=False)
     bundled = _check_nested_list(tx, scope, data.get("bundled") or [], now, channel, item, bundled=True)
     checked = [main, *addons, *bundled]
@@ -175,14 +183,14 @@ def bulk_create(
 def get(tx: Transaction, scope: EventContext, doc_id: Any) -> dict:
     """Return an API cart position of the event; raise NotFound otherwise."""
     position = tx.get("cartpositions", doc_id)
-    if position is None or position["event"] != scope.event["id"] or not position["cart_id"].endswith(API_SUFFIX):
+    if position is None or position["event"] != scope.event_id or not position["cart_id"].endswith(API_SUFFIX):
         raise NotFound()
     return position
 
 
 def list_positions(tx: Transaction, scope: EventContext) -> list[Mapping[str, Any]]:
     """The event's API cart positions (read-only views: copy what you keep)."""
-    return [p for p in tx.scan("cartpositions", event=scope.event["id"]) if p["cart_id"].endswith(API_SUFFIX)]
+    return [p for p in tx.scan("cartpositions", event=scope.event_id) if p["cart_id"].endswith(API_SUFFIX)]
 
 
 def delete(tx: Transaction, scope: EventContext, position: dict) -> None:

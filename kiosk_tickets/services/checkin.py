@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any
 
 from ..errors import NotFound, ValidationFailed
 from ..isotime import format_datetime, parse_datetime
-from ..store import Transaction
+from ..store import Doc, Transaction
 from . import order_search, orders
 from .answers import check_answers
 from .common import FieldErrors, OrderStatus, check_ref_list, i18n_text, invalid_pk, order_documents
@@ -24,18 +25,20 @@ class CheckinLists(Resource):
     def changed(self, tx: Transaction, scope: EventContext, now: datetime) -> None:
         """Check-in lists are not part of the catalog lists that answer If-Modified-Since."""
 
-    def validate(self, tx: Transaction, scope: EventContext, data: dict, existing: dict | None, now: datetime) -> None:
+    def validate(self, tx: Transaction, scope: EventContext, data: Doc, existing: Doc | None, now: datetime) -> None:
         errors = FieldErrors()
-        check_ref_list(tx, scope.event["id"], data, "limit_products", "items", errors)
+        check_ref_list(tx, scope.event_id, data, "limit_products", "items", errors)
         if data.get("subevent") is not None:
             errors.add("subevent", invalid_pk(data["subevent"]))
         errors.raise_if_any()
 
-    def cascade_delete(self, tx: Transaction, scope: EventContext, doc: dict) -> None:
+    def cascade_delete(self, tx: Transaction, scope: EventContext, doc: Doc) -> None:
         for checkin in tx.ids("checkins", list=doc["id"]):
             tx.delete("checkins", checkin)
 
-    def present(self, tx: Transaction, scope: EventContext, doc: dict, now: datetime, options: Mapping[str, Any] = {}) -> dict:
+    def present(
+        self, tx: Transaction, scope: EventContext, doc: dict, now: datetime, options: Mapping[str, Any] = {}
+    ) -> dict:
         counts = list_counts(tx, doc)
         return {**doc, "position_count": counts["position_count"], "checkin_count": counts["checkin_count"]}
 
@@ -43,11 +46,15 @@ class CheckinLists(Resource):
 CHECKIN_LISTS = CheckinLists()
 
 
-def on_list(tx: Transaction, checkin_list: Mapping[str, Any], position: Mapping[str, Any], order: Mapping[str, Any]) -> bool:
+def on_list(
+    tx: Transaction, checkin_list: Mapping[str, Any], position: Mapping[str, Any], order: Mapping[str, Any]
+) -> bool:
     """Whether the ticket belongs on the list: its product, and a paid (or, if the list says so, pending) order."""
     if position["canceled"] or order["status"] not in (OrderStatus.PAID, OrderStatus.PENDING):
         return False
-    if order["status"] == OrderStatus.PENDING and not (checkin_list["include_pending"] or order.get("valid_if_pending")):
+    if order["status"] == OrderStatus.PENDING and not (
+        checkin_list["include_pending"] or order.get("valid_if_pending")
+    ):
         return False
     return checkin_list["all_products"] or position["item"] in checkin_list["limit_products"]
 
@@ -62,12 +69,14 @@ def list_counts(tx: Transaction, checkin_list: Mapping[str, Any]) -> dict[str, A
     totals = {"position_count": 0, "checkin_count": 0, "inside_count": 0}
     per_product: dict[tuple[int, int | None], dict[str, int]] = {}
     for position in tx.scan("orderpositions", event=checkin_list["event"]):
-        order = tx.peek("orders", position["order"])
+        order = tx.peek_referenced("orders", position["order"])
         if not on_list(tx, checkin_list, position, order):
             continue
         scans = _successful(tx, position["id"], checkin_list["id"])
         checked_in = any(scan["type"] == "entry" for scan in scans)
-        counts = per_product.setdefault((position["item"], position["variation"]), {"position_count": 0, "checkin_count": 0})
+        counts = per_product.setdefault(
+            (position["item"], position["variation"]), {"position_count": 0, "checkin_count": 0}
+        )
         counts["position_count"] += 1
         counts["checkin_count"] += checked_in
         totals["position_count"] += 1
@@ -80,23 +89,30 @@ def status(tx: Transaction, checkin_list: dict, now: datetime) -> dict[str, Any]
     """pretix's check-in list status: totals, and per item (with its variations) of the list."""
     orders.expire_overdue(tx, checkin_list["event"], now)
     counts = list_counts(tx, checkin_list)
-    event = tx.get("events", checkin_list["event"])
+    event = tx.referenced("events", checkin_list["event"])
     items = []
     for item in tx.find("items", event=event["id"]):
         if not checkin_list["all_products"] and item["id"] not in checkin_list["limit_products"]:
             continue
         variations = [
-            {"value": i18n_text(v["value"]), "id": v["id"],
-             **counts["per_product"].get((item["id"], v["id"]), {"position_count": 0, "checkin_count": 0})}
+            {
+                "value": i18n_text(v["value"]),
+                "id": v["id"],
+                **counts["per_product"].get((item["id"], v["id"]), {"position_count": 0, "checkin_count": 0}),
+            }
             for v in tx.find("variations", item=item["id"])
         ]
         mine = [c for (item_id, _), c in counts["per_product"].items() if item_id == item["id"]]
-        items.append({
-            "name": i18n_text(item["name"]), "id": item["id"], "admission": item["admission"],
-            "checkin_count": sum(c["checkin_count"] for c in mine),
-            "position_count": sum(c["position_count"] for c in mine),
-            "variations": variations,
-        })
+        items.append(
+            {
+                "name": i18n_text(item["name"]),
+                "id": item["id"],
+                "admission": item["admission"],
+                "checkin_count": sum(c["checkin_count"] for c in mine),
+                "position_count": sum(c["position_count"] for c in mine),
+                "variations": variations,
+            }
+        )
     return {
         "checkin_count": counts["checkin_count"],
         "position_count": counts["position_count"],
@@ -153,13 +169,15 @@ class Outcome:
     checkin_texts: list[str] = field(default_factory=list)
 
 
-def lists_for_scan(tx: Transaction, organizer: dict, list_ids: list[int]) -> list[dict]:
+def lists_for_scan(tx: Transaction, organizer: Doc, list_ids: list[int]) -> list[dict]:
     """The organizer's check-in lists a scan names, at most one per event; raise ValidationFailed otherwise."""
     found = []
     for list_id in list_ids:
         checkin_list = tx.get("checkinlists", list_id)
-        event = tx.get("events", checkin_list["event"]) if checkin_list else None
-        if event is None or event["organizer"] != organizer["slug"]:
+        if (
+            checkin_list is None
+            or tx.peek_referenced("events", checkin_list["event"])["organizer"] != organizer["slug"]
+        ):
             raise ValidationFailed.field("lists", invalid_pk(list_id))
         found.append(checkin_list)
     if not found:
@@ -189,12 +207,16 @@ def redeem(tx: Transaction, lists: list[dict], scan: Scan, now: datetime) -> Out
         return Outcome(ScanResult.AMBIGUOUS, "ambiguous")
     position = matches[0]
     checkin_list = by_event[position["event"]]
-    order = tx.get("orders", position["order"])
+    order = tx.referenced("orders", position["order"])
     moment = scan.datetime or format_datetime(now)
 
     if scan.nonce:
         for previous in tx.find("checkins", nonce=scan.nonce):
-            if previous["successful"] and previous["position"] == position["id"] and previous["list"] == checkin_list["id"]:
+            if (
+                previous["successful"]
+                and previous["position"] == position["id"]
+                and previous["list"] == checkin_list["id"]
+            ):
                 return _outcome(tx, ScanResult.OK, None, position, order, checkin_list)
 
     reason, explanation = refusal(tx, checkin_list, position, order, scan, now)
@@ -277,38 +299,48 @@ def _store_answers(tx: Transaction, position: dict, answers: dict[str, str]) -> 
 
 
 def _record(
-    tx: Transaction, checkin_list: dict, position: dict | None, scan: Scan, moment: str, now: datetime,
+    tx: Transaction,
+    checkin_list: dict,
+    position: dict | None,
+    scan: Scan,
+    moment: str,
+    now: datetime,
     error: str | None = None,
 ) -> None:
-    tx.insert("checkins", {
-        "event": checkin_list["event"],
-        "position": position["id"] if position else None,
-        "list": checkin_list["id"],
-        "datetime": moment,
-        "created": format_datetime(now),
-        "type": scan.type,
-        "nonce": scan.nonce if error is None else None,
-        "successful": error is None,
-        "error_reason": error,
-        "error_explanation": None,
-        "gate": scan.gate,
-        "device": scan.device,
-        "device_id": None,
-        "auto_checked_in": False,
-        "forced": scan.force,
-    })
+    tx.insert(
+        "checkins",
+        {
+            "event": checkin_list["event"],
+            "position": position["id"] if position else None,
+            "list": checkin_list["id"],
+            "datetime": moment,
+            "created": format_datetime(now),
+            "type": scan.type,
+            "nonce": scan.nonce if error is None else None,
+            "successful": error is None,
+            "error_reason": error,
+            "error_explanation": None,
+            "gate": scan.gate,
+            "device": scan.device,
+            "device_id": None,
+            "auto_checked_in": False,
+            "forced": scan.force,
+        },
+    )
 
 
 def _outcome(
     tx: Transaction, result: ScanResult, reason: str | None, position: dict, order: dict, checkin_list: dict
 ) -> Outcome:
-    item = tx.get("items", position["item"]) or {}
+    item = tx.referenced("items", position["item"]) or {}
     variation = tx.get("variations", position["variation"]) if position.get("variation") else None
     attention = bool(
         item.get("checkin_attention") or (variation or {}).get("checkin_attention") or order.get("checkin_attention")
     )
     texts = [
-        text for text in (order.get("checkin_text"), item.get("checkin_text"), (variation or {}).get("checkin_text")) if text
+        text
+        for text in (order.get("checkin_text"), item.get("checkin_text"), (variation or {}).get("checkin_text"))
+        if text
     ]
     return Outcome(
         result,
@@ -326,15 +358,19 @@ def _outcome(
 
 
 def search(
-    tx: Transaction, lists: list[dict], filters: Mapping[str, Any], ordering: str | None, ignore_status: bool,
+    tx: Transaction,
+    lists: list[dict],
+    filters: Mapping[str, Any],
+    ordering: str | None,
+    ignore_status: bool,
     now: datetime,
 ) -> list[Mapping[str, Any]]:
     """Positions on the lists matching the filters (by default only those that may enter)."""
     found: list[Mapping[str, Any]] = []
     for checkin_list in lists:
-        scope = EventContext({}, tx.get("events", checkin_list["event"]))
+        scope = EventContext({}, tx.referenced("events", checkin_list["event"]))
         for position in order_search.list_positions(tx, scope, filters, ordering, now):
-            order = tx.peek("orders", position["order"])
+            order = tx.peek_referenced("orders", position["order"])
             if ignore_status or on_list(tx, checkin_list, position, order):
                 found.append(position)
     return found
@@ -346,10 +382,10 @@ def get_list(tx: Transaction, scope: EventContext, list_id: Any) -> dict:
 
 def position_on_list(tx: Transaction, scope: EventContext, checkin_list: dict, lookup: str, untrusted: bool) -> dict:
     """The position a legacy redeem URL names: by secret, or by id unless the input is untrusted."""
-    found = tx.find_one("orderpositions", event=scope.event["id"], secret=lookup)
+    found = tx.find_one("orderpositions", event=scope.event_id, secret=lookup)
     if found is None and not untrusted and lookup.isdigit():
         found = tx.get("orderpositions", lookup)
-        if found is not None and found["event"] != scope.event["id"]:
+        if found is not None and found["event"] != scope.event_id:
             found = None
     if found is None:
         raise NotFound()
@@ -358,13 +394,15 @@ def position_on_list(tx: Transaction, scope: EventContext, checkin_list: dict, l
 
 def history(tx: Transaction, scope: EventContext, filters: Mapping[str, Any], ordering: str | None) -> list[dict]:
     """The event's check-in attempts, successful and failed, filtered as pretix's `checkins/` list."""
-    found = tx.find("checkins", event=scope.event["id"])
+    found = tx.find("checkins", event=scope.event_id)
     for key in ("successful", "error_reason", "list", "type", "gate", "device", "auto_checked_in"):
         if key in filters:
             found = [c for c in found if c.get(key) == filters[key]]
     for key, field_name, after in (
-        ("created_since", "created", True), ("created_before", "created", False),
-        ("datetime_since", "datetime", True), ("datetime_before", "datetime", False),
+        ("created_since", "created", True),
+        ("created_before", "created", False),
+        ("datetime_since", "datetime", True),
+        ("datetime_before", "datetime", False),
     ):
         if key in filters:
             bound = filters[key]

@@ -49,7 +49,8 @@ def _validity(item: dict, data: dict, now: datetime) -> tuple[str | None, str | 
         length = timedelta(
             minutes=item.get("validity_dynamic_duration_minutes") or 0,
             hours=item.get("validity_dynamic_duration_hours") or 0,
-            days=(item.get("validity_dynamic_duration_days") or 0) + 30 * (item.get("validity_dynamic_duration_months") or 0),
+            days=(item.get("validity_dynamic_duration_days") or 0)
+            + 30 * (item.get("validity_dynamic_duration_months") or 0),
         )
         return format_datetime(start), format_datetime(start + length)
     return None, None
@@ -60,7 +61,7 @@ def _validity(item: dict, data: dict, now: datetime) -> tuple[str | None, str | 
 
 def _check_positions(tx: Transaction, scope: EventContext, entries: list[dict], now: datetime) -> list[dict]:
     """Check every position as pretix checks API orders; return them ready to store (without ids)."""
-    event_id = scope.event["id"]
+    event_id = scope.event_id
     checked: list[dict] = []
     errors: list[dict] = []
     numbers = [entry.get("positionid") for entry in entries]
@@ -72,8 +73,14 @@ def _check_positions(tx: Transaction, scope: EventContext, entries: list[dict], 
         try:
             item, variation = positions.product(tx, event_id, entry)
             if entry.get("addon_to") is not None:
-                if not explicit or not 1 <= entry["addon_to"] < number or entries[entry["addon_to"] - 1].get("addon_to"):
-                    raise ValidationFailed.field("addon_to", "Refer to the positionid of an earlier position that is not an add-on.")
+                if (
+                    not explicit
+                    or not 1 <= entry["addon_to"] < number
+                    or entries[entry["addon_to"] - 1].get("addon_to")
+                ):
+                    raise ValidationFailed.field(
+                        "addon_to", "Refer to the positionid of an earlier position that is not an add-on."
+                    )
             secret = entry.get("secret")
             if secret:
                 if secret in taken_secrets or tx.find_one("orderpositions", event=event_id, secret=secret):
@@ -92,7 +99,10 @@ def _check_positions(tx: Transaction, scope: EventContext, entries: list[dict], 
                     "price": price,
                     "attendee_name_parts": positions.name_parts(entry),
                     "attendee_email": entry.get("attendee_email"),
-                    **{field: entry.get(field) for field in ("company", "street", "zipcode", "city", "country", "state")},
+                    **{
+                        field: entry.get(field)
+                        for field in ("company", "street", "zipcode", "city", "country", "state")
+                    },
                     "voucher": voucher["id"] if voucher else None,
                     "voucher_budget_use": None,
                     **tax_fields(tx, event_id, item.get("tax_rule"), Decimal(price)),
@@ -119,7 +129,9 @@ def _check_positions(tx: Transaction, scope: EventContext, entries: list[dict], 
     return checked
 
 
-def _quota_needs(tx: Transaction, event_id: int, item: dict, variation: dict | None, voucher: dict | None) -> tuple[int, ...]:
+def _quota_needs(
+    tx: Transaction, event_id: int, item: dict, variation: dict | None, voucher: dict | None
+) -> tuple[int, ...]:
     try:
         return positions.quota_needs(tx, event_id, item, variation, voucher)
     except ValidationFailed as failure:
@@ -131,14 +143,15 @@ def _reserve(tx: Transaction, checked: list[dict], now: datetime) -> None:
     free: dict[int, int | None] = {}
     errors: list[dict] = []
     for position in checked:
-        error = {}
+        error: dict[str, list[str]] = {}
         for quota_id in position["_quotas"]:
             if quota_id not in free:
-                free[quota_id] = quotas.available_number(tx, tx.get("quotas", quota_id), now)
-            if free[quota_id] is not None:
-                free[quota_id] -= 1
-                if free[quota_id] < 0 and not error:
-                    error = {"item": [quotas.shortage_message(tx.get("quotas", quota_id))]}
+                free[quota_id] = quotas.available_number(tx, tx.referenced("quotas", quota_id), now)
+            remaining = free[quota_id]
+            if remaining is not None:
+                free[quota_id] = remaining - 1
+                if remaining < 1 and not error:
+                    error = {"item": [quotas.shortage_message(tx.referenced("quotas", quota_id))]}
         errors.append(error)
     if any(errors):
         raise ValidationFailed({"positions": errors})
@@ -200,7 +213,7 @@ def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, sett
     Carts named in `consume_carts` are removed first, so the quota they held passes to the order without
     ever being free in between. Quota is checked as for carts unless `force`. Raises ValidationFailed.
     """
-    event_id = scope.event["id"]
+    event_id = scope.event_id
     expire_overdue(tx, event_id, now)
     checked = _check_positions(tx, scope, data["positions"], now)
     positions_total = sum((Decimal(p["price"]) for p in checked), Decimal(0))
@@ -218,7 +231,7 @@ def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, sett
     if not data.get("force"):
         _reserve(tx, checked, now)
     for voucher, count in Counter(p["voucher"] for p in checked if p["voucher"]).items():
-        stored = tx.get("vouchers", voucher)
+        stored = tx.referenced("vouchers", voucher)
         tx.update("vouchers", voucher, {"redeemed": stored["redeemed"] + count})
     confirmed = status == OrderStatus.PAID
     payment_date = data.get("payment_date") or format_datetime(now)
@@ -269,9 +282,14 @@ def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, sett
         fields = {key: value for key, value in position.items() if not key.startswith("_")}
         addon_to = fields.pop("addon_to_positionid")
         fields["addon_to"] = stored_ids[addon_to] if addon_to else None
-        fields["secret"] = fields["secret"] or _unique(tx, "orderpositions", "secret", lambda: random_string(_SECRET_ALPHABET, 32))
+        fields["secret"] = fields["secret"] or _unique(
+            tx, "orderpositions", "secret", lambda: random_string(_SECRET_ALPHABET, 32)
+        )
         fields["pseudonymization_id"] = _unique(
-            tx, "orderpositions", "pseudonymization_id", lambda: random_string(string.ascii_uppercase + string.digits, 10)
+            tx,
+            "orderpositions",
+            "pseudonymization_id",
+            lambda: random_string(string.ascii_uppercase + string.digits, 10),
         )
         stored = tx.insert("orderpositions", {**fields, "order": order["id"], "event": event_id})
         stored_ids[position["positionid"]] = stored["id"]

@@ -49,8 +49,8 @@ def invoice_address(data: dict | None, now: datetime) -> dict | None:
 
 def get(tx: Transaction, scope: EventContext, code: str, now: datetime) -> dict:
     """Return the event's order with this code (any case); raise NotFound otherwise."""
-    expire_overdue(tx, scope.event["id"], now)
-    order = tx.find_one("orders", event=scope.event["id"], code=code.upper())
+    expire_overdue(tx, scope.event_id, now)
+    order = tx.find_one("orders", event=scope.event_id, code=code.upper())
     if order is None:
         raise NotFound()
     return order
@@ -68,9 +68,9 @@ def expire_overdue(tx: Transaction, event_id: int, now: datetime) -> None:
 
 def get_position(tx: Transaction, scope: EventContext, doc_id: Any, now: datetime) -> dict:
     """Return the event's order position with this id; raise NotFound otherwise."""
-    expire_overdue(tx, scope.event["id"], now)
+    expire_overdue(tx, scope.event_id, now)
     position = tx.get("orderpositions", doc_id)
-    if position is None or position["event"] != scope.event["id"]:
+    if position is None or position["event"] != scope.event_id:
         raise NotFound()
     return position
 
@@ -80,7 +80,7 @@ def get_position(tx: Transaction, scope: EventContext, doc_id: Any, now: datetim
 
 def generates_ticket(tx: Transaction, position: Mapping[str, Any]) -> bool:
     """A ticket is made for admission products, unless the product says otherwise either way."""
-    item = tx.get("items", position["item"]) or {}
+    item = tx.referenced("items", position["item"]) or {}
     if item.get("generate_tickets") is not None:
         return bool(item["generate_tickets"])
     return bool(item.get("admission"))
@@ -148,7 +148,7 @@ def _reserve_again(tx: Transaction, order: dict, now: datetime, force: bool) -> 
         return
     needs: Counter[int] = Counter()
     for position in _holding_positions(tx, order):
-        item, variation = tx.get("items", position["item"]), tx.get("variations", position["variation"])
+        item, variation = tx.referenced("items", position["item"]), tx.get("variations", position["variation"])
         voucher = tx.get("vouchers", position["voucher"]) if position.get("voucher") else None
         needs.update(positions.quota_needs(tx, order["event"], item, variation, voucher))
     try:
@@ -201,11 +201,13 @@ def mark_canceled(tx: Transaction, order: dict, now: datetime, cancellation_fee:
     With a cancellation fee a paid order stays paid, its positions and fees canceled, the fee its only part.
     """
     _require(
-        order, (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.EXPIRED), "Only pending, paid or expired orders can be canceled."
+        order,
+        (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.EXPIRED),
+        "Only pending, paid or expired orders can be canceled.",
     )
     held = _holding_positions(tx, order)
     for voucher, count in Counter(p["voucher"] for p in held if p.get("voucher")).items():
-        stored = tx.get("vouchers", voucher)
+        stored = tx.referenced("vouchers", voucher)
         if stored is not None:
             tx.update("vouchers", voucher, {"redeemed": max(0, stored["redeemed"] - count)})
     if cancellation_fee is not None and order["status"] == OrderStatus.PAID:
@@ -216,10 +218,18 @@ def mark_canceled(tx: Transaction, order: dict, now: datetime, cancellation_fee:
             tx.update("orderpositions", position["id"], {"canceled": True})
         for existing in tx.find("orderfees", order=order["id"]):
             tx.update("orderfees", existing["id"], {"canceled": True})
-        tx.insert("orderfees", {
-            "order": order["id"], "fee_type": "cancellation", "value": positions.money(fee), "description": "",
-            "internal_type": "", **tax_fields(tx, order["event"], None, fee), "canceled": False,
-        })
+        tx.insert(
+            "orderfees",
+            {
+                "order": order["id"],
+                "fee_type": "cancellation",
+                "value": positions.money(fee),
+                "description": "",
+                "internal_type": "",
+                **tax_fields(tx, order["event"], None, fee),
+                "canceled": False,
+            },
+        )
         return _change(tx, order, now, total=positions.money(fee), cancellation_date=format_datetime(now))
     return _change(tx, order, now, status=OrderStatus.CANCELED, cancellation_date=format_datetime(now))
 
@@ -231,7 +241,7 @@ def reactivate(tx: Transaction, order: dict, now: datetime) -> dict:
     paid = sum((Decimal(p["amount"]) for p in order["payments"] if p["state"] == "confirmed"), Decimal(0))
     held = _holding_positions(tx, order)
     for voucher, count in Counter(p["voucher"] for p in held if p.get("voucher")).items():
-        stored = tx.get("vouchers", voucher)
+        stored = tx.referenced("vouchers", voucher)
         tx.update("vouchers", voucher, {"redeemed": stored["redeemed"] + count})
     status = OrderStatus.PAID if paid >= Decimal(order["total"]) and paid > 0 else OrderStatus.PENDING
     return _change(tx, order, now, status=status, cancellation_date=None)
@@ -260,8 +270,17 @@ def deny(tx: Transaction, order: dict, now: datetime) -> dict:
     return mark_canceled(tx, order, now)
 
 
-PATCHABLE = ("email", "phone", "locale", "comment", "custom_followup_at", "checkin_attention", "checkin_text",
-             "valid_if_pending", "api_meta")
+PATCHABLE = (
+    "email",
+    "phone",
+    "locale",
+    "comment",
+    "custom_followup_at",
+    "checkin_attention",
+    "checkin_text",
+    "valid_if_pending",
+    "api_meta",
+)
 
 
 def update(tx: Transaction, order: dict, changes: dict, now: datetime) -> dict:
@@ -287,8 +306,8 @@ def delete(tx: Transaction, order: dict) -> None:
 
 def ticket_fields(tx: Transaction, order: dict, position: dict) -> dict[str, Any]:
     """What the ticket of `position` shows, as plain fields (the ticket renderer's input)."""
-    event = tx.get("events", order["event"])
-    item, variation = tx.get("items", position["item"]), tx.get("variations", position["variation"])
+    event = tx.referenced("events", order["event"])
+    item, variation = tx.referenced("items", position["item"]), tx.get("variations", position["variation"])
     start = parse_datetime(event["date_from"]).astimezone(ZoneInfo(event.get("timezone") or "UTC"))
     location = event.get("location")
     return {
