@@ -427,3 +427,21 @@ def check_in(store, position_id: int, moment: str = "2017-12-25T12:45:23Z") -> d
     with store.transaction() as tx:
         doc = tx.insert("checkins", {**SEED_CHECKIN, "datetime": moment, "position": position_id})
     return {**SEED_CHECKIN, "datetime": moment, "id": doc["id"]}
+
+
+def seed_order(api: ApiClient, store: Any) -> tuple[dict, dict]:
+    """The seed's order of its item, its position checked in: (the order, what its position answers beyond a new
+    position's fields)."""
+    item = created(api, ITEMS, SEED_ITEM)["id"]
+    created(api, QUOTAS, {"name": "Tickets", "size": 10, "items": [item]})
+    order = create_order(api, fill(SEED_ORDER, {"item": item}))
+    checkin = check_in(store, order["positions"][0]["id"])
+    position = {
+        "item": item,
+        "price": "23.00",
+        "attendee_name": "Peter",
+        "attendee_name_parts": {"_legacy": "Peter"},
+        "checkins": [checkin],
+        "downloads": PDF,
+    }
+    return order, position

@@ -8,7 +8,17 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import EVENT_URL, ORGANIZER, ApiClient, admin_client, created, fill_text, new_app, one_page
+from tests.helpers import (
+    EVENT_URL,
+    ORGANIZER,
+    ApiClient,
+    admin_client,
+    client_as,
+    created,
+    fill_text,
+    new_app,
+    one_page,
+)
 from tests.messages import EMPTY_LIST, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED
 
 EVENTS = f"/api/v1/organizers/{ORGANIZER}/events/"
@@ -1231,12 +1241,7 @@ def test_access(api, client_for, anonymous, scope, method, target, status, body)
     ticket = created(api, ITEMS, {"name": "Ticket", "default_price": "23.00"})["id"]
     created(api, QUOTAS, {"name": "Tickets", "size": 10, "items": [ticket]})
     existing = create_ok(api, {"item": ticket})
-    if scope is None:
-        client = anonymous
-    elif scope == "other-organizer":
-        client = client_for("admin", organizer="otherorg")
-    else:
-        client = client_for(scope)
+    client = client_as(scope, client_for, anonymous)
     url = {
         "list": CARTS,
         "detail": f"{CARTS}{existing['id']}/",
