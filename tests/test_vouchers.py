@@ -6,13 +6,11 @@ import re
 
 import pytest
 
-from tests.helpers import EVENT_URL, ORGANIZER, ApiClient, created
+from tests.helpers import ORGANIZER, ApiClient, created
 from tests.messages import DATETIME_FORMAT
+from tests.shop import ITEMS, QUOTAS, VOUCHERS
 
-VOUCHERS = f"{EVENT_URL}/vouchers/"
 BATCH = f"{VOUCHERS}batch_create/"
-ITEMS = f"{EVENT_URL}/items/"
-QUOTAS = f"{EVENT_URL}/quotas/"
 CREATED = "2026-11-01T12:00:00Z"
 GENERATED = re.compile(r"^[A-Z0-9]{16}$")
 EXISTS = {"code": ["A voucher with this code already exists."]}
