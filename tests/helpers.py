@@ -12,6 +12,7 @@ from kiosk_tickets import create_app
 from kiosk_tickets.context import get_store, init_store
 from kiosk_tickets.services import auth, events
 from kiosk_tickets.store import Store
+from tests.messages import NOT_FOUND
 
 ORGANIZER = "bigevents"
 EVENT = "sampleconf"
@@ -154,6 +155,36 @@ def fill(template: Any, ids: dict[str, int], text: bool = False) -> Any:
         if text and "{" in template:
             return template.format_map(ids)
     return template
+
+
+def assert_listed_and_shown(api: ApiClient, url: str, obj: dict) -> None:
+    """The list at `url` answers 200 with `obj` alone, and `obj`'s detail 200 with `obj`."""
+    listed = api.get(url)
+    detail = api.get(f"{url}{obj['id']}/")
+    assert (listed.status_code, listed.get_json()) == (200, page([obj]))
+    assert (detail.status_code, detail.get_json()) == (200, obj)
+
+
+def patch_and_check(api: ApiClient, url: str, object_id: int, patch: Any, expected: dict) -> None:
+    """PATCH object `object_id` of the list at `url`; check the 200 with `expected`, which its detail then shows."""
+    response = api.patch(f"{url}{object_id}/", json=patch)
+    assert (response.status_code, response.get_json()) == (200, expected)
+    assert api.get(f"{url}{object_id}/").get_json() == expected
+
+
+def delete_and_check_gone(api: ApiClient, url: str, object_id: int) -> None:
+    """DELETE object `object_id` of the list at `url`; check the empty 204 and that the object is not found."""
+    response = api.delete(f"{url}{object_id}/")
+    assert (response.status_code, response.get_data()) == (204, b"")
+    gone = api.get(f"{url}{object_id}/")
+    assert (gone.status_code, gone.get_json()) == (404, NOT_FOUND)
+
+
+def create_refused(api: ApiClient, url: str, payload: Any, errors: Any) -> None:
+    """POST `payload` to the empty list at `url`; check the 400 with `errors` and that the list stays empty."""
+    response = api.post(url, json=payload)
+    assert (response.status_code, response.get_json()) == (400, errors)
+    assert api.get(url).get_json() == page([])
 
 
 def send(client: ApiClient, method: str, url: str, payload: Any = None):

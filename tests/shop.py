@@ -64,15 +64,26 @@ CATALOG_QUOTAS = (
     ("q_shirts", {"name": "Shirts", "size": 10, "items": ["$shirt"], "variations": ["$S", "$M"]}),
     ("q_free", {"name": "Free", "size": 10, "items": ["$free", "$parking"]}),
 )
-CATALOG_VOUCHERS = (
+# The vouchers every catalog starts with: one of each price mode and one used up after a single use.
+PRICE_VOUCHERS = (
     {"code": "SETTEN", "max_usages": 100, "price_mode": "set", "value": "10.00"},
     {"code": "MINUS5", "max_usages": 100, "price_mode": "subtract", "value": "5.00"},
     {"code": "QUARTER", "max_usages": 100, "price_mode": "percent", "value": "25.00"},
     {"code": "ONCE1", "max_usages": 1},
-    {"code": "OLDIE", "max_usages": 100, "valid_until": "2026-10-01T00:00:00Z"},
-    {"code": "WORKSHOPONLY", "max_usages": 100, "item": "$workshop"},
 )
+OLDIE = {"code": "OLDIE", "max_usages": 100, "valid_until": "2026-10-01T00:00:00Z"}
+WORKSHOP_ONLY = {"code": "WORKSHOPONLY", "max_usages": 100, "item": "$workshop"}
+CATALOG_VOUCHERS = (*PRICE_VOUCHERS, OLDIE, WORKSHOP_ONLY)
 AGE = {"question": "Age", "type": "N", "items": ["$ticket"], "identifier": "AGE"}
+
+
+def create_items(api: ApiClient, url: str, items: tuple[tuple[str, dict], ...], ids: dict[str, int]) -> None:
+    """Create the (name, payload) items at `url`, adding their ids and their variations' (by value) to `ids`."""
+    for name, payload in items:
+        item = created(api, url, fill(payload, ids, text=True))
+        ids[name] = item["id"]
+        for variation in item["variations"]:
+            ids[variation["value"]["en"]] = variation["id"]
 
 
 def build_shop(api: ApiClient) -> dict[str, int]:
@@ -80,11 +91,7 @@ def build_shop(api: ApiClient) -> dict[str, int]:
     ids: dict[str, int] = {}
     ids["vat"] = created(api, f"{EVENT_URL}/taxrules/", VAT)["id"]
     ids["reduced"] = created(api, f"{EVENT_URL}/taxrules/", REDUCED)["id"]
-    for name, payload in CATALOG_ITEMS:
-        item = created(api, ITEMS, fill(payload, ids))
-        ids[name] = item["id"]
-        for variation in item["variations"]:
-            ids[variation["value"]["en"]] = variation["id"]
+    create_items(api, ITEMS, CATALOG_ITEMS, ids)
     for name, payload in CATALOG_QUOTAS:
         ids[name] = created(api, QUOTAS, fill(payload, ids))["id"]
     response = api.post(f"{VOUCHERS}batch_create/", json=fill(list(CATALOG_VOUCHERS), ids))
@@ -427,3 +434,21 @@ def check_in(store, position_id: int, moment: str = "2017-12-25T12:45:23Z") -> d
     with store.transaction() as tx:
         doc = tx.insert("checkins", {**SEED_CHECKIN, "datetime": moment, "position": position_id})
     return {**SEED_CHECKIN, "datetime": moment, "id": doc["id"]}
+
+
+def seed_order(api: ApiClient, store: Any) -> tuple[dict, dict]:
+    """The seed's order of its item, its position checked in: (the order, what its position answers beyond a new
+    position's fields)."""
+    item = created(api, ITEMS, SEED_ITEM)["id"]
+    created(api, QUOTAS, {"name": "Tickets", "size": 10, "items": [item]})
+    order = create_order(api, fill(SEED_ORDER, {"item": item}))
+    checkin = check_in(store, order["positions"][0]["id"])
+    position = {
+        "item": item,
+        "price": "23.00",
+        "attendee_name": "Peter",
+        "attendee_name_parts": {"_legacy": "Peter"},
+        "checkins": [checkin],
+        "downloads": PDF,
+    }
+    return order, position

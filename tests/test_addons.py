@@ -87,15 +87,10 @@ def test_seed_list_example(api, ticket, workshops, meals):
     response = api.get(addons_url(ticket["id"]))
     assert response.status_code == 200
     entry = {"min_count": 0, "max_count": 10, "multi_allowed": False, "price_included": True}
-    assert response.get_json() == {
-        "count": 2,
-        "next": None,
-        "previous": None,
-        "results": [
-            {"id": first["id"], "addon_category": workshops, "position": 0, **entry},
-            {"id": second["id"], "addon_category": meals, "position": 1, **entry},
-        ],
-    }
+    assert response.get_json() == one_page(
+        {"id": first["id"], "addon_category": workshops, "position": 0, **entry},
+        {"id": second["id"], "addon_category": meals, "position": 1, **entry},
+    )
 
 
 def test_seed_patch_example(api, ticket, workshops):

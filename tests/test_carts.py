@@ -8,31 +8,41 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import EVENT_URL, ORGANIZER, ApiClient, admin_client, created, fill_text, new_app, one_page
-from tests.messages import EMPTY_LIST, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED
+from tests.helpers import (
+    EVENT_URL,
+    ApiClient,
+    admin_client,
+    client_as,
+    created,
+    fill_text,
+    new_app,
+    one_page,
+)
+from tests.messages import DATETIME_FORMAT, EMPTY_LIST, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED
+from tests.shop import (
+    CARTS,
+    EVENTS,
+    ITEMS,
+    NOW,
+    OLDIE,
+    PRICE_VOUCHERS,
+    QUOTAS,
+    VOUCHER_USED_UP,
+    VOUCHERS,
+    WORKSHOP_ONLY,
+    create_items,
+    sold_out,
+)
 
-EVENTS = f"/api/v1/organizers/{ORGANIZER}/events/"
-CARTS = f"{EVENT_URL}/cartpositions/"
 BULK = f"{CARTS}bulk_create/"
-ITEMS = f"{EVENT_URL}/items/"
-QUOTAS = f"{EVENT_URL}/quotas/"
 QUESTIONS = f"{EVENT_URL}/questions/"
-VOUCHERS = f"{EVENT_URL}/vouchers/"
 OTHER_URL = f"{EVENTS}otherconf"
 ABSOLUTE_CARTS = f"http://localhost{CARTS}"
 
-NOW = "2026-11-01T12:00:00Z"
 EXPIRES = "2026-11-01T12:30:00Z"
 CART_ID = re.compile(r"^[A-Za-z0-9]{48}@api$")
 
-USED_UP = {"voucher": ["This voucher has already been used the maximum number of times."]}
-DATETIME_FORMAT = (
-    "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
-)
-
-
-def sold_out(name: str) -> list[str]:
-    return [f'There is not enough quota available on quota "{name}" to perform the operation.']
+USED_UP = VOUCHER_USED_UP
 
 
 def no_quota(name: str) -> list[str]:
@@ -73,13 +83,8 @@ PASS = {
 DONATION = {"name": {"en": "Donation"}, "default_price": "5.00"}
 POSTER = {"name": {"en": "Poster"}, "default_price": "3.00"}
 CATALOG_ITEMS = (
-    ("workshop", WORKSHOP),
-    ("parking", PARKING),
-    ("ticket", TICKET),
-    ("shirt", SHIRT),
-    ("pass", PASS),
-    ("donation", DONATION),
-    ("poster", POSTER),
+    ("workshop", WORKSHOP), ("parking", PARKING), ("ticket", TICKET), ("shirt", SHIRT),
+    ("pass", PASS), ("donation", DONATION), ("poster", POSTER),
 )
 # XXL is in no quota; the donation neither.
 CATALOG_QUOTAS = (
@@ -90,15 +95,7 @@ CATALOG_QUOTAS = (
     ("q_passes", {"name": "Passes", "size": None, "items": ["$pass"]}),
     ("q_posters", {"name": "Posters", "size": 10, "items": ["$poster"], "closed": True}),
 )
-CATALOG_VOUCHERS = (
-    {"code": "SETTEN", "max_usages": 100, "price_mode": "set", "value": "10.00"},
-    {"code": "MINUS5", "max_usages": 100, "price_mode": "subtract", "value": "5.00"},
-    {"code": "QUARTER", "max_usages": 100, "price_mode": "percent", "value": "25.00"},
-    {"code": "ONCE1", "max_usages": 1},
-    {"code": "SHIRTS", "max_usages": 100, "quota": "$q_shirts"},
-    {"code": "WORKSHOPONLY", "max_usages": 100, "item": "$workshop"},
-    {"code": "OLDIE", "max_usages": 100, "valid_until": "2026-10-01T00:00:00Z"},
-)
+CATALOG_VOUCHERS = (*PRICE_VOUCHERS, {"code": "SHIRTS", "max_usages": 100, "quota": "$q_shirts"}, WORKSHOP_ONLY, OLDIE)
 AGE = {
     "question": "Age",
     "type": "N",
@@ -148,11 +145,7 @@ OTHER_QUESTION = {"question": "Other", "type": "S", "identifier": "OTHER"}
 def build_catalog(api: ApiClient, questions: tuple[dict, ...] = ()) -> dict[str, int]:
     """Create the catalog above (with the age question and the given others); return the ids by name."""
     ids: dict[str, int] = {"extras": created(api, f"{EVENT_URL}/categories/", EXTRAS)["id"]}
-    for name, payload in CATALOG_ITEMS:
-        item = created(api, ITEMS, fill_text(payload, ids))
-        ids[name] = item["id"]
-        for variation in item["variations"]:
-            ids[variation["value"]["en"]] = variation["id"]
+    create_items(api, ITEMS, CATALOG_ITEMS, ids)
     for name, payload in CATALOG_QUOTAS:
         ids[name] = created(api, QUOTAS, fill_text(payload, ids))["id"]
     for payload in CATALOG_VOUCHERS:
@@ -1226,24 +1219,19 @@ ACCESS = [
 ]
 
 
+# The URL of each target of ACCESS, "{id}" standing for the existing cart position.
+ACCESS_TARGETS = {"list": CARTS, "detail": CARTS + "{id}/", "bulk": BULK}
+ACCESS_TARGETS["unknown-event"] = f"{EVENTS}nosuchconf/cartpositions/"
+ACCESS_TARGETS["unknown-organizer"] = "/api/v1/organizers/nosuchorg/events/sampleconf/cartpositions/"
+
+
 @pytest.mark.parametrize("scope, method, target, status, body", ACCESS)
 def test_access(api, client_for, anonymous, scope, method, target, status, body):
     ticket = created(api, ITEMS, {"name": "Ticket", "default_price": "23.00"})["id"]
     created(api, QUOTAS, {"name": "Tickets", "size": 10, "items": [ticket]})
     existing = create_ok(api, {"item": ticket})
-    if scope is None:
-        client = anonymous
-    elif scope == "other-organizer":
-        client = client_for("admin", organizer="otherorg")
-    else:
-        client = client_for(scope)
-    url = {
-        "list": CARTS,
-        "detail": f"{CARTS}{existing['id']}/",
-        "bulk": BULK,
-        "unknown-event": f"{EVENTS}nosuchconf/cartpositions/",
-        "unknown-organizer": "/api/v1/organizers/nosuchorg/events/sampleconf/cartpositions/",
-    }[target]
+    client = client_as(scope, client_for, anonymous)
+    url = ACCESS_TARGETS[target].format(id=existing["id"])
     payload = None
     if method == "POST":
         payload = [{"item": ticket}] if target == "bulk" else {"item": ticket}

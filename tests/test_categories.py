@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import EVENT_URL, page
-from tests.messages import NOT_FOUND
+from tests.helpers import (
+    EVENT_URL,
+    assert_listed_and_shown,
+    create_refused,
+    created,
+    delete_and_check_gone,
+    page,
+    patch_and_check,
+)
 
 CATEGORIES_URL = f"{EVENT_URL}/categories/"
 ITEMS_URL = f"{EVENT_URL}/items/"
@@ -43,9 +50,7 @@ def category(category_id: int, **fields) -> dict:
 
 
 def create(api, payload=MINIMAL, url=CATEGORIES_URL) -> dict:
-    response = api.post(url, json=payload)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
+    return created(api, url, payload)
 
 
 def create_item(api, **fields) -> dict:
@@ -58,43 +63,27 @@ def create_item(api, **fields) -> dict:
 
 
 def test_create_example_from_docs(api):
-    response = api.post(CATEGORIES_URL, json=DOC_CREATE)
-
-    assert response.status_code == 201
-    body = response.get_json()
+    body = created(api, CATEGORIES_URL, DOC_CREATE)
     assert body == {"id": body["id"], **DOC_CREATE}
 
 
 def test_list_and_detail_examples_from_docs(api):
     created = create(api, DOC_CREATE)
 
-    listed = api.get(CATEGORIES_URL)
-    detail = api.get(f"{CATEGORIES_URL}{created['id']}/")
-
-    assert listed.status_code == 200
-    assert listed.get_json() == page([{"id": created["id"], **DOC_CREATE}])
-    assert detail.status_code == 200
-    assert detail.get_json() == {"id": created["id"], **DOC_CREATE}
+    assert_listed_and_shown(api, CATEGORIES_URL, {"id": created["id"], **DOC_CREATE})
 
 
 def test_patch_example_from_docs(api):
     created = create(api, DOC_CREATE)
 
-    response = api.patch(f"{CATEGORIES_URL}{created['id']}/", json={"is_addon": True})
-
-    assert response.status_code == 200
-    assert response.get_json() == {"id": created["id"], **DOC_CREATE, "is_addon": True}
-    assert api.get(f"{CATEGORIES_URL}{created['id']}/").get_json() == response.get_json()
+    expected = {"id": created["id"], **DOC_CREATE, "is_addon": True}
+    patch_and_check(api, CATEGORIES_URL, created["id"], {"is_addon": True}, expected)
 
 
 def test_delete_example_from_docs(api):
     created = create(api, DOC_CREATE)
 
-    response = api.delete(f"{CATEGORIES_URL}{created['id']}/")
-
-    assert response.status_code == 204
-    assert response.get_data() == b""
-    assert api.get(f"{CATEGORIES_URL}{created['id']}/").get_json() == NOT_FOUND
+    delete_and_check_gone(api, CATEGORIES_URL, created["id"])
     assert api.get(CATEGORIES_URL).get_json() == page([])
 
 
@@ -102,10 +91,7 @@ def test_delete_example_from_docs(api):
 
 
 def test_minimal_create_fills_defaults(api):
-    response = api.post(CATEGORIES_URL, json=MINIMAL)
-
-    assert response.status_code == 201
-    body = response.get_json()
+    body = created(api, CATEGORIES_URL, MINIMAL)
     assert body == category(body["id"], name={"en": "Merchandise"})
 
 
@@ -224,11 +210,7 @@ INVALID_PAYLOADS = [
 
 @pytest.mark.parametrize(("payload", "errors"), INVALID_PAYLOADS)
 def test_create_rejects_invalid_payload(api, payload, errors):
-    response = api.post(CATEGORIES_URL, json=payload)
-
-    assert response.status_code == 400
-    assert response.get_json() == errors
-    assert api.get(CATEGORIES_URL).get_json() == page([])
+    create_refused(api, CATEGORIES_URL, payload, errors)
 
 
 @pytest.mark.parametrize(

@@ -408,6 +408,35 @@ def test_counts_on_the_list_follow_sales_and_scans(api, shop):
 # ---------------------------------------------------------------------------------------- status
 
 
+def status(counts: tuple[int, int, int], *items: dict) -> dict:
+    """A status body: (checked in, positions, inside) of the event, then its items."""
+    checkins, positions, inside = counts
+    return {
+        "checkin_count": checkins,
+        "position_count": positions,
+        "inside_count": inside,
+        "event": {"name": "Sample Conference"},
+        "items": list(items),
+    }
+
+
+def item_status(name: str, item_id: int, admission: bool, counts: tuple[int, int], *variations: dict) -> dict:
+    """An item of a status body, with its (checked in, positions) counts."""
+    checkins, positions = counts
+    return {
+        "name": name,
+        "id": item_id,
+        "admission": admission,
+        "checkin_count": checkins,
+        "position_count": positions,
+        "variations": list(variations),
+    }
+
+
+def variation_status(value: str, variation_id: int, checkins: int, positions: int) -> dict:
+    return {"value": value, "id": variation_id, "checkin_count": checkins, "position_count": positions}
+
+
 def test_status_counts_tickets_checkins_and_who_is_inside_by_item_and_variation(api, shop):
     checkin_list = make_list(api)
     ada = buy(api, [ticket(shop, "Ada"), {"item": shop["shirt"], "variation": shop["S"]}])
@@ -421,41 +450,19 @@ def test_status_counts_tickets_checkins_and_who_is_inside_by_item_and_variation(
     response = api.get(f"{LISTS}{checkin_list['id']}/status/")
 
     assert response.status_code == 200
-    assert response.get_json() == {
-        "checkin_count": 3,
-        "position_count": 4,
-        "inside_count": 2,
-        "event": {"name": "Sample Conference"},
-        "items": [
-            {
-                "name": "Ticket",
-                "id": shop["ticket"],
-                "admission": True,
-                "checkin_count": 2,
-                "position_count": 2,
-                "variations": [],
-            },
-            {
-                "name": "Shirt",
-                "id": shop["shirt"],
-                "admission": False,
-                "checkin_count": 1,
-                "position_count": 1,
-                "variations": [
-                    {"value": "S", "id": shop["S"], "checkin_count": 1, "position_count": 1},
-                    {"value": "M", "id": shop["M"], "checkin_count": 0, "position_count": 0},
-                ],
-            },
-            {
-                "name": "Parking",
-                "id": shop["parking"],
-                "admission": False,
-                "checkin_count": 0,
-                "position_count": 1,
-                "variations": [],
-            },
-        ],
-    }
+    assert response.get_json() == status(
+        (3, 4, 2),
+        item_status("Ticket", shop["ticket"], True, (2, 2)),
+        item_status(
+            "Shirt",
+            shop["shirt"],
+            False,
+            (1, 1),
+            variation_status("S", shop["S"], 1, 1),
+            variation_status("M", shop["M"], 0, 0),
+        ),
+        item_status("Parking", shop["parking"], False, (0, 1)),
+    )
 
 
 def test_status_of_a_limited_list_with_pending_orders(api, shop):
@@ -466,38 +473,18 @@ def test_status_of_a_limited_list_with_pending_orders(api, shop):
     pending = buy(api, [{"item": shop["shirt"], "variation": shop["M"]}], **PENDING)
     secret = pending["positions"][0]["secret"]
     assert redeem(api, secret, [checkin_list["id"]], ignore_unpaid=True).status_code == 201
+    sizes = (variation_status("S", shop["S"], 0, 0), variation_status("M", shop["M"], 1, 1))
 
-    assert api.get(f"{LISTS}{checkin_list['id']}/status/").get_json() == {
-        "checkin_count": 1,
-        "position_count": 1,
-        "inside_count": 1,
-        "event": {"name": "Sample Conference"},
-        "items": [
-            {
-                "name": "Shirt",
-                "id": shop["shirt"],
-                "admission": False,
-                "checkin_count": 1,
-                "position_count": 1,
-                "variations": [
-                    {"value": "S", "id": shop["S"], "checkin_count": 0, "position_count": 0},
-                    {"value": "M", "id": shop["M"], "checkin_count": 1, "position_count": 1},
-                ],
-            },
-        ],
-    }
+    assert api.get(f"{LISTS}{checkin_list['id']}/status/").get_json() == status(
+        (1, 1, 1),
+        item_status("Shirt", shop["shirt"], False, (1, 1), *sizes),
+    )
 
 
 def test_status_of_an_empty_event(api):
     checkin_list = make_list(api)
 
-    assert api.get(f"{LISTS}{checkin_list['id']}/status/").get_json() == {
-        "checkin_count": 0,
-        "position_count": 0,
-        "inside_count": 0,
-        "event": {"name": "Sample Conference"},
-        "items": [],
-    }
+    assert api.get(f"{LISTS}{checkin_list['id']}/status/").get_json() == status((0, 0, 0))
 
 
 # ---------------------------------------------------------------------------------------- redeeming
@@ -942,36 +929,23 @@ def test_checkin_texts_and_attention(api, item_fields, variation_fields, order_f
 
 # ---------------------------------------------------------------------------------------- questions
 
+# What the questions asked at check-in share: required, asked at check-in, of the ticket.
+AT_CHECKIN = {"required": True, "ask_during_checkin": True, "items": ["$ticket"]}
+SIZE_OPTIONS = [
+    {"answer": {"en": "S"}, "identifier": "OPT-S"},
+    {"answer": {"en": "M"}, "identifier": "OPT-M", "position": 1},
+]
 SIZE_QUESTION = {
+    **AT_CHECKIN,
     "question": {"en": "T-Shirt size"},
     "type": "C",
-    "required": True,
-    "ask_during_checkin": True,
     "show_during_checkin": True,
     "identifier": "SIZE",
-    "items": ["$ticket"],
-    "options": [
-        {"answer": {"en": "S"}, "identifier": "OPT-S"},
-        {"answer": {"en": "M"}, "identifier": "OPT-M", "position": 1},
-    ],
+    "options": SIZE_OPTIONS,
 }
-DIET_QUESTION = {
-    "question": {"en": "Diet"},
-    "type": "M",
-    "required": True,
-    "ask_during_checkin": True,
-    "identifier": "DIET",
-    "items": ["$ticket"],
-    "options": [{"answer": {"en": "Vegan"}, "identifier": "VEGAN"}, {"answer": {"en": "Halal"}, "identifier": "HALAL"}],
-}
-PHONE_QUESTION = {
-    "question": {"en": "Phone"},
-    "type": "S",
-    "required": True,
-    "ask_during_checkin": True,
-    "identifier": "PHONE",
-    "items": ["$ticket"],
-}
+DIET_OPTIONS = [{"answer": {"en": "Vegan"}, "identifier": "VEGAN"}, {"answer": {"en": "Halal"}, "identifier": "HALAL"}]
+DIET_QUESTION = {**AT_CHECKIN, "question": {"en": "Diet"}, "type": "M", "identifier": "DIET", "options": DIET_OPTIONS}
+PHONE_QUESTION = {**AT_CHECKIN, "question": {"en": "Phone"}, "type": "S", "identifier": "PHONE"}
 NOT_ASKED = [
     {"question": {"en": "Optional"}, "type": "S", "required": False, "ask_during_checkin": True, "items": ["$ticket"]},
     {"question": {"en": "At sale"}, "type": "S", "required": True, "ask_during_checkin": False, "items": ["$ticket"]},
@@ -1387,12 +1361,7 @@ def test_search_is_paginated(api, shop, crowd):
     second = api.get(SEARCH, query_string={"list": list_id, "page_size": 2, "page": 2}).get_json()
 
     assert first == page(everyone[:2], 4, f"http://localhost{SEARCH}?list={list_id}&page_size=2&page=2")
-    assert second == {
-        "count": 4,
-        "next": None,
-        "previous": f"http://localhost{SEARCH}?list={list_id}&page_size=2",
-        "results": everyone[2:],
-    }
+    assert second == page(everyone[2:], 4, None, f"http://localhost{SEARCH}?list={list_id}&page_size=2")
 
 
 def test_search_across_the_lists_of_two_events(api, shop, crowd):

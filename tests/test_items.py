@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import EVENT_URL, page
+from tests.helpers import EVENT_URL, assert_listed_and_shown, create_refused, created, delete_and_check_gone, page
 from tests.messages import NOT_FOUND
 
 ITEMS_URL = f"{EVENT_URL}/items/"
@@ -346,9 +346,7 @@ def variation(variation_id: int, value: str, price: str, **fields) -> dict:
 
 
 def post(api, url: str, payload: dict) -> dict:
-    response = api.post(url, json=payload)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
+    return created(api, url, payload)
 
 
 def create(api, **fields) -> dict:
@@ -396,13 +394,7 @@ def test_list_and_detail_answer_what_create_answered(api):
     tax_rule = post(api, f"{EVENT_URL}/taxrules/", {**VAT, "rate": "0.00"})
     created = post(api, ITEMS_URL, {**DOC_CREATE, "tax_rule": tax_rule["id"]})
 
-    listed = api.get(ITEMS_URL)
-    detail = api.get(f"{ITEMS_URL}{created['id']}/")
-
-    assert listed.status_code == 200
-    assert listed.get_json() == page([created])
-    assert detail.status_code == 200
-    assert detail.get_json() == created
+    assert_listed_and_shown(api, ITEMS_URL, created)
 
 
 def test_patch_example_from_docs(api):
@@ -424,11 +416,7 @@ def test_patch_example_from_docs(api):
 def test_delete_example_from_docs(api):
     created = create(api)
 
-    response = api.delete(f"{ITEMS_URL}{created['id']}/")
-
-    assert response.status_code == 204
-    assert response.get_data() == b""
-    assert api.get(f"{ITEMS_URL}{created['id']}/").get_json() == NOT_FOUND
+    delete_and_check_gone(api, ITEMS_URL, created["id"])
     assert api.get(ITEMS_URL).get_json() == page([])
 
 
@@ -436,10 +424,7 @@ def test_delete_example_from_docs(api):
 
 
 def test_minimal_create_answers_every_field(api):
-    response = api.post(ITEMS_URL, json=TICKET)
-
-    assert response.status_code == 201
-    body = response.get_json()
+    body = post(api, ITEMS_URL, TICKET)
     assert body == item(body["id"], name={"en": "Ticket"}, default_price="23.00")
 
 
@@ -670,11 +655,7 @@ INVALID_PAYLOADS = [
 
 @pytest.mark.parametrize(("payload", "errors"), INVALID_PAYLOADS)
 def test_create_rejects_invalid_payload(api, payload, errors):
-    response = api.post(ITEMS_URL, json=payload)
-
-    assert response.status_code == 400
-    assert response.get_json() == errors
-    assert api.get(ITEMS_URL).get_json() == page([])
+    create_refused(api, ITEMS_URL, payload, errors)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pypdfium2
 import pytest
 import zxingcpp
 
-from tests.helpers import EVENT_URL, Clock, admin_client, created, fill, new_app, store_of
+from tests.helpers import EVENT_URL, Clock, admin_client, client_as, created, new_app, store_of
 from tests.messages import EMPTY_LIST, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED
 from tests.shop import (
     CURRENT_POSITION_FIELDS,
@@ -20,12 +20,10 @@ from tests.shop import (
     NO_TICKET,
     NOT_PAID,
     ORDERS,
-    PDF,
     POSITIONS,
     QUOTAS,
     SEED_CHECKIN,
     SEED_ITEM,
-    SEED_ORDER,
     SEED_POSITION_FIELDS,
     act_ok,
     build_shop,
@@ -33,29 +31,16 @@ from tests.shop import (
     create_order,
     expect_position,
     position_download,
+    seed_order,
 )
 
 # ---------------------------------------------------------------------------------------- the seed's example
 
 
 def test_seed_example_list_and_detail(api, store):
-    item = created(api, ITEMS, SEED_ITEM)["id"]
-    created(api, QUOTAS, {"name": "Tickets", "size": 10, "items": [item]})
-    order = create_order(api, fill(SEED_ORDER, {"item": item}))
+    order, seed_position = seed_order(api, store)
     got = order["positions"][0]
-    checkin = check_in(store, got["id"])
-    expected = expect_position(
-        got,
-        order["code"],
-        {
-            "item": item,
-            "price": "23.00",
-            "attendee_name": "Peter",
-            "attendee_name_parts": {"_legacy": "Peter"},
-            "checkins": [checkin],
-            "downloads": PDF,
-        },
-    )
+    expected = expect_position(got, order["code"], seed_position)
 
     listed = api.get(POSITIONS)
     detail = api.get(f"{POSITIONS}{got['id']}/")
@@ -411,12 +396,7 @@ def test_access(api, client_for, anonymous, scope, target, status, body):
     created(api, QUOTAS, {"name": "Tickets", "size": 10, "items": [ticket]})
     order = create_order(api, {"status": "p", "payment_provider": "cash", "positions": [{"item": ticket}]})
     position_id = order["positions"][0]["id"]
-    if scope is None:
-        client = anonymous
-    elif scope == "other-organizer":
-        client = client_for("admin", organizer="otherorg")
-    else:
-        client = client_for(scope)
+    client = client_as(scope, client_for, anonymous)
     url = {
         "list": POSITIONS,
         "detail": f"{POSITIONS}{position_id}/",

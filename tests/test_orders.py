@@ -9,7 +9,18 @@ from typing import Any
 import pypdf
 import pytest
 
-from tests.helpers import EVENT_URL, ApiClient, Clock, admin_client, created, fill, fill_text, new_app, store_of
+from tests.helpers import (
+    EVENT_URL,
+    ApiClient,
+    Clock,
+    admin_client,
+    client_as,
+    created,
+    fill,
+    fill_text,
+    new_app,
+    store_of,
+)
 from tests.messages import DATETIME_FORMAT, EMPTY_LIST, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED
 from tests.shop import (
     CARTS,
@@ -28,8 +39,6 @@ from tests.shop import (
     POSITIONS,
     QUOTAS,
     SEED_ADDRESS_FIELDS,
-    SEED_ITEM,
-    SEED_ORDER,
     SEED_ORDER_FIELDS,
     SEED_POSITION_FIELDS,
     TICKET,
@@ -49,6 +58,7 @@ from tests.shop import (
     payment,
     position_download,
     redeemed,
+    seed_order,
     sold_out,
     ticket_position,
     tickets,
@@ -71,22 +81,10 @@ def small(api) -> dict[str, int]:
 
 
 def test_seed_example_list_and_detail(api, store):
-    item = created(api, ITEMS, SEED_ITEM)["id"]
-    created(api, QUOTAS, {"name": "Tickets", "size": 10, "items": [item]})
-    order = create_order(api, fill(SEED_ORDER, {"item": item}))
-    checkin = check_in(store, order["positions"][0]["id"])
+    order, seed_position = seed_order(api, store)
     expected = expect_order(
         order,
-        [
-            {
-                "item": item,
-                "price": "23.00",
-                "attendee_name": "Peter",
-                "attendee_name_parts": {"_legacy": "Peter"},
-                "checkins": [checkin],
-                "downloads": PDF,
-            }
-        ],
+        [seed_position],
         "23.00",
         status="p",
         email="tester@example.org",
@@ -1758,12 +1756,7 @@ ACCESS = [
 def test_access(api, small, client_for, anonymous, scope, method, target, payload, status):
     order = tickets(api, small, testmode=True, valid_if_pending=True)
     before = get_order(api, order["code"])
-    if scope is None:
-        client = anonymous
-    elif scope == "other-organizer":
-        client = client_for("admin", organizer="otherorg")
-    else:
-        client = client_for(scope)
+    client = client_as(scope, client_for, anonymous)
     url = {
         "list": ORDERS,
         "detail": f"{ORDERS}{order['code']}/",

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.helpers import EVENT_URL, ORGANIZER
+from tests.helpers import EVENT_URL, ORGANIZER, created
 from tests.messages import NOT_FOUND
 
 QUESTIONS = f"{EVENT_URL}/questions/"
@@ -136,9 +136,7 @@ def test_create_with_every_field(api, ticket):
         "valid_file_portrait": True,
         "valid_string_length_max": 20,
     }
-    response = api.post(QUESTIONS, json=payload)
-    assert response.status_code == 201
-    assert response.get_json() == {
+    assert created(api, QUESTIONS, payload) == {
         **QUESTION_DEFAULTS,
         **payload,
         "id": 1,
@@ -370,6 +368,9 @@ def test_invalid_patch_leaves_question_unchanged(api):
 
 # ---------------------------------------------------------------------------------------- dependencies
 
+# A question that depends on question 1 (the parent each test creates first).
+CHILD = {"question": "Child", "type": "S", "identifier": "CHILD", "dependency_question": 1}
+
 
 @pytest.mark.parametrize(
     ("parent_type", "values"),
@@ -377,16 +378,7 @@ def test_invalid_patch_leaves_question_unchanged(api):
 )
 def test_dependency_on_boolean_or_choice_question(api, parent_type, values):
     create_question(api, "Parent", parent_type, identifier="PARENT")
-    response = api.post(
-        QUESTIONS,
-        json={
-            "question": "Child",
-            "type": "S",
-            "identifier": "CHILD",
-            "dependency_question": 1,
-            "dependency_values": values,
-        },
-    )
+    response = api.post(QUESTIONS, json={**CHILD, "dependency_values": values})
     assert response.status_code == 201
     assert response.get_json() == question_body(
         2, "Child", "S", "CHILD", dependency_question=1, dependency_values=values, dependency_value=values[0]
@@ -395,16 +387,7 @@ def test_dependency_on_boolean_or_choice_question(api, parent_type, values):
 
 def test_deprecated_dependency_value_is_read_as_a_one_value_list(api):
     create_question(api, "Parent", "B", identifier="PARENT")
-    response = api.post(
-        QUESTIONS,
-        json={
-            "question": "Child",
-            "type": "S",
-            "identifier": "CHILD",
-            "dependency_question": 1,
-            "dependency_value": "False",
-        },
-    )
+    response = api.post(QUESTIONS, json={**CHILD, "dependency_value": "False"})
     assert response.status_code == 201
     expected = question_body(
         2, "Child", "S", "CHILD", dependency_question=1, dependency_values=["False"], dependency_value="False"

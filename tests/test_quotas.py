@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import EVENT_URL, ORGANIZER, ApiClient
+from tests.helpers import EVENT_URL, ORGANIZER, ApiClient, one_page
 from tests.messages import FORBIDDEN
 
 QUOTAS = f"{EVENT_URL}/quotas/"
@@ -111,12 +111,7 @@ def test_list_uses_the_pagination_envelope(api, catalog):
     create_quota(api, name="B")
     response = api.get(QUOTAS)
     assert response.status_code == 200
-    assert response.get_json() == {
-        "count": 2,
-        "next": None,
-        "previous": None,
-        "results": [quota_body(1, "A", size=5, items=[catalog["ticket"]]), quota_body(2, "B")],
-    }
+    assert response.get_json() == one_page(quota_body(1, "A", size=5, items=[catalog["ticket"]]), quota_body(2, "B"))
 
 
 def test_patch_changes_only_given_fields(api, catalog):

@@ -275,12 +275,18 @@ def test_methods_not_allowed(api, existing, resource):
 # ---------------------------------------------------------------------------------------- pages
 
 
-@pytest.mark.parametrize("resource", RESOURCES, ids=by_name)
-def test_pagination(api, resource):
+def listed(api: ApiClient, resource: Resource, total: int) -> tuple[str, list[dict]]:
+    """The resource's list URL, filled up to `total` objects, and the objects."""
     ids = resource.setup(api)
     url = resource.list_url(ids)
     objects = api.get(url).get_json()["results"]
-    objects += [created(api, url, resource.body(api, ids, n)) for n in range(len(objects), 5)]
+    objects += [created(api, url, resource.body(api, ids, n)) for n in range(len(objects), total)]
+    return url, objects
+
+
+@pytest.mark.parametrize("resource", RESOURCES, ids=by_name)
+def test_pagination(api, resource):
+    url, objects = listed(api, resource, 5)
     query = f"page_size=2{resource.page_query}"
     base = f"http://localhost{url}?{query}"
 
@@ -294,10 +300,7 @@ def test_pagination(api, resource):
 
 @pytest.mark.parametrize("resource", RESOURCES, ids=by_name)
 def test_page_size_is_capped_at_50(api, resource):
-    ids = resource.setup(api)
-    url = resource.list_url(ids)
-    objects = api.get(url).get_json()["results"]
-    objects += [created(api, url, resource.body(api, ids, n)) for n in range(len(objects), 51)]
+    url, objects = listed(api, resource, 51)
     base = f"http://localhost{url}"
 
     default = api.get(url).get_json()

@@ -37,9 +37,8 @@ def scan(**changes) -> Scan:
 
 
 def entered(tx, kind: str = "entry") -> None:
-    tx.insert(
-        "checkins", {"position": 7, "list": 1, "successful": True, "type": kind, "datetime": "2026-11-01T11:00:00Z"}
-    )
+    checkin = {"position": 7, "list": 1, "successful": True, "type": kind, "datetime": "2026-11-01T11:00:00Z"}
+    tx.insert("checkins", checkin)
 
 
 CASES = [

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import EVENT_URL, page
+from tests.helpers import (
+    EVENT_URL,
+    assert_listed_and_shown,
+    create_refused,
+    created,
+    delete_and_check_gone,
+    page,
+    patch_and_check,
+)
 from tests.messages import NOT_FOUND
 
 TAXRULES_URL = f"{EVENT_URL}/taxrules/"
@@ -53,29 +61,21 @@ def rule(rule_id: int, **fields) -> dict:
 
 
 def create(api, payload=MINIMAL, url=TAXRULES_URL) -> dict:
-    response = api.post(url, json=payload)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
+    return created(api, url, payload)
 
 
 # ---------------------------------------------------------------------------------------- the docs' examples
 
 
 def test_create_example_from_docs_answers_without_unsent_fields(api):
-    response = api.post(TAXRULES_URL, json=DOC_CREATE)
-
-    assert response.status_code == 201
-    body = response.get_json()
+    body = created(api, TAXRULES_URL, DOC_CREATE)
     # The docs' response shows internal_name "VAT" and code "S/standard" the request never sent;
     # fields not sent get their defaults here.
     assert body == {**DOC_RESPONSE, "id": body["id"], "internal_name": "", "code": None}
 
 
 def test_create_with_all_fields_of_the_docs_response(api):
-    response = api.post(TAXRULES_URL, json=DOC_CREATE_FULL)
-
-    assert response.status_code == 201
-    body = response.get_json()
+    body = created(api, TAXRULES_URL, DOC_CREATE_FULL)
     assert body == {"id": body["id"], **DOC_RESPONSE}
 
 
@@ -83,33 +83,20 @@ def test_list_and_detail_as_in_docs(api):
     created = create(api, {**DOC_CREATE_FULL, "default": True})
     expected = {**DOC_RESPONSE, "id": created["id"], "default": True}
 
-    listed = api.get(TAXRULES_URL)
-    detail = api.get(f"{TAXRULES_URL}{created['id']}/")
-
-    assert listed.status_code == 200
-    assert listed.get_json() == page([expected])
-    assert detail.status_code == 200
-    assert detail.get_json() == expected
+    assert_listed_and_shown(api, TAXRULES_URL, expected)
 
 
 def test_patch_example_from_docs(api):
     created = create(api, DOC_CREATE_FULL)
 
-    response = api.patch(f"{TAXRULES_URL}{created['id']}/", json={"rate": "20.00"})
-
-    assert response.status_code == 200
-    assert response.get_json() == {**DOC_RESPONSE, "id": created["id"], "rate": "20.00"}
-    assert api.get(f"{TAXRULES_URL}{created['id']}/").get_json() == response.get_json()
+    expected = {**DOC_RESPONSE, "id": created["id"], "rate": "20.00"}
+    patch_and_check(api, TAXRULES_URL, created["id"], {"rate": "20.00"}, expected)
 
 
 def test_delete_example_from_docs(api):
     created = create(api, DOC_CREATE)
 
-    response = api.delete(f"{TAXRULES_URL}{created['id']}/")
-
-    assert response.status_code == 204
-    assert response.get_data() == b""
-    assert api.get(f"{TAXRULES_URL}{created['id']}/").status_code == 404
+    delete_and_check_gone(api, TAXRULES_URL, created["id"])
     assert api.get(TAXRULES_URL).get_json() == page([])
 
 
@@ -117,10 +104,7 @@ def test_delete_example_from_docs(api):
 
 
 def test_minimal_create_fills_defaults(api):
-    response = api.post(TAXRULES_URL, json=MINIMAL)
-
-    assert response.status_code == 201
-    body = response.get_json()
+    body = created(api, TAXRULES_URL, MINIMAL)
     assert body == rule(body["id"], name={"en": "Reduced"}, rate="7.00")
 
 
@@ -214,11 +198,7 @@ INVALID_PAYLOADS = [
 
 @pytest.mark.parametrize(("payload", "errors"), INVALID_PAYLOADS)
 def test_create_rejects_invalid_payload(api, payload, errors):
-    response = api.post(TAXRULES_URL, json=payload)
-
-    assert response.status_code == 400
-    assert response.get_json() == errors
-    assert api.get(TAXRULES_URL).get_json() == page([])
+    create_refused(api, TAXRULES_URL, payload, errors)
 
 
 @pytest.mark.parametrize(("payload", "errors"), INVALID_PAYLOADS[3:])

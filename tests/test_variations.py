@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import EVENT_URL, send
+from tests.helpers import EVENT_URL, one_page, page, send
 from tests.messages import EMPTY_LIST, INVALID_PAGE, NOT_FOUND
 
 ITEMS_URL = f"{EVENT_URL}/items/"
@@ -240,15 +240,10 @@ def test_seed_list_example_with_prices_as_strings(api):
     small, large = (entry["id"] for entry in item["variations"])
     response = api.get(variations_url(item["id"]))
     assert response.status_code == 200
-    assert response.get_json() == {
-        "count": 2,
-        "next": None,
-        "previous": None,
-        "results": [
-            {**SEED_LIST_ENTRY, "id": small, "value": {"en": "S"}, "description": {"en": "Test2"}, "position": 0},
-            {**SEED_LIST_ENTRY, "id": large, "value": {"en": "L"}, "description": {}, "position": 1},
-        ],
-    }
+    assert response.get_json() == one_page(
+        {**SEED_LIST_ENTRY, "id": small, "value": {"en": "S"}, "description": {"en": "Test2"}, "position": 0},
+        {**SEED_LIST_ENTRY, "id": large, "value": {"en": "L"}, "description": {}, "position": 1},
+    )
 
 
 def test_seed_delete_example(api, shirt, variation):
@@ -537,18 +532,12 @@ def test_list_filter_rejects_bad_boolean(api, sizes):
 def test_list_page_keeps_filters_in_links(api, sizes):
     url = variations_url(sizes["item"])
     absolute = "http://localhost" + url
-    assert api.get(url + "?active=true&page_size=1").get_json() == {
-        "count": 2,
-        "next": absolute + "?active=true&page_size=1&page=2",
-        "previous": None,
-        "results": [sizes["Medium"]],
-    }
-    assert api.get(url + "?active=true&page_size=1&page=2").get_json() == {
-        "count": 2,
-        "next": None,
-        "previous": absolute + "?active=true&page_size=1",
-        "results": [sizes["Large"]],
-    }
+    assert api.get(url + "?active=true&page_size=1").get_json() == page(
+        [sizes["Medium"]], 2, absolute + "?active=true&page_size=1&page=2"
+    )
+    assert api.get(url + "?active=true&page_size=1&page=2").get_json() == page(
+        [sizes["Large"]], 2, None, absolute + "?active=true&page_size=1"
+    )
 
 
 @pytest.mark.parametrize("query", ["?page=0", "?page=two"])
@@ -558,12 +547,7 @@ def test_list_bad_page(api, sizes, query):
 
 
 def test_list_is_per_item(api, shirt, sizes):
-    assert api.get(variations_url(shirt["id"])).get_json() == {
-        "count": 1,
-        "next": None,
-        "previous": None,
-        "results": shirt["variations"],
-    }
+    assert api.get(variations_url(shirt["id"])).get_json() == page(shirt["variations"], 1)
 
 
 # ---------------------------------------------------------------------------------------- deletion

@@ -6,13 +6,11 @@ import re
 
 import pytest
 
-from tests.helpers import EVENT_URL, ORGANIZER, ApiClient
+from tests.helpers import ORGANIZER, ApiClient, created
 from tests.messages import DATETIME_FORMAT
+from tests.shop import ITEMS, QUOTAS, VOUCHERS
 
-VOUCHERS = f"{EVENT_URL}/vouchers/"
 BATCH = f"{VOUCHERS}batch_create/"
-ITEMS = f"{EVENT_URL}/items/"
-QUOTAS = f"{EVENT_URL}/quotas/"
 CREATED = "2026-11-01T12:00:00Z"
 GENERATED = re.compile(r"^[A-Z0-9]{16}$")
 EXISTS = {"code": ["A voucher with this code already exists."]}
@@ -84,6 +82,11 @@ def make_catalog(api) -> dict:
     return {"ticket": ticket, "workshop": workshop, "shirt": shirt["id"], "S": small, "M": medium, "quota": quota}
 
 
+def placeholders(catalog: dict) -> dict[str, int]:
+    """The ids the tables below name in capitals."""
+    return {name.upper(): catalog[name] for name in ("ticket", "workshop", "shirt", "S", "quota")}
+
+
 @pytest.fixture
 def catalog(api) -> dict:
     return make_catalog(api)
@@ -140,9 +143,7 @@ def test_create_with_every_field(api, catalog):
         "all_bundles_included": True,
         "budget": "100",
     }
-    response = api.post(VOUCHERS, json=payload)
-    assert response.status_code == 201
-    assert response.get_json() == {
+    assert created(api, VOUCHERS, payload) == {
         **VOUCHER_DEFAULTS,
         **payload,
         "id": 1,
@@ -318,13 +319,7 @@ SHORT_CODE = (
 )
 def test_create_rejects_invalid_input(rejecting, payload, errors):
     api, catalog = rejecting
-    names = {
-        "TICKET": catalog["ticket"],
-        "WORKSHOP": catalog["workshop"],
-        "SHIRT": catalog["shirt"],
-        "S": catalog["S"],
-        "QUOTA": catalog["quota"],
-    }
+    names = placeholders(catalog)
     payload = {
         key: names.get(value, value) if isinstance(value, str) and key != "code" else value
         for key, value in payload.items()
@@ -414,13 +409,7 @@ def test_objects_of_another_event_are_rejected(api, catalog):
     ],
 )
 def test_patch_is_checked_against_the_whole_voucher(api, catalog, stored, patch, errors):
-    names = {
-        "TICKET": catalog["ticket"],
-        "WORKSHOP": catalog["workshop"],
-        "SHIRT": catalog["shirt"],
-        "S": catalog["S"],
-        "QUOTA": catalog["quota"],
-    }
+    names = placeholders(catalog)
     stored = {key: names.get(value, value) for key, value in stored.items()}
     patch = {key: names.get(value, value) for key, value in patch.items()}
     errors = {
