@@ -93,6 +93,14 @@ def make_token(store: Store, organizer: str = ORGANIZER, scope: str = "admin") -
     return token
 
 
+def revoke(store: Store, token: str) -> None:
+    """Revoke a token that was handed out earlier, as `kiosk-tickets token revoke` does."""
+    with store.transaction() as tx:
+        record = tx.find_one("api_tokens", token_hash=auth.hash_token(token))
+        assert record is not None
+        auth.revoke_token(tx, record["id"])
+
+
 def revoked_token(store: Store, organizer: str = ORGANIZER) -> str:
     """An admin token of `organizer` that has been revoked."""
     with store.transaction() as tx:

@@ -8,7 +8,8 @@ A route declares what it reads and what it answers:
     def cart_create(tx, ctx, body): ...
 
 The view is called as view(tx, ctx, **url_arguments, [body=…], [query=…]) and returns a value to dump
-with `dump` (a `Listing` is paginated, None answers 204) or a ready Response. With `lookup`, the URL's
+with `dump` (a `Listing` is paginated, None answers 204), a ready Response, or `AfterCommit` for slow
+work that must not hold the store (it runs once the transaction is over). With `lookup`, the URL's
 objects are found before the body is read (so a missing object is a 404 whatever the body, as in pretix)
 and the view is called as view(tx, ctx, found, [body=…], [query=…]). A view that raises a KioskError
 leaves nothing behind: its writes are rolled back to the savepoint taken before it ran.
@@ -39,6 +40,13 @@ from .pagination import Listing, paginate
 
 # How each scheme of the Authorization header is turned into a principal.
 AUTHENTICATORS: dict[str, Callable[[Transaction, str], auth.Principal]] = {"token": auth.token_principal}
+
+
+@dataclass(frozen=True)
+class AfterCommit:
+    """A view's answer that is made after its transaction ends, from what the view read inside it."""
+
+    build: Callable[[], Response]
 
 
 @dataclass(frozen=True)
@@ -120,23 +128,28 @@ def endpoint(
             store = get_store()
             moment = now()
             with store.transaction() as tx:
-                replay = idempotency.Replay.begin(tx, moment)
+                # Who asks comes first: nothing is recalled or remembered for a request without a valid credential.
+                principal = authenticate(tx, request.headers.get("Authorization"))
+                replay = idempotency.Replay.begin(tx, principal, moment)
                 if replay is not None and replay.stored is not None:
                     return replay.stored
                 savepoint = store.savepoint()
                 try:
-                    response = _run(view, tx, moment, kwargs)
+                    result = _run(tx, principal, moment, kwargs)
                 except KioskError as error:
                     if replay is None:
                         raise
                     store.rollback_to(savepoint)
-                    response = error_response(error)
+                    result = error_response(error)
                 if replay is not None:
-                    replay.remember(tx, response, moment)
-                return response
+                    assert isinstance(result, Response), "a write's answer is made inside its transaction"
+                    replay.remember(tx, result, moment)
+            # Slow work on what was read (rendering tickets) runs after the store is free for everyone else.
+            return result.build() if isinstance(result, AfterCommit) else result
 
-        def _run(view: Callable[..., Any], tx: Transaction, moment: datetime, kwargs: dict[str, Any]) -> Response:
-            principal = authenticate(tx, request.headers.get("Authorization"))
+        def _run(
+            tx: Transaction, principal: auth.Principal, moment: datetime, kwargs: dict[str, Any]
+        ) -> Response | AfterCommit:
             ctx = RequestContext(principal, moment, _resolve(tx, principal, kwargs))
             args = [lookup(tx, ctx, **kwargs)] if lookup is not None else []
             inputs = {} if lookup is not None else kwargs
@@ -159,8 +172,8 @@ def endpoint(
             event = event_by_slug(tx, organizer, event_slug) if event_slug is not None else None
             return EventContext(organizer, event)
 
-        def _respond(result: Any) -> Response:
-            if isinstance(result, Response):
+        def _respond(result: Any) -> Response | AfterCommit:
+            if isinstance(result, (Response, AfterCommit)):
                 return result
             if result is None:
                 return Response(status=204)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from flask import Response, current_app, request
 
 from ..services import idempotency
+from ..services.auth import Principal
 from ..store import Transaction
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -27,12 +27,16 @@ class Replay:
     stored: Response | None
 
     @classmethod
-    def begin(cls, tx: Transaction, now: datetime) -> Replay | None:
-        """None for requests without a key (and for reads, which need none)."""
+    def begin(cls, tx: Transaction, principal: Principal, now: datetime) -> Replay | None:
+        """None for requests without a key (and for reads, which need none).
+
+        Answers are kept per principal: another token, or the same key after a token was revoked and
+        replaced, never sees them.
+        """
         key = request.headers.get("X-Idempotency-Key") if request.method in WRITE_METHODS else None
         if not key:
             return None
-        identity = hashlib.sha256((request.headers.get("Authorization") or "").encode()).hexdigest()
+        identity = f"{principal.kind}:{principal.id}"
         keep = timedelta(hours=current_app.config["IDEMPOTENCY_HOURS"])
         record = idempotency.recall(tx, identity, key, now, keep)
         stored = None

@@ -15,7 +15,7 @@ from ..services import order_create as creation
 from ..services import order_search, orders
 from ..store import Transaction
 from . import present
-from .endpoint import RequestContext, endpoint
+from .endpoint import AfterCommit, RequestContext, endpoint
 from .http import ordering, query_args
 from .pagination import Listing
 from .urls import EVENT, bp
@@ -115,20 +115,25 @@ def order_extend(tx: Transaction, ctx: RequestContext, code: str, body: dict) ->
     return _shown(tx, ctx, order)
 
 
-def _pdf(tx: Transaction, order: dict, positions: list[dict], filename: str) -> Response:
-    rendered = tickets.render(
-        [tickets.Ticket(**orders.ticket_fields(tx, order, position)) for position in positions],
-        created=parse_datetime(order["datetime"]),
-        page_format=current_app.config["TICKET_PAGE_FORMAT"],
-    )
-    response = current_app.response_class(rendered, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
-    return response
+def _pdf(tx: Transaction, order: dict, positions: list[dict], filename: str) -> AfterCommit:
+    """The tickets' data is read now; the PDF is drawn once the transaction is over, so a large order's
+    rendering never holds up a sale."""
+    to_print = [tickets.Ticket(**orders.ticket_fields(tx, order, position)) for position in positions]
+    created = parse_datetime(order["datetime"])
+    page_format = current_app.config["TICKET_PAGE_FORMAT"]
+
+    def build() -> Response:
+        rendered = tickets.render(to_print, created=created, page_format=page_format)
+        response = current_app.response_class(rendered, mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
+        return response
+
+    return AfterCommit(build)
 
 
 @bp.get(EVENT + "/orders/<code>/download/<output>/")
 @endpoint("tickets.download")
-def order_download(tx: Transaction, ctx: RequestContext, code: str, output: str) -> Response:
+def order_download(tx: Transaction, ctx: RequestContext, code: str, output: str) -> AfterCommit:
     order = _order(tx, ctx, code)
     if output != "pdf":
         raise NotFound()
@@ -158,7 +163,7 @@ def position_detail(tx: Transaction, ctx: RequestContext, object_id: str) -> dic
 
 @bp.get(EVENT + "/orderpositions/<object_id>/download/<output>/")
 @endpoint("tickets.download")
-def position_download(tx: Transaction, ctx: RequestContext, object_id: str, output: str) -> Response:
+def position_download(tx: Transaction, ctx: RequestContext, object_id: str, output: str) -> AfterCommit:
     position = orders.get_position(tx, ctx.target, object_id, ctx.now)
     if output != "pdf":
         raise NotFound()

@@ -14,13 +14,13 @@ UNCACHED_STATUSES = frozenset({409, 429, 500, 503})
 _SWEEP_BATCH = 20
 
 
-def key_hash(token_hash: str, key: str) -> str:
-    return hashlib.sha256(f"{token_hash}\n{key}".encode()).hexdigest()
+def key_hash(principal: str, key: str) -> str:
+    return hashlib.sha256(f"{principal}\n{key}".encode()).hexdigest()
 
 
-def recall(tx: Transaction, token_hash: str, key: str, now: datetime, keep: timedelta) -> dict | None:
+def recall(tx: Transaction, principal: str, key: str, now: datetime, keep: timedelta) -> dict | None:
     """Return the stored response for this token and key, if one younger than `keep` exists."""
-    record = tx.find_one("idempotency_keys", key_hash=key_hash(token_hash, key))
+    record = tx.find_one("idempotency_keys", key_hash=key_hash(principal, key))
     if record is None:
         return None
     if datetime.fromisoformat(record["created"]) < now - keep:
@@ -30,12 +30,12 @@ def recall(tx: Transaction, token_hash: str, key: str, now: datetime, keep: time
 
 
 def remember(
-    tx: Transaction, token_hash: str, key: str, response: dict[str, Any], now: datetime, keep: timedelta
+    tx: Transaction, principal: str, key: str, response: dict[str, Any], now: datetime, keep: timedelta
 ) -> None:
     """Store `response` (status, body, mimetype, headers) unless its status is one clients retry."""
     if response["status"] in UNCACHED_STATUSES:
         return
-    tx.insert("idempotency_keys", {"key_hash": key_hash(token_hash, key), "created": format_datetime(now), **response})
+    tx.insert("idempotency_keys", {"key_hash": key_hash(principal, key), "created": format_datetime(now), **response})
     # Keys are inserted in time order, so the oldest few are the ones that may have expired.
     for record in tx.first("idempotency_keys", _SWEEP_BATCH):
         if datetime.fromisoformat(record["created"]) >= now - keep:
