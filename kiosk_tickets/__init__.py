@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from . import api
 from .api.errors import http_error_response
 from .config import load_config
-from .context import init_store
+from .context import SessionsOutsideTheApi, init_store
 from .store import Store
 
 __all__ = ["create_app"]
@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     store = Store(settings["DATA_DIR"], lock_timeout=float(settings["LOCK_TIMEOUT"]))
     init_store(app, store)
     app.secret_key = settings["SECRET_KEY"] or store.secret_key()
+    app.session_interface = SessionsOutsideTheApi(api.owns)
     api.register(app)
 
     @app.errorhandler(HTTPException)
