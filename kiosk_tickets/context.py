@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, Request, current_app
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from .services.events import event_settings as merged_settings
 from .store import Store
@@ -62,7 +62,7 @@ class SessionsOutsideTheApi(SecureCookieSessionInterface):
     def __init__(self, is_api_path: Callable[[str], bool]) -> None:
         self.is_api_path = is_api_path
 
-    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if self.is_api_path(request.path):
             return self.make_null_session(app)
         return super().open_session(app, request)
