@@ -10,14 +10,14 @@ from ..isotime import format_datetime
 from ..services import carts
 from ..store import Transaction
 from . import present
-from .endpoint import RequestContext, endpoint
+from .endpoint import RequestContext, endpoint, object_answer
 from .http import json_response
 from .pagination import Listing
 from .urls import EVENT, bp
 
 
 @bp.get(EVENT + "/cartpositions/")
-@endpoint("carts.read", dump=schemas.CartPositionSchema)
+@endpoint("carts.read", dump=schemas.CartPositionSchema, listing=True)
 def cart_list(tx: Transaction, ctx: RequestContext) -> Listing:
     headers = {"X-Page-Generated": format_datetime(ctx.now)}
     return Listing(carts.list_positions(tx, ctx.target), present.cart, headers)
@@ -36,7 +36,12 @@ def cart_create(tx: Transaction, ctx: RequestContext, body: dict) -> dict:
 
 
 @bp.post(EVENT + "/cartpositions/bulk_create/")
-@endpoint("carts.write", body=schemas.CartPositionCreateSchema, many=True, dump=schemas.CartPositionCreatedSchema)
+@endpoint(
+    "carts.write",
+    body=schemas.CartPositionCreateSchema,
+    many=True,
+    responses={200: object_answer("One result per entry: success, errors and the created position")},
+)
 def cart_bulk_create(tx: Transaction, ctx: RequestContext, body: list) -> Any:
     """Each entry on its own; pretix answers 200 with a result object per entry."""
     created_schema = schemas.instance(schemas.CartPositionCreatedSchema)

@@ -15,7 +15,7 @@ from ..services.quotas import availability
 from ..store import Transaction
 from . import present
 from .collections import register_collection
-from .endpoint import RequestContext, endpoint
+from .endpoint import RequestContext, endpoint, object_answer
 from .http import json_response, ordering
 from .pagination import Listing
 from .urls import EVENT, ORG, bp
@@ -24,7 +24,7 @@ from .urls import EVENT, ORG, bp
 
 
 @bp.get("/organizers/")
-@endpoint("organizer.read", dump=schemas.OrganizerSchema)
+@endpoint("organizer.read", dump=schemas.OrganizerSchema, listing=True)
 def organizer_list(tx: Transaction, ctx: RequestContext) -> Listing:
     organizers = tx.find("organizers", slug=ctx.principal.organizer)
     return Listing(order_documents(organizers, ordering(), ("slug", "name"), "slug"), present.organizer)
@@ -43,7 +43,10 @@ def _event_out(tx: Transaction, ctx: RequestContext, event: dict) -> dict:
 
 @bp.get(ORG + "/events/")
 @endpoint(
-    "organizer.read", query=schemas.EventListQuery, dump=schemas.instance(schemas.EventSchema, ("valid_keys",))
+    "organizer.read",
+    query=schemas.EventListQuery,
+    dump=schemas.instance(schemas.EventSchema, ("valid_keys",)),
+    listing=True,
 )
 def event_list(tx: Transaction, ctx: RequestContext, query: dict) -> Listing:
     found = events.EVENTS.list(tx, ctx.target, {**query, "now": ctx.now}, ordering())
@@ -75,7 +78,12 @@ def event_delete(tx: Transaction, ctx: RequestContext) -> None:
 
 
 @bp.get(EVENT + "/settings/")
-@endpoint("catalog.read", query=schemas.ExplainQuery, dump=schemas.EventSettingsSchema)
+@endpoint(
+    "catalog.read",
+    query=schemas.ExplainQuery,
+    dump=schemas.EventSettingsSchema,
+    responses={200: object_answer("The settings; with explain=true, each with label, help text and read-only flag")},
+)
 def event_settings(tx: Transaction, ctx: RequestContext, query: dict) -> Response | dict:
     values = settings_of(ctx.event)
     if query.get("explain"):

@@ -11,7 +11,7 @@ from ..services import checkin, orders
 from ..store import Transaction
 from . import present
 from .collections import register_collection
-from .endpoint import RequestContext, endpoint
+from .endpoint import RequestContext, endpoint, object_answer
 from .http import json_response, ordering, query_args
 from .pagination import Listing
 from .urls import EVENT, ORG, bp
@@ -27,9 +27,18 @@ register_collection(
 
 
 @bp.get(EVENT + "/checkinlists/<object_id>/status/")
-@endpoint("checkin")
+@endpoint("checkin", responses={200: object_answer("Check-in counts of the list, in total and per product")})
 def checkinlist_status(tx: Transaction, ctx: RequestContext, object_id: str) -> Response:
     return json_response(checkin.status(tx, checkin.get_list(tx, ctx.target, object_id), ctx.now))
+
+
+# pretix answers a scan with these statuses, each with the scan's outcome in the body.
+SCAN_ANSWERS = {
+    201: object_answer("Checked in (status ok)"),
+    200: object_answer("Refused (status error, with the reason)"),
+    400: object_answer("Required questions unanswered (status incomplete), or the secret is ambiguous"),
+    404: object_answer("No ticket has this secret"),
+}
 
 
 def _scan(data: dict, ctx: RequestContext) -> checkin.Scan:
@@ -70,7 +79,7 @@ def _scan_response(ctx: RequestContext, outcome: checkin.Outcome) -> Response:
 
 
 @bp.post(ORG + "/checkinrpc/redeem/")
-@endpoint("checkin", body=schemas.RedeemRpcSchema)
+@endpoint("checkin", body=schemas.RedeemRpcSchema, responses=SCAN_ANSWERS)
 def checkin_redeem(tx: Transaction, ctx: RequestContext, body: dict) -> Response:
     lists = checkin.lists_for_scan(tx, ctx.organizer, body.get("lists") or [])
     return _scan_response(ctx, checkin.redeem(tx, lists, _scan(body, ctx), ctx.now))
@@ -84,7 +93,7 @@ def _list_and_position(tx: Transaction, ctx: RequestContext, list_id: str, looku
 
 
 @bp.post(EVENT + "/checkinlists/<list_id>/positions/<lookup>/redeem/")
-@endpoint("checkin", lookup=_list_and_position, body=schemas.RedeemSchema)
+@endpoint("checkin", lookup=_list_and_position, body=schemas.RedeemSchema, responses=SCAN_ANSWERS)
 def checkin_redeem_legacy(tx: Transaction, ctx: RequestContext, found: tuple[dict, dict], body: dict) -> Response:
     checkin_list, position = found
     scan = _scan({**body, "secret": position["secret"]}, ctx)
@@ -116,13 +125,13 @@ def _search(tx: Transaction, ctx: RequestContext, list_ids: list[int], filters: 
 
 
 @bp.get(ORG + "/checkinrpc/search/")
-@endpoint("checkin", query=schemas.CheckinSearchQuery, dump=schemas.OrderPositionSchema)
+@endpoint("checkin", query=schemas.CheckinSearchQuery, dump=schemas.OrderPositionSchema, listing=True)
 def checkin_search(tx: Transaction, ctx: RequestContext, query: dict) -> Listing:
     return _search(tx, ctx, _search_list_ids(), query, ordering())
 
 
 @bp.post(ORG + "/checkinrpc/search/")
-@endpoint("checkin", body=schemas.CheckinSearchBodySchema, dump=schemas.OrderPositionSchema)
+@endpoint("checkin", body=schemas.CheckinSearchBodySchema, dump=schemas.OrderPositionSchema, listing=True)
 def checkin_search_body(tx: Transaction, ctx: RequestContext, body: dict) -> Listing:
     """The same search with its parameters in a JSON body: {"lists": [1], "search": "…", …}."""
     list_ids, order_by = body.pop("lists"), body.pop("ordering", None)
@@ -130,7 +139,7 @@ def checkin_search_body(tx: Transaction, ctx: RequestContext, body: dict) -> Lis
 
 
 @bp.get(EVENT + "/checkinlists/<list_id>/positions/")
-@endpoint("checkin", query=schemas.CheckinSearchQuery, dump=schemas.OrderPositionSchema)
+@endpoint("checkin", query=schemas.CheckinSearchQuery, dump=schemas.OrderPositionSchema, listing=True)
 def checkinlist_positions(tx: Transaction, ctx: RequestContext, list_id: str, query: dict) -> Listing:
     checkin_list = checkin.get_list(tx, ctx.target, list_id)
     found = checkin.search(tx, [checkin_list], query, ordering(), query.get("ignore_status", False), ctx.now)
@@ -138,7 +147,7 @@ def checkinlist_positions(tx: Transaction, ctx: RequestContext, list_id: str, qu
 
 
 @bp.get(EVENT + "/checkins/")
-@endpoint("checkin", query=schemas.CheckinHistoryQuery, dump=schemas.CheckinHistorySchema)
+@endpoint("checkin", query=schemas.CheckinHistoryQuery, dump=schemas.CheckinHistorySchema, listing=True)
 def checkin_history(tx: Transaction, ctx: RequestContext, query: dict) -> Listing:
     return Listing(checkin.history(tx, ctx.target, query, ordering()))
 

@@ -12,7 +12,7 @@ from .. import schemas
 from ..services import catalog, questions
 from ..services.resources import EventContext, Resource, catalog_modified
 from ..store import Transaction
-from .endpoint import RequestContext, endpoint
+from .endpoint import NOT_MODIFIED_ANSWER, RequestContext, endpoint
 from .http import conditional_list, json_response, ordering
 from .pagination import Listing, paginate
 from .urls import bp
@@ -49,6 +49,8 @@ def register_collection(
     list's filters and the options of what every view shows.
     """
 
+    answers = {304: NOT_MODIFIED_ANSWER} if conditional else None
+
     def find_target(tx: Transaction, ctx: RequestContext, **url_args: Any) -> EventContext:
         return _target(tx, ctx, url_args)
 
@@ -61,7 +63,7 @@ def register_collection(
     ) -> Callable[[dict], dict]:
         return lambda doc: resource.present(tx, target, doc, ctx.now, options or {})
 
-    @endpoint(read, lookup=find_target, query=query, dump=schema)
+    @endpoint(read, lookup=find_target, query=query, dump=schema, listing=True, responses=answers)
     def list_view(tx: Transaction, ctx: RequestContext, target: EventContext, query: dict | None = None) -> Any:
         filters = query or {}
         listing = Listing(resource.list(tx, target, filters, ordering()), presenter(tx, target, ctx, filters))

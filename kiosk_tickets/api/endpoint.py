@@ -42,6 +42,18 @@ from .pagination import Listing, paginate
 AUTHENTICATORS: dict[str, Callable[[Transaction, str], auth.Principal]] = {"token": auth.token_principal}
 
 
+def object_answer(description: str) -> dict[str, Any]:
+    """A documented answer whose body is a JSON object of no declared schema."""
+    return {"description": description, "content": {"application/json": {"schema": {"type": "object"}}}}
+
+
+PDF_ANSWER = {
+    "description": "The tickets as a PDF",
+    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+}
+NOT_MODIFIED_ANSWER = {"description": "The list has not changed since If-Modified-Since"}
+
+
 @dataclass(frozen=True)
 class AfterCommit:
     """A view's answer that is made after its transaction ends, from what the view read inside it."""
@@ -115,11 +127,15 @@ def endpoint(
     dump: type[Schema] | Schema | None = None,
     status: int = 200,
     lookup: Callable[..., Any] | None = None,
+    listing: bool = False,
+    responses: dict[int, dict[str, Any]] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
     """Wrap a view in the pipeline (see the module docstring) and keep its schemas on it.
 
     `body` is loaded from the JSON body (`many`: a list of entries, each loaded on its own; `partial`: fields
-    may be left out, by default for PATCH); `query` from the query string; `dump` turns the result into JSON.
+    may be left out, by default for PATCH); `query` from the query string; `dump` turns the result into JSON
+    (with `listing`, the view returns a `Listing`, paginated in pretix's envelope). `responses` documents the
+    answers of a view that makes its own Response (status → OpenAPI response object).
     """
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Response]:
@@ -179,15 +195,21 @@ def endpoint(
                 return Response(status=204)
             schema = dump if isinstance(dump, Schema) else schemas.instance(dump) if dump else None
             assert schema is not None, f"{view.__name__} returns data but declares no dump schema"
-            if isinstance(result, Listing):
+            if listing:
+                assert isinstance(result, Listing), f"{view.__name__} declares a listing"
                 return json_response(paginate(result, schema), headers=result.headers)
             return json_response(schema.dump(result, many=isinstance(result, list)), status)
 
+        # What the route declares, for the malformed-input tests and the OpenAPI document.
         run.permission = permission  # type: ignore[attr-defined]
         run.body_schema = body  # type: ignore[attr-defined]
         run.body_many = many  # type: ignore[attr-defined]
+        run.partial = partial  # type: ignore[attr-defined]
         run.query_schema = query  # type: ignore[attr-defined]
         run.dump_schema = dump  # type: ignore[attr-defined]
+        run.status = status  # type: ignore[attr-defined]
+        run.listing = listing  # type: ignore[attr-defined]
+        run.responses = responses  # type: ignore[attr-defined]
         return run
 
     return decorate

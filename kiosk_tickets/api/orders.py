@@ -15,7 +15,7 @@ from ..services import order_create as creation
 from ..services import order_search, orders
 from ..store import Transaction
 from . import present
-from .endpoint import AfterCommit, RequestContext, endpoint
+from .endpoint import PDF_ANSWER, AfterCommit, RequestContext, endpoint
 from .http import ordering, query_args
 from .pagination import Listing
 from .urls import EVENT, bp
@@ -36,7 +36,7 @@ def _shown(tx: Transaction, ctx: RequestContext, order: dict) -> dict[str, Any]:
 
 
 @bp.get(EVENT + "/orders/")
-@endpoint("orders.read", query=schemas.OrderListQuery, dump=schemas.OrderSchema)
+@endpoint("orders.read", query=schemas.OrderListQuery, dump=schemas.OrderSchema, listing=True)
 def order_list(tx: Transaction, ctx: RequestContext, query: dict) -> Listing:
     found = order_search.list_orders(tx, ctx.target, query, ordering(), ctx.now)
     include, links = bool(query.get("include_canceled_positions")), _links(ctx)
@@ -132,7 +132,7 @@ def _pdf(tx: Transaction, order: dict, positions: list[dict], filename: str) -> 
 
 
 @bp.get(EVENT + "/orders/<code>/download/<output>/")
-@endpoint("tickets.download")
+@endpoint("tickets.download", responses={200: PDF_ANSWER})
 def order_download(tx: Transaction, ctx: RequestContext, code: str, output: str) -> AfterCommit:
     order = _order(tx, ctx, code)
     if output != "pdf":
@@ -141,7 +141,7 @@ def order_download(tx: Transaction, ctx: RequestContext, code: str, output: str)
 
 
 @bp.get(EVENT + "/orderpositions/")
-@endpoint("orders.read", query=schemas.OrderPositionListQuery, dump=schemas.OrderPositionSchema)
+@endpoint("orders.read", query=schemas.OrderPositionListQuery, dump=schemas.OrderPositionSchema, listing=True)
 def position_list(tx: Transaction, ctx: RequestContext, query: dict) -> Listing:
     found = order_search.list_positions(tx, ctx.target, query, ordering(), ctx.now)
     links = _links(ctx)
@@ -162,7 +162,7 @@ def position_detail(tx: Transaction, ctx: RequestContext, object_id: str) -> dic
 
 
 @bp.get(EVENT + "/orderpositions/<object_id>/download/<output>/")
-@endpoint("tickets.download")
+@endpoint("tickets.download", responses={200: PDF_ANSWER})
 def position_download(tx: Transaction, ctx: RequestContext, object_id: str, output: str) -> AfterCommit:
     position = orders.get_position(tx, ctx.target, object_id, ctx.now)
     if output != "pdf":
