@@ -164,8 +164,18 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import waitress
+    from .serving import Limits, serve
 
+    try:
+        limits = Limits(
+            header_timeout=args.header_timeout,
+            body_timeout=args.body_timeout,
+            per_client=args.max_connections_per_client,
+            connections=args.connection_limit,
+        )
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     app = create_app({"DATA_DIR": args.data_dir} if args.data_dir else None)
     # Read the store and build the quota counts now, so the first sale after a restart is not the slow one.
     with get_store(app).transaction() as tx:
@@ -175,7 +185,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()
     print(f"kiosk-tickets serving {app.config['DATA_DIR']} on http://{args.host}:{args.port}/api/v1/", flush=True)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="kiosk-tickets")
+    serve(app, args.host, args.port, args.threads, limits, ident="kiosk-tickets")
     return 0
 
 
@@ -249,6 +259,37 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--threads", type=int, default=4)
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="close a connection whose request line and headers have not all arrived this long after it opened "
+        "(or after the first byte of a later request on it), however steadily they trickle (default: 10)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="close a connection whose request body has not all arrived this long after its headers (default: 60)",
+    )
+    serve.add_argument(
+        "--max-connections-per-client",
+        type=int,
+        default=32,
+        metavar="N",
+        help="connections one client address may hold open; one more closes that address's connection that has "
+        "waited longest without a request in progress, or itself if all are busy; 0: no limit (default: 32)",
+    )
+    serve.add_argument(
+        "--connection-limit",
+        type=int,
+        default=250,
+        metavar="N",
+        help="connections the server holds open; one more closes the connection that has waited longest without "
+        "a request in progress (default: 250)",
+    )
     serve.set_defaults(run=cmd_serve)
     backup = commands.add_parser("backup", help="copy a consistent image of the store (safe while serving)")
     backup.add_argument("destination", help="a directory that does not exist yet")
