@@ -1,39 +1,80 @@
-"""The kiosk-tickets command: init, demo, token, serve."""
+"""The kiosk-tickets command: init, demo, token, serve, backup, restore, check.
+
+A mistake of the user (a wrong path, an unknown organizer or token, a directory that is no backup) ends
+in one or more `error: …` sentences on stderr and exit code 2, never in a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import copy
 import gc
-import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from . import create_app
 from .config import load_config
 from .context import get_store
-from .errors import KioskError
-from .schemas import CategorySchema, EventSchema, ItemSchema, QuestionSchema, QuotaSchema, TaxRuleSchema, load
+from .errors import KioskError, StoreBusy, StoreCorrupt, ValidationFailed
+from .schemas import SLUG, CategorySchema, EventSchema, ItemSchema, QuestionSchema, QuotaSchema, TaxRuleSchema, load
 from .services import auth, catalog, events, maintenance, questions, quotas
 from .services.resources import EventContext, Resource
-from .store import Store, Transaction
+from .store import SNAPSHOT_NAME, Store, Transaction
+from .store.backup import BackupImage, read_backup, set_aside_tails
 
 DEMO_ORGANIZER = "demo"
 DEMO_EVENT = "festival"
+
+
+class CommandError(Exception):
+    """A mistake of the user, told as one sentence; the command changed nothing."""
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _open_store(args: argparse.Namespace) -> Store:
-    config = load_config({"DATA_DIR": args.data_dir} if args.data_dir else None)
-    return Store(config["DATA_DIR"], lock_timeout=float(config["LOCK_TIMEOUT"]))
+def _config(args: argparse.Namespace) -> dict[str, Any]:
+    try:
+        return load_config({"DATA_DIR": args.data_dir} if args.data_dir else None)
+    except OSError as error:
+        raise CommandError(f"the configuration file {error.filename} cannot be read: {error.strerror}.") from error
+    except ValueError as error:
+        raise CommandError(f"the configuration cannot be read: {error}.") from error
+
+
+def _open_store(args: argparse.Namespace, create: bool = False) -> Store:
+    """The store of the data directory; unless `create`, the directory must already hold one."""
+    config = _config(args)
+    data_dir = Path(config["DATA_DIR"])
+    if data_dir.exists() and not data_dir.is_dir():
+        raise CommandError(f"the data directory {data_dir} is not a directory.")
+    if not create and not (data_dir / SNAPSHOT_NAME).is_file():
+        state = "does not exist" if not data_dir.exists() else "holds no kiosk-tickets store"
+        raise CommandError(
+            f"the data directory {data_dir} {state}; pass the right --data-dir, or create a store with `init`."
+        )
+    try:
+        return Store(data_dir, lock_timeout=float(config["LOCK_TIMEOUT"]))
+    except OSError as error:
+        raise CommandError(f"the data directory {data_dir} cannot be used: {error.strerror}.") from error
+
+
+def _require_organizer(tx: Transaction, slug: str) -> None:
+    if tx.find_one("organizers", slug=slug) is None:
+        raise ValidationFailed.field("organizer", f'Organizer "{slug}" does not exist.')
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    store = _open_store(args)
+    if SLUG.regex.match(args.organizer) is None:
+        raise ValidationFailed.field("organizer", SLUG.error)
+    if len(args.organizer) > 50:
+        raise ValidationFailed.field("organizer", "Ensure this field has no more than 50 characters.")
+    store = _open_store(args, create=True)
     with store.transaction() as tx:
         events.ensure_organizer(tx, args.organizer, args.name)
         token, _ = auth.create_token(tx, args.organizer, "admin", _now(), name="init")
@@ -137,7 +178,7 @@ def _fill_demo_event(tx: Transaction, scope: EventContext, now: datetime) -> Non
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    event, token = build_demo(_open_store(args), _now())
+    event, token = build_demo(_open_store(args, create=True), _now())
     print(f"Demo event ready: /api/v1/organizers/{DEMO_ORGANIZER}/events/{event}/")
     print("Send it with every request as:  Authorization: Token <token>. Admin API token:")
     print(token)
@@ -152,14 +193,19 @@ def cmd_token(args: argparse.Namespace) -> int:
             print(f"Token {record['id']} ({args.scope}) for {args.organizer}:")
             print(token)
         elif args.token_command == "list":
+            if args.organizer is not None:
+                _require_organizer(tx, args.organizer)
+            print("ID\tORGANIZER\tSCOPE\tSTATE\tCREATED\tNAME")
             for record in auth.list_tokens(tx, args.organizer):
                 state = "active" if record["active"] else "revoked"
                 print(
                     f"{record['id']}\t{record['organizer']}\t{record['scope']}\t{state}\t{record['created']}\t{record['name']}"
                 )
         else:
+            existing = tx.get("api_tokens", args.id)
             auth.revoke_token(tx, args.id)
-            print(f"Token {args.id} revoked.")
+            already = existing is not None and not existing["active"]
+            print(f"Token {args.id} was already revoked." if already else f"Token {args.id} revoked.")
     return 0
 
 
@@ -204,55 +250,164 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _documents(sizes: dict[str, int]) -> str:
+    total = sum(sizes.values())
+    return f"{total} documents (" + ", ".join(f"{table} {count}" for table, count in sizes.items() if count) + ")"
+
+
+def _confirm_restore(args: argparse.Namespace, store: Store, current: dict[str, int], image: BackupImage) -> bool:
+    """Ask before a store that holds documents is replaced: --yes, or a yes on the terminal."""
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        raise CommandError(
+            f"the store in {store.data_dir} holds {sum(current.values())} documents, which the restore would replace; "
+            "pass --yes to restore without asking."
+        )
+    print(f"The store in {store.data_dir} holds {_documents(current)}.", file=sys.stderr)
+    print(
+        f"Replace them with the backup {image.source} (taken {image.created or 'at an unknown time'}, "
+        f"{_documents(image.sizes())})? Whatever was written since that backup is lost. [y/N] ",
+        end="",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        answer = sys.stdin.readline()
+    except KeyboardInterrupt:
+        answer = ""
+    return answer.strip().lower() in ("y", "yes")
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
-    store = _open_store(args)
-    sizes = store.restore(args.source)
+    # The backup is verified before anything else, so a wrong SOURCE changes nothing, not even the data directory.
+    image = read_backup(args.source)
+    store = _open_store(args, create=True)
+    sizes = store.restore(image, confirm=lambda current, image: _confirm_restore(args, store, current, image))
+    if sizes is None:
+        print("Nothing was restored; the store is unchanged.", file=sys.stderr)
+        return 1
     print(f"Restored {args.source} into {store.data_dir}:")
     for table, count in sorted(sizes.items()):
         print(f"  {table}: {count}")
     return 0
 
 
+CHECK_LEGEND = (
+    "PROBLEM lines are damage: records that cannot be read or references that point at nothing (exit 1). "
+    "WARNING lines are states an admin can make on purpose, such as a quota made smaller than what it had "
+    "already sold; they alone do not make the check fail."
+)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     store = _open_store(args)
-    sizes = store.table_sizes()
-    with store.transaction() as tx, _progress_bar(sum(sizes.values()) * 2, "doc", "check") as bar:
-        problems = maintenance.broken_references(tx, progress=bar.update)
-        problems += maintenance.overbooked_quotas(tx, _now())
+    try:
+        sizes = store.table_sizes()
+        with store.transaction() as tx, _progress_bar(sum(sizes.values()) * 2, "doc", "check") as bar:
+            findings = maintenance.check(tx, _now(), progress=bar.update)
+    except StoreCorrupt as error:
+        print(f"Store {store.data_dir}: cannot be read.")
+        print(f"PROBLEM: {error.detail}")
+        print(CHECK_LEGEND)
+        print("1 problem(s) found")
+        return 1
+    damage = findings.damage + [
+        f"{path.name}: bytes kept beside a damaged journal, not part of the store; inspect them, then remove the file"
+        for path in set_aside_tails(store)
+    ]
     print(f"Store {store.data_dir}: " + ", ".join(f"{table} {count}" for table, count in sizes.items()))
-    for problem in problems:
+    for problem in damage:
         print(f"PROBLEM: {problem}")
-    print("OK" if not problems else f"{len(problems)} problem(s) found")
-    return 0 if not problems else 1
+    for warning in findings.warnings:
+        print(f"WARNING: {warning}")
+    if damage or findings.warnings:
+        print(CHECK_LEGEND)
+    warnings = f"{len(findings.warnings)} warning(s)" if findings.warnings else ""
+    if damage:
+        print(f"{len(damage)} problem(s) found" + (f", {warnings}" if warnings else ""))
+        return 1
+    print(f"OK with {warnings}" if warnings else "OK")
+    return 0
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Every option's help ends with its default, or says that the option is required."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if not action.option_strings or "%(default)" in text:
+            return text
+        if action.required:
+            return f"{text} (required)".strip()
+        if action.default not in (None, "", argparse.SUPPRESS) and not isinstance(action.default, bool):
+            return f"{text} (default: %(default)s)".strip()
+        return text
+
+    def _format_action(self, action: argparse.Action) -> str:
+        # An option without help text still shows its default.
+        if action.help is None and action.option_strings:
+            action = copy.copy(action)
+            action.help = self._get_help_string(action) or None
+        return super()._format_action(action)
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("kiosk-tickets")
+    except metadata.PackageNotFoundError:
+        return "(version unknown: the package is not installed)"
+
+
+DATA_DIR_HELP = "the data directory (default: $KIOSK_TICKETS_DATA_DIR, then ./data)"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kiosk-tickets", description="Offline box office speaking the pretix API.")
-    parser.add_argument(
-        "--data-dir",
-        default=os.environ.get("KIOSK_TICKETS_DATA_DIR"),
-        help="data directory (default: $KIOSK_TICKETS_DATA_DIR, then ./data)",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="kiosk-tickets", description="Offline box office speaking the pretix API.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--data-dir", metavar="DIR", help=DATA_DIR_HELP)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    init = commands.add_parser("init", help="create an organizer (if missing) and print a new admin token")
-    init.add_argument("--organizer", required=True)
-    init.add_argument("--name", required=True)
+    init = commands.add_parser(
+        "init",
+        help="create an organizer (if missing) and print a new admin token",
+        description="Create the organizer if it is missing, and print a new admin token as the last line.",
+    )
+    init.add_argument("--organizer", required=True, metavar="SLUG", help="the organizer's short name in URLs")
+    init.add_argument("--name", required=True, help="the organizer's full name (used only when it is created)")
     init.set_defaults(run=cmd_init)
 
-    demo = commands.add_parser("demo", help="create the demo organizer and event and print a token")
+    demo = commands.add_parser(
+        "demo",
+        help="create the demo organizer and event and print a token",
+        description=f"Create the organizer {DEMO_ORGANIZER!r} and event {DEMO_EVENT!r} if missing; "
+        "print a new admin token.",
+    )
     demo.set_defaults(run=cmd_demo)
 
-    token = commands.add_parser("token", help="create, list or revoke API tokens")
-    token_commands = token.add_subparsers(dest="token_command", required=True)
-    create = token_commands.add_parser("create")
-    create.add_argument("--organizer", required=True)
-    create.add_argument("--scope", required=True, choices=auth.SCOPES)
-    create.add_argument("--name", default="")
-    listing = token_commands.add_parser("list")
-    listing.add_argument("--organizer")
-    revoke = token_commands.add_parser("revoke")
-    revoke.add_argument("id", type=int)
+    token = commands.add_parser("token", help="create, list or revoke API tokens", description="Manage API tokens.")
+    token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = token_commands.add_parser("create", help="print a new token", description="Print a new API token.")
+    create.add_argument("--organizer", required=True, metavar="SLUG", help="the organizer the token acts for")
+    create.add_argument(
+        "--scope",
+        required=True,
+        choices=auth.SCOPES,
+        help="what the token may do: admin (everything), boxoffice (sell), checkin (scan)",
+    )
+    create.add_argument("--name", default="", help="a label shown by `token list` (default: none)")
+    listing = token_commands.add_parser(
+        "list", help="list tokens (a header row, then one tab-separated row each)", description="List API tokens."
+    )
+    listing.add_argument("--organizer", metavar="SLUG", help="only this organizer's tokens (default: all)")
+    revoke = token_commands.add_parser("revoke", help="revoke a token", description="Revoke an API token for good.")
+    revoke.add_argument("id", type=int, help="the token's ID, as `token list` shows it")
     token.set_defaults(run=cmd_token)
 
     serve = commands.add_parser("serve", help="serve the API with waitress")
@@ -295,19 +450,74 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("destination", help="a directory that does not exist yet")
     backup.set_defaults(run=cmd_backup)
 
-    restore = commands.add_parser("restore", help="replace the store with a backup (servers switch over)")
+    restore = commands.add_parser(
+        "restore",
+        help="replace the store with a verified backup (running servers switch over)",
+        description=(
+            "Replace the whole store with a backup, after checking that it is complete and intact. "
+            "Asks first if the store holds anything. Running servers switch at their next request; "
+            "ids handed out since the backup are not handed out again."
+        ),
+    )
     restore.add_argument("source", help="a directory made by backup")
+    restore.add_argument("--yes", action="store_true", help="replace a store that holds data without asking")
     restore.set_defaults(run=cmd_restore)
 
-    check = commands.add_parser("check", help="verify the journal and every reference; exit 1 on problems")
+    check = commands.add_parser(
+        "check",
+        help="verify every record and reference; exit 1 on damage",
+        description=(
+            "Read every record and check every reference (damage: exit 1), and report quotas holding more "
+            "than their size (warnings: an admin can make that state on purpose)."
+        ),
+    )
     check.set_defaults(run=cmd_check)
+
+    # --data-dir is accepted after the command too; there it is only set when given.
+    for sub in [*commands.choices.values(), *token_commands.choices.values()]:
+        sub.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=DATA_DIR_HELP)
     return parser
+
+
+def _validation_lines(detail: Any, field: str = "") -> Iterator[str]:
+    """`field: message` lines for a ValidationFailed body (nested fields joined with dots)."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = field if key == "non_field_errors" else f"{field}.{key}" if field else str(key)
+            yield from _validation_lines(value, name)
+    elif isinstance(detail, list):
+        for index, value in enumerate(detail):
+            if isinstance(value, dict | list):
+                yield from _validation_lines(value, f"{field}[{index}]" if field else str(index))
+            else:
+                yield from _validation_lines(value, field)
+    else:
+        yield f"{field}: {detail}" if field else str(detail)
+
+
+def _messages(error: BaseException) -> list[str]:
+    if isinstance(error, CommandError):
+        return [str(error)]
+    if isinstance(error, ValidationFailed):
+        return list(_validation_lines(error.detail))
+    if isinstance(error, StoreBusy):
+        return ["the store is busy: another process held its lock for too long; try again."]
+    if isinstance(error, KioskError):
+        return [str(error.detail)]
+    if isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename else ""
+        return [f"{where}{error.strerror or error}."]
+    raise error
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except KioskError as error:
-        print(f"error: {error.body()}", file=sys.stderr)
+    except (CommandError, KioskError, OSError) as error:
+        for line in _messages(error):
+            print(f"error: {line}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

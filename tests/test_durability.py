@@ -124,7 +124,7 @@ def test_restore_into_a_running_server_switches_it_over(served, tmp_path):
     backup = tmp_path / "backup"
     assert main(["--data-dir", str(data_dir), "backup", str(backup)]) == 0
     assert session.post(url, json={"name": "after backup"}).status_code == 201
-    assert main(["--data-dir", str(data_dir), "restore", str(backup)]) == 0
+    assert main(["--data-dir", str(data_dir), "restore", str(backup), "--yes"]) == 0
     names = [category["name"]["en"] for category in session.get(url).json()["results"]]
     assert names == ["before backup"]
     assert session.post(url, json={"name": "after restore"}).json()["id"] == 3

@@ -1,8 +1,15 @@
-"""Integrity checks over the whole database: every reference resolves, no quota holds more than it may."""
+"""Integrity checks over the whole database.
+
+Two kinds of findings: damage (a reference that points at nothing: the store is not what the program
+wrote), and states an admin can make on purpose (a quota holding more than its size, after it was made
+smaller than what was already sold, or after a forced sale), which are worth a look but are not damage.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 
 from ..store import Transaction
@@ -71,13 +78,32 @@ def broken_references(tx: Transaction, progress: Callable[[int], None] | None = 
 
 
 def overbooked_quotas(tx: Transaction, now: datetime) -> list[str]:
-    """Return one line per quota whose paid, pending, cart and voucher units exceed its size."""
-    problems = []
+    """Return one line per quota whose paid, pending, cart and voucher units exceed its size.
+
+    Not damage: an admin can shrink a quota below what it already holds, or force a sale past it.
+    """
+    findings = []
     for quota in tx.all("quotas"):
         if quota.get("size") is None:
             continue
         usage = quota_usage(tx, quota, now)
         used = usage["paid_orders"] + usage["pending_orders"] + usage["cart_positions"] + usage["blocking_vouchers"]
         if used > quota["size"]:
-            problems.append(f"quota {quota['id']} ({quota['name']!r}): {used} units used of {quota['size']}")
-    return problems
+            findings.append(
+                f"quota {quota['id']} ({quota['name']!r}): {used} units used of {quota['size']}"
+                " (more than its size, as after it was made smaller than what it held, or a forced sale)"
+            )
+    return findings
+
+
+@dataclass
+class Findings:
+    """What `check` found: `damage` (the store is broken) and `warnings` (states an admin can make on purpose)."""
+
+    damage: list[str] = dataclass_field(default_factory=list)
+    warnings: list[str] = dataclass_field(default_factory=list)
+
+
+def check(tx: Transaction, now: datetime, progress: Callable[[int], None] | None = None) -> Findings:
+    """Check every reference (damage) and every quota's usage (warnings)."""
+    return Findings(damage=broken_references(tx, progress), warnings=overbooked_quotas(tx, now))

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tinydb.table import Table
 
@@ -31,6 +31,9 @@ from .journal import Journal
 from .lease import FileLockLease
 from .tinydb_bridge import JournalDatabase, JournalStorage
 from .transaction import DerivedView, Transaction
+
+if TYPE_CHECKING:
+    from .backup import BackupImage
 
 
 class Store:
@@ -298,22 +301,30 @@ class Store:
         """Copy a consistent image of the store into the new directory `destination`; return the bytes copied.
 
         The lock is held while copying, so the image is a committed state; the copy is a data directory
-        of its own (snapshot plus journal) and is fsynced before this returns.
+        of its own (snapshot plus journal) with a manifest (`backup.json`: sizes and checksums) written
+        last, all fsynced before this returns. Raises BackupRefused if `destination` already exists or
+        lies inside the data directory.
         """
         from . import backup
 
         return backup.backup(self, destination, progress)
 
-    def restore(self, source: str | os.PathLike[str]) -> dict[str, int]:
-        """Replace the whole database with the image in `source` (a backup or data directory).
+    def restore(
+        self,
+        source: str | os.PathLike[str] | BackupImage,
+        confirm: Callable[[dict[str, int], BackupImage], bool] | None = None,
+    ) -> dict[str, int] | None:
+        """Replace the whole database with the backup in `source` (a directory made by `backup`, or its image).
 
-        The image is read and checked first; then, under the lock, it becomes the next snapshot, so
-        running servers on this directory switch to it at their next request. Returns documents per table.
-        Raises StoreCorrupt if the image cannot be read.
+        The backup is read and verified first (manifest, checksums, every record); a store that holds
+        documents is replaced only if `confirm(current documents per table, image)` agrees (None: always).
+        Then, under the lock, it becomes the next snapshot, so running servers on this directory switch to
+        it at their next request. Returns documents per table, or None if `confirm` declined.
+        Raises BackupRefused, and changes nothing, if `source` is not a complete, intact backup.
         """
         from . import backup
 
-        return backup.restore(self, source)
+        return backup.restore(self, source, confirm)
 
     def table_sizes(self) -> dict[str, int]:
         """Return the number of documents per table, after reading every record (so damage raises here)."""
