@@ -411,23 +411,25 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(run=cmd_token)
 
     serve = commands.add_parser("serve", help="serve the API with waitress")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--threads", type=int, default=4)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on; 0.0.0.0 for every interface of the box"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="the TCP port to listen on")
+    serve.add_argument("--threads", type=int, default=4, help="requests served at once")
     serve.add_argument(
         "--header-timeout",
         type=float,
         default=10.0,
         metavar="SECONDS",
         help="close a connection whose request line and headers have not all arrived this long after it opened "
-        "(or after the first byte of a later request on it), however steadily they trickle (default: 10)",
+        "(or after the first byte of a later request on it), however steadily they trickle",
     )
     serve.add_argument(
         "--body-timeout",
         type=float,
         default=60.0,
         metavar="SECONDS",
-        help="close a connection whose request body has not all arrived this long after its headers (default: 60)",
+        help="close a connection whose request body has not all arrived this long after its headers",
     )
     serve.add_argument(
         "--max-connections-per-client",
@@ -435,7 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=32,
         metavar="N",
         help="connections one client address may hold open; one more closes that address's connection that has "
-        "waited longest without a request in progress, or itself if all are busy; 0: no limit (default: 32)",
+        "waited longest without a request in progress, or itself if all are busy; 0: no limit",
     )
     serve.add_argument(
         "--connection-limit",
@@ -443,7 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=250,
         metavar="N",
         help="connections the server holds open; one more closes the connection that has waited longest without "
-        "a request in progress (default: 250)",
+        "a request in progress",
     )
     serve.set_defaults(run=cmd_serve)
     backup = commands.add_parser("backup", help="copy a consistent image of the store (safe while serving)")
