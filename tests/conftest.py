@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import (
+    FUZZ_SUMMARY,
     LOCK_TIMEOUT,
     ORGANIZER,
     ApiClient,
@@ -80,3 +81,9 @@ def client_for(app, store):
 @pytest.fixture
 def anonymous(app) -> ApiClient:
     return ApiClient(app.test_client(), None)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    summary = config.stash.get(FUZZ_SUMMARY, None)
+    if summary:
+        terminalreporter.write_line(summary)

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from kiosk_tickets import create_app
 from kiosk_tickets.context import get_store, init_store
 from kiosk_tickets.services import auth, events
@@ -212,3 +214,7 @@ def client_as(who: str | None, client_for: Any, anonymous: ApiClient) -> ApiClie
 def fill_text(template: Any, ids: dict[str, int]) -> Any:
     """fill(), and also "{name}" inside other strings replaced by the id as text."""
     return fill(template, ids, text=True)
+
+
+# What the fuzzing of the live server did, for the summary at the end of the test run.
+FUZZ_SUMMARY = pytest.StashKey[str]()

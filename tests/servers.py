@@ -37,26 +37,15 @@ def free_port() -> int:
 class Server:
     """One `kiosk-tickets serve` process; stop() ends exactly the process it started."""
 
-    def __init__(self, data_dir: Path, threads: int = 4) -> None:
+    def __init__(self, data_dir: Path, *options: str, threads: int = 4) -> None:
+        """Start the server; `options` are more `serve` options (e.g. connection limits)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # A file, not a pipe: a pipe nobody reads fills up with waitress's warnings and stalls the server.
         self.errors = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kiosk_tickets",
-                "--data-dir",
-                str(data_dir),
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--threads",
-                str(threads),
-            ],
+            [sys.executable, "-m", "kiosk_tickets", "--data-dir", str(data_dir), "serve"]
+            + ["--host", "127.0.0.1", "--port", str(self.port), "--threads", str(threads), *options],
             stdout=subprocess.DEVNULL,
             stderr=self.errors,
         )
@@ -75,6 +64,11 @@ class Server:
                 time.sleep(0.05)  # a real process starting up: there is no clock to move
         self.stop()
         raise RuntimeError("server did not start in time")
+
+    def log(self) -> str:
+        """What the server wrote to stderr so far."""
+        self.errors.seek(0)
+        return self.errors.read().decode()
 
     def kill_hard(self) -> None:
         os.kill(self.process.pid, signal.SIGKILL)

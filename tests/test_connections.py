@@ -6,19 +6,15 @@ from __future__ import annotations
 import itertools
 import select
 import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
 from tests.helpers import open_store
-from tests.servers import Server, free_port, run_cli
+from tests.servers import Server, run_cli
 
 pytestmark = pytest.mark.slow  # real processes and real sockets
 
@@ -28,26 +24,6 @@ SLACK = 2.0  # the server checks its deadlines once a second, and the machine is
 TRICKLE = 0.2  # seconds between two bytes of a slow client
 ANSWER_WITHIN = 2.0  # seconds an honest request may take while slow clients are held
 SLOW_HEAD = b"GET /api/v1/organizers/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
-
-
-class LimitedServer(Server):
-    """A `kiosk-tickets serve` process started with extra serve options (connection limits)."""
-
-    def __init__(self, data_dir: Path, *options: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.errors = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "kiosk_tickets", "--data-dir", str(data_dir), "serve"]
-            + ["--host", "127.0.0.1", "--port", str(self.port), *options],
-            stdout=subprocess.DEVNULL,
-            stderr=self.errors,
-        )
-        self._wait_ready()
-
-    def log(self) -> str:
-        self.errors.seek(0)
-        return self.errors.read().decode()
 
 
 class Tricklers:
@@ -130,10 +106,10 @@ def token(data_dir):
 
 @pytest.fixture
 def start(data_dir, token):
-    started: list[LimitedServer] = []
+    started: list[Server] = []
 
-    def start(*options: str) -> LimitedServer:
-        server = LimitedServer(data_dir, *options)
+    def start(*options: str) -> Server:
+        server = Server(data_dir, *options)
         started.append(server)
         return server
 

@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.helpers import new_app
+from tests.helpers import FUZZ_SUMMARY, new_app
 from tests.servers import Server, run_cli
 
 DOCUMENT = "/api/v1/openapi.json"
@@ -74,12 +74,10 @@ def live(tmp_path_factory, request) -> Any:
     stats = {"requests": 0, "operations": set()}
     yield server, token, stats
     server.stop()
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(
-            f"schemathesis: {len(stats['operations'])} operations, {stats['requests']} requests, "
-            f"{EXAMPLES_PER_OPERATION} examples each at most, seed fixed"
-        )
+    request.config.stash[FUZZ_SUMMARY] = (
+        f"schemathesis: {len(stats['operations'])} operations, {stats['requests']} requests without a failed check "
+        f"(at most {EXAMPLES_PER_OPERATION} generated per operation, derandomized)"
+    )
 
 
 def _document() -> dict[str, Any]:
@@ -119,4 +117,4 @@ def test_every_answer_of_the_live_server_is_documented_and_none_is_a_server_erro
     case.call_and_validate(base_url=server.url, headers={"Authorization": f"Token {token}"}, checks=CHECKS)
 
     stats["requests"] += 1
-    stats["operations"].add((case.method, case.path))
+    stats["operations"].add(case.operation.label)

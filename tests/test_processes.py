@@ -31,7 +31,7 @@ def servers(data_dir, token):
     started = []
 
     def start(threads: int = 4) -> Server:
-        server = Server(data_dir, threads)
+        server = Server(data_dir, threads=threads)
         started.append(server)
         return server
 
