@@ -75,8 +75,8 @@ def live(tmp_path_factory, request) -> Any:
     yield server, token, stats
     server.stop()
     request.config.stash[FUZZ_SUMMARY] = (
-        f"schemathesis: {len(stats['operations'])} operations, {stats['requests']} requests without a failed check "
-        f"(at most {EXAMPLES_PER_OPERATION} generated per operation, derandomized)"
+        f"schemathesis: {len(stats['operations'])} operations, {stats['requests']} generated requests, "
+        "no failed check (derandomized)"
     )
 
 
