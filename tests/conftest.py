@@ -24,6 +24,12 @@ from tests.helpers import (
 
 
 @pytest.fixture
+def data_dir(tmp_path):
+    """Where a test's own store or server keeps its data."""
+    return tmp_path / "data"
+
+
+@pytest.fixture
 def clock() -> Clock:
     return Clock()
 

@@ -28,6 +28,11 @@ def run_cli(data_dir: Path, *args: str) -> str:
     return result.stdout
 
 
+def init_token(data_dir: Path, organizer: str) -> str:
+    """Create the organizer on `data_dir` with the command line, as an operator would; return its admin token."""
+    return run_cli(data_dir, "init", "--organizer", organizer, "--name", organizer.title()).strip().splitlines()[-1]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

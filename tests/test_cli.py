@@ -21,11 +21,6 @@ def client(data_dir, token: str) -> ApiClient:
     return ApiClient(create_app({"DATA_DIR": str(data_dir)}).test_client(), token)
 
 
-@pytest.fixture
-def data_dir(tmp_path):
-    return tmp_path / "data"
-
-
 def test_init_prints_a_new_admin_token_as_its_last_line(capsys, data_dir):
     first = run(capsys, "--data-dir", str(data_dir), "init", "--organizer", "acme", "--name", "ACME").splitlines()[-1]
     second = run(capsys, "--data-dir", str(data_dir), "init", "--organizer", "acme", "--name", "ACME").splitlines()[-1]

@@ -48,11 +48,6 @@ def refused(capsys, *args: str) -> str:
 
 
 @pytest.fixture
-def data_dir(tmp_path) -> Path:
-    return tmp_path / "data"
-
-
-@pytest.fixture
 def demo(capsys, data_dir) -> str:
     """A data directory with the demo event; return its admin token."""
     code, out, _ = cli(capsys, "--data-dir", str(data_dir), "demo")

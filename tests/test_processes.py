@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from tests.helpers import open_store
-from tests.servers import Server, run_cli
+from tests.servers import Server, init_token
 
 pytestmark = pytest.mark.slow  # real processes
 
@@ -17,13 +17,8 @@ ORGANIZER = "proc"
 
 
 @pytest.fixture
-def data_dir(tmp_path):
-    return tmp_path / "data"
-
-
-@pytest.fixture
 def token(data_dir):
-    return run_cli(data_dir, "init", "--organizer", ORGANIZER, "--name", "Process Test").strip().splitlines()[-1]
+    return init_token(data_dir, ORGANIZER)
 
 
 @pytest.fixture

@@ -16,11 +16,6 @@ from kiosk_tickets.store import JOURNAL_STEP, LOCK_NAME, SNAPSHOT_NAME, Store, d
 from kiosk_tickets.store.tinydb_bridge import TINYDB_PRIVATES
 
 
-@pytest.fixture
-def data_dir(tmp_path):
-    return tmp_path / "data"
-
-
 def journal_of(data_dir):
     (journal,) = data_dir.glob("journal-*.log")
     return journal
