@@ -34,6 +34,9 @@ class PositionInputSchema(InputSchema):
 
 
 class CartPositionCreateSchema(PositionInputSchema):
+    # Required, as in pretix. Nested add-ons and bundled positions may leave it out (the example of pretix's
+    # documentation does) and get the price the catalog lists for them.
+    price = Money(required=True, min_value=Decimal(0))
     cart_id = String(load_default=None, allow_none=True)
     expires = DateTime(load_default=None, allow_none=True)
     # Deprecated in pretix and without effect: prices are always gross here.
