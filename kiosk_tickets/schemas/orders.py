@@ -59,7 +59,7 @@ class OrderPositionInputSchema(PositionInputSchema):
     positionid = Integer(load_default=None, allow_none=True, min_value=1)
     addon_to = Integer(load_default=None, allow_none=True, min_value=1)
     secret = String(load_default=None, allow_none=True, max_length=255,
-                    validate=validate.Regexp(r"^[A-Za-z0-9._-]+$", error=_SECRET_CHARACTERS))
+                    validate=validate.Regexp(r"[A-Za-z0-9._-]+\Z", error=_SECRET_CHARACTERS))
     company = String(load_default=None, allow_none=True)
     street = String(load_default=None, allow_none=True)
     zipcode = String(load_default=None, allow_none=True, max_length=30)

@@ -14,7 +14,7 @@ from ..isotime import format_datetime, parse_datetime
 from ..store import Transaction
 from . import positions, quotas
 from .answers import check_answers
-from .common import OrderStatus, event_object, invalid_pk, random_string
+from .common import OUT_OF_RANGE, OrderStatus, event_object, invalid_pk, random_string, representable
 from .orders import OrderDetails, expire_overdue, invoice_address, order_details, tax_fields
 from .resources import EventContext
 
@@ -54,7 +54,14 @@ def _validity(item: dict, data: dict, now: datetime) -> tuple[str | None, str | 
             days=(item.get("validity_dynamic_duration_days") or 0)
             + 30 * (item.get("validity_dynamic_duration_months") or 0),
         )
-        return format_datetime(start), format_datetime(start + length)
+        try:
+            end = start + length
+        except OverflowError:
+            end = None
+        if end is None or not representable(end):
+            field = "requested_valid_from" if data.get("requested_valid_from") else "item"
+            raise ValidationFailed.field(field, OUT_OF_RANGE)
+        return format_datetime(start), format_datetime(end)
     return None, None
 
 

@@ -17,7 +17,7 @@ from ..errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
 from ..isotime import format_datetime, parse_datetime
 from ..store import Transaction
 from . import positions, quotas
-from .common import OrderStatus, event_object, i18n_text
+from .common import OUT_OF_RANGE, OrderStatus, event_object, i18n_text, representable
 from .resources import EventContext
 
 
@@ -251,6 +251,8 @@ def extend(tx: Transaction, order: dict, now: datetime, until: date, force: bool
     """Move the payment deadline to the end of `until` in the event's time zone; revives an expired order."""
     _require(order, (OrderStatus.PENDING, OrderStatus.EXPIRED), "Only pending or expired orders can be extended.")
     deadline = datetime.combine(until, time(23, 59, 59), tzinfo=ZoneInfo(timezone))
+    if not representable(deadline):
+        raise ValidationFailed.field("expires", OUT_OF_RANGE)
     if deadline <= now:
         raise BadRequest("The new expiry date needs to be in the future.")
     if order["status"] == OrderStatus.EXPIRED:
