@@ -289,6 +289,24 @@ class StringMap(fields.Field):
         return value if value is not None else {}
 
 
+class NameParts(StringMap):
+    """The parts of a person's name ({"given_name": …, "family_name": …}); each part at most 255 characters,
+    as pretix stores them. A longer part is named as DRF names a dictionary's entries."""
+
+    MAX_LENGTH = 255
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict[str, str]:
+        parts = super()._deserialize(value, attr, data, **kwargs)
+        too_long = {
+            key: [f"Ensure this field has no more than {self.MAX_LENGTH} characters."]
+            for key, text in parts.items()
+            if len(text) > self.MAX_LENGTH
+        }
+        if too_long:
+            raise ValidationError(too_long)
+        return parts
+
+
 class JSONObject(fields.Field):
     """Any JSON object, kept as given (used for data we store but do not interpret)."""
 

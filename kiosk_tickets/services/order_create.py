@@ -305,6 +305,8 @@ def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, sett
             "invoice_address": invoice_address(data.get("invoice_address"), now),
             "require_approval": bool(data.get("require_approval")),
             "valid_if_pending": bool(data.get("valid_if_pending")),
+            # As in pretix, a payment is made only for a provider given (or "free"): a pending order created
+            # without one has none, and mark_paid makes a manual one.
             "payments": [
                 {
                     "local_id": 1,
@@ -312,11 +314,13 @@ def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, sett
                     "amount": positions.money(total),
                     "created": format_datetime(now),
                     "payment_date": payment_date if confirmed else None,
-                    "provider": provider or "manual",
+                    "provider": provider,
                     "payment_url": None,
                     "details": dict(data.get("payment_info") or {}),
                 }
-            ],
+            ]
+            if provider is not None
+            else [],
             "refunds": [],
             "last_modified": format_datetime(now),
             "cancellation_date": None,

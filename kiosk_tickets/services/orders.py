@@ -131,7 +131,8 @@ def order_details(tx: Transaction, order: Mapping[str, Any], include_canceled: b
     shown = [position_details(tx, p, order) for p in stored if include_canceled or not p["canceled"]]
     fees = [fee for fee in tx.find("orderfees", order=order["id"]) if include_canceled or not fee["canceled"]]
     event = tx.peek_referenced("events", order["event"])
-    downloadable = downloads_allowed(order) and bool(_ticket_positions(tx, stored))
+    # As pretix, the order's download is offered whenever tickets may be downloaded, even if it holds none.
+    downloadable = downloads_allowed(order)
     return OrderDetails(order, event["slug"], shown, fees, downloadable)
 
 
@@ -326,11 +327,15 @@ def ticket_fields(tx: Transaction, order: dict, position: dict) -> dict[str, Any
 
 
 def tickets_of(tx: Transaction, order: dict, position: dict | None = None) -> list[dict]:
-    """The positions whose tickets may be downloaded; raise PermissionDenied with the reason otherwise."""
+    """The positions whose tickets may be downloaded; raise PermissionDenied with the reason otherwise.
+
+    An order's tickets may be none (it holds only products that make no ticket): pretix then still answers
+    the order's download, with a document of no tickets. A position without a ticket is refused.
+    """
     if not downloads_allowed(order):
         raise PermissionDenied("Tickets can only be downloaded for paid orders.")
     chosen = [position] if position is not None else _holding_positions(tx, order)
     tickets = _ticket_positions(tx, chosen)
-    if not tickets:
+    if not tickets and position is not None:
         raise PermissionDenied("There is no ticket to download for this order or position.")
     return sorted(tickets, key=lambda p: p["positionid"])
