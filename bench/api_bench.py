@@ -58,7 +58,7 @@ def main() -> None:
             if args.operation == "carts":
                 token, item_id = seed_carts(data_dir, size)
                 body = lambda prefix, item=item_id: (  # noqa: E731
-                    lambda n: {"item": item, "attendee_name": f"{prefix}{n}"}
+                    lambda n: {"item": item, "price": "10.00", "attendee_name": f"{prefix}{n}"}
                 )
             else:
                 token = seed_store(data_dir, size)

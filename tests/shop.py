@@ -151,7 +151,7 @@ ORDER_DEFAULTS: dict[str, Any] = {
     "datetime": NOW,
     "expires": EXPIRES,
     "payment_date": None,
-    "payment_provider": "manual",
+    "payment_provider": None,
     "payment_fee": "0.00",
     "payment_fee_tax_rate": "0.00",
     "payment_fee_tax_value": "0.00",
@@ -217,8 +217,8 @@ def expect_position(got: dict, code: str, given: dict) -> dict:
 
 
 def expect_order(got: dict, positions: list[dict], total: str, **fields: Any) -> dict:
-    """A whole order: `fields` over the defaults of a pending manual order, the positions' given fields over
-    theirs, and the generated values (code, secrets, ids) of `got` once their format is checked."""
+    """A whole order: `fields` over the defaults of a pending order without payment provider, the positions'
+    given fields over theirs, and the generated values (code, secrets, ids) of `got` once their format is checked."""
     code = fields.get("code", got["code"])
     assert ORDER_CODE.fullmatch(code) or "code" in fields, code
     assert ORDER_SECRET.fullmatch(got["secret"]), got["secret"]
@@ -229,7 +229,7 @@ def expect_order(got: dict, positions: list[dict], total: str, **fields: Any) ->
         "secret": got["secret"],
         "total": total,
         "url": f"{SHOP_PAGE}/{code}/{got['secret']}/",
-        "payments": [payment(total)],
+        "payments": [],
         "positions": [expect_position(g, code, p) for g, p in zip(got["positions"], positions, strict=True)],
         **fields,
     }

@@ -266,7 +266,7 @@ SEED_CREATE = {
     "addons": [{"item": "$workshop", "variation": None}],
     "subevent": None,
 }
-TICKET_ENTRY = {"item": "$ticket"}
+TICKET_ENTRY = {"item": "$ticket", "price": "23.00"}
 
 
 def test_seed_example_create_returns_the_full_position_with_its_addon(api, shop):
@@ -305,28 +305,47 @@ def test_generated_cart_ids_differ_per_request(api, shop):
 # ---------------------------------------------------------------------------------------- accepted input
 
 ACCEPTED = [
-    pytest.param({"item": "$ticket"}, {"price": "23.00"}, id="item-price"),
+    pytest.param({"item": "$ticket", "price": "23.00"}, {"price": "23.00"}, id="item-price"),
     pytest.param({"item": "$ticket", "price": "19.99"}, {"price": "19.99"}, id="price-believed"),
     pytest.param({"item": "$ticket", "price": 0}, {"price": "0.00"}, id="price-zero"),
     pytest.param({"item": "$ticket", "price": 7.5}, {"price": "7.50"}, id="price-number"),
-    pytest.param({"item": "$ticket", "price": None}, {"price": "23.00"}, id="price-null"),
-    pytest.param({"item": "$shirt", "variation": "$S"}, {"variation": "$S", "price": "15.00"}, id="variation-no-price"),
-    pytest.param({"item": "$shirt", "variation": "$M"}, {"variation": "$M", "price": "18.00"}, id="variation-price"),
     pytest.param(
-        {"item": "$ticket", "voucher": "SETTEN"}, {"price": "10.00", "voucher": "$v_SETTEN"}, id="voucher-set"
+        {"item": "$shirt", "variation": "$S", "price": "15.00"},
+        {"variation": "$S", "price": "15.00"},
+        id="variation-no-price",
     ),
     pytest.param(
-        {"item": "$ticket", "voucher": "setTen"}, {"price": "10.00", "voucher": "$v_SETTEN"}, id="voucher-case"
+        {"item": "$shirt", "variation": "$M", "price": "18.00"},
+        {"variation": "$M", "price": "18.00"},
+        id="variation-price",
     ),
     pytest.param(
-        {"item": "$ticket", "voucher": "MINUS5"}, {"price": "18.00", "voucher": "$v_MINUS5"}, id="voucher-minus"
+        {"item": "$ticket", "price": "10.00", "voucher": "SETTEN"},
+        {"price": "10.00", "voucher": "$v_SETTEN"},
+        id="voucher-set",
     ),
     pytest.param(
-        {"item": "$ticket", "voucher": "QUARTER"}, {"price": "17.25", "voucher": "$v_QUARTER"}, id="voucher-pct"
+        {"item": "$ticket", "price": "10.00", "voucher": "setTen"},
+        {"price": "10.00", "voucher": "$v_SETTEN"},
+        id="voucher-case",
     ),
-    pytest.param({"item": "$ticket", "voucher": "ONCE1"}, {"price": "23.00", "voucher": "$v_ONCE1"}, id="voucher-none"),
     pytest.param(
-        {"item": "$shirt", "variation": "$M", "voucher": "MINUS5"},
+        {"item": "$ticket", "price": "18.00", "voucher": "MINUS5"},
+        {"price": "18.00", "voucher": "$v_MINUS5"},
+        id="voucher-minus",
+    ),
+    pytest.param(
+        {"item": "$ticket", "price": "17.25", "voucher": "QUARTER"},
+        {"price": "17.25", "voucher": "$v_QUARTER"},
+        id="voucher-pct",
+    ),
+    pytest.param(
+        {"item": "$ticket", "price": "23.00", "voucher": "ONCE1"},
+        {"price": "23.00", "voucher": "$v_ONCE1"},
+        id="voucher-none",
+    ),
+    pytest.param(
+        {"item": "$shirt", "variation": "$M", "price": "13.00", "voucher": "MINUS5"},
         {"variation": "$M", "price": "13.00", "voucher": "$v_MINUS5"},
         id="voucher-on-variation",
     ),
@@ -336,53 +355,65 @@ ACCEPTED = [
         id="voucher-price-believed",
     ),
     pytest.param(
-        {"item": "$shirt", "variation": "$S", "voucher": "SHIRTS"},
+        {"item": "$shirt", "variation": "$S", "price": "15.00", "voucher": "SHIRTS"},
         {"variation": "$S", "price": "15.00", "voucher": "$v_SHIRTS"},
         id="voucher-of-quota",
     ),
     pytest.param(
-        {"item": "$workshop", "voucher": "WORKSHOPONLY"},
+        {"item": "$workshop", "price": "12.00", "voucher": "WORKSHOPONLY"},
         {"item": "$workshop", "price": "12.00", "voucher": "$v_WORKSHOPONLY"},
         id="voucher-of-item",
     ),
-    pytest.param({"item": "$ticket", "voucher": None}, {"price": "23.00"}, id="voucher-null"),
+    pytest.param({"item": "$ticket", "price": "23.00", "voucher": None}, {"price": "23.00"}, id="voucher-null"),
     pytest.param(
-        {"item": "$ticket", "cart_id": "till-4@api"}, {"price": "23.00", "cart_id": "till-4@api"}, id="cart-id"
+        {"item": "$ticket", "price": "23.00", "cart_id": "till-4@api"},
+        {"price": "23.00", "cart_id": "till-4@api"},
+        id="cart-id",
     ),
-    pytest.param({"item": "$ticket", "cart_id": None}, {"price": "23.00"}, id="cart-id-null"),
+    pytest.param({"item": "$ticket", "price": "23.00", "cart_id": None}, {"price": "23.00"}, id="cart-id-null"),
     pytest.param(
-        {"item": "$ticket", "expires": "2026-11-01T14:00:00+01:00"},
+        {"item": "$ticket", "price": "23.00", "expires": "2026-11-01T14:00:00+01:00"},
         {"price": "23.00", "expires": "2026-11-01T13:00:00Z"},
         id="expires-offset",
     ),
     pytest.param(
-        {"item": "$ticket", "expires": "2026-11-02T09:00:00Z"},
+        {"item": "$ticket", "price": "23.00", "expires": "2026-11-02T09:00:00Z"},
         {"price": "23.00", "expires": "2026-11-02T09:00:00Z"},
         id="expires",
     ),
     pytest.param(
-        {"item": "$pass", "sales_channel": "box_office"}, {"item": "$pass", "price": "30.00"}, id="channel-item"
+        {"item": "$pass", "price": "30.00", "sales_channel": "box_office"},
+        {"item": "$pass", "price": "30.00"},
+        id="channel-item",
     ),
     pytest.param(
-        {"item": "$shirt", "variation": "$XL", "sales_channel": "resellers"},
+        {"item": "$shirt", "variation": "$XL", "price": "15.00", "sales_channel": "resellers"},
         {"variation": "$XL", "price": "15.00"},
         id="channel-variation",
     ),
-    pytest.param({"item": "$ticket", "sales_channel": "box_office"}, {"price": "23.00"}, id="channel-any"),
-    pytest.param({"item": "$ticket", "seat": None, "subevent": None}, {"price": "23.00"}, id="seat-subevent-null"),
-    pytest.param({"item": "$ticket", "includes_tax": False}, {"price": "23.00"}, id="includes-tax-ignored"),
     pytest.param(
-        {"item": "$ticket", "attendee_email": "peter@example.org"},
+        {"item": "$ticket", "price": "23.00", "sales_channel": "box_office"}, {"price": "23.00"}, id="channel-any"
+    ),
+    pytest.param(
+        {"item": "$ticket", "price": "23.00", "seat": None, "subevent": None},
+        {"price": "23.00"},
+        id="seat-subevent-null",
+    ),
+    pytest.param(
+        {"item": "$ticket", "price": "23.00", "includes_tax": False}, {"price": "23.00"}, id="includes-tax-ignored"
+    ),
+    pytest.param(
+        {"item": "$ticket", "price": "23.00", "attendee_email": "peter@example.org"},
         {"price": "23.00", "attendee_email": "peter@example.org"},
         id="email",
     ),
     pytest.param(
-        {"item": "$ticket", "attendee_name": "Peter Miller"},
+        {"item": "$ticket", "price": "23.00", "attendee_name": "Peter Miller"},
         {"price": "23.00", "attendee_name": "Peter Miller", "attendee_name_parts": {"_legacy": "Peter Miller"}},
         id="name-plain",
     ),
     pytest.param(
-        {"item": "$ticket", "attendee_name_parts": {"given_name": "Peter", "family_name": "Miller"}},
+        {"item": "$ticket", "price": "23.00", "attendee_name_parts": {"given_name": "Peter", "family_name": "Miller"}},
         {
             "price": "23.00",
             "attendee_name": "Peter Miller",
@@ -393,6 +424,7 @@ ACCEPTED = [
     pytest.param(
         {
             "item": "$ticket",
+            "price": "23.00",
             "attendee_name_parts": {"family_name": "Lee", "middle_name": "B.", "given_name": "Ann", "title": "Dr"},
         },
         {
@@ -403,20 +435,24 @@ ACCEPTED = [
         id="name-title-middle",
     ),
     pytest.param(
-        {"item": "$ticket", "attendee_name_parts": {"salutation": "Mx", "given_name": "Sam"}},
+        {"item": "$ticket", "price": "23.00", "attendee_name_parts": {"salutation": "Mx", "given_name": "Sam"}},
         {"price": "23.00", "attendee_name": "Sam", "attendee_name_parts": {"salutation": "Mx", "given_name": "Sam"}},
         id="name-salutation",
     ),
     pytest.param(
-        {"item": "$ticket", "attendee_name_parts": {"full_name": "Ada Lovelace"}},
+        {"item": "$ticket", "price": "23.00", "attendee_name_parts": {"full_name": "Ada Lovelace"}},
         {"price": "23.00", "attendee_name": "Ada Lovelace", "attendee_name_parts": {"full_name": "Ada Lovelace"}},
         id="name-full",
     ),
     pytest.param(
-        {"item": "$ticket", "attendee_name": None, "attendee_name_parts": {}}, {"price": "23.00"}, id="name-empty"
+        {"item": "$ticket", "price": "23.00", "attendee_name": None, "attendee_name_parts": {}},
+        {"price": "23.00"},
+        id="name-empty",
     ),
-    pytest.param({"item": "$ticket", "answers": []}, {"price": "23.00"}, id="no-answers"),
-    pytest.param({"item": "$ticket", "unknown_field": "ignored"}, {"price": "23.00"}, id="unknown-field"),
+    pytest.param({"item": "$ticket", "price": "23.00", "answers": []}, {"price": "23.00"}, id="no-answers"),
+    pytest.param(
+        {"item": "$ticket", "price": "23.00", "unknown_field": "ignored"}, {"price": "23.00"}, id="unknown-field"
+    ),
 ]
 
 
@@ -436,50 +472,62 @@ def test_accepted_input_gives_the_full_position(shared, payload, fields):
 
 REJECTED = [
     pytest.param(
-        {"item": "$ticket", "cart_id": "till-4"},
+        {"item": "$ticket", "price": "23.00", "cart_id": "till-4"},
         {"cart_id": ['Cart ID should end in "@api" or be empty.']},
         id="cart-id-suffix",
     ),
-    pytest.param({}, {"item": ["This field is required."]}, id="item-missing"),
-    pytest.param({"item": None}, {"item": ["This field may not be null."]}, id="item-null"),
-    pytest.param({"item": "ticket"}, {"item": ["A valid integer is required."]}, id="item-text"),
-    pytest.param({"item": 9999}, {"item": ['Invalid pk "9999" - object does not exist.']}, id="item-unknown"),
     pytest.param(
-        {"item": "$other_item"}, {"item": ['Invalid pk "{other_item}" - object does not exist.']}, id="item-other-event"
+        {}, {"item": ["This field is required."], "price": ["This field is required."]}, id="item-and-price-missing"
+    ),
+    pytest.param({"item": "$ticket"}, {"price": ["This field is required."]}, id="price-missing"),
+    pytest.param({"item": "$ticket", "price": None}, {"price": ["This field may not be null."]}, id="price-null"),
+    pytest.param({"item": None, "price": "1.00"}, {"item": ["This field may not be null."]}, id="item-null"),
+    pytest.param({"item": "ticket", "price": "1.00"}, {"item": ["A valid integer is required."]}, id="item-text"),
+    pytest.param(
+        {"item": 9999, "price": "1.00"}, {"item": ['Invalid pk "9999" - object does not exist.']}, id="item-unknown"
     ),
     pytest.param(
-        {"item": "$shirt"}, {"variation": ["You should specify a variation for this item."]}, id="variation-missing"
+        {"item": "$other_item", "price": "9.00"},
+        {"item": ['Invalid pk "{other_item}" - object does not exist.']},
+        id="item-other-event",
     ),
     pytest.param(
-        {"item": "$ticket", "variation": "$S"},
+        {"item": "$shirt", "price": "15.00"},
+        {"variation": ["You should specify a variation for this item."]},
+        id="variation-missing",
+    ),
+    pytest.param(
+        {"item": "$ticket", "price": "23.00", "variation": "$S"},
         {"variation": ["The specified variation does not belong to the specified item."]},
         id="variation-foreign",
     ),
     pytest.param(
-        {"item": "$shirt", "variation": 9999},
+        {"item": "$shirt", "variation": 9999, "price": "15.00"},
         {"variation": ["The specified variation does not belong to the specified item."]},
         id="variation-unknown",
     ),
     pytest.param(
-        {"item": "$ticket", "seat": "A-1"},
+        {"item": "$ticket", "price": "23.00", "seat": "A-1"},
         {"seat": ["The specified seat does not exist: this event has no seating plan."]},
         id="seat",
     ),
     pytest.param(
-        {"item": "$ticket", "attendee_name": "Peter", "attendee_name_parts": {"given_name": "Peter"}},
-        {"non_field_errors": ["Specify attendee_name or attendee_name_parts, not both."]},
+        {"item": "$ticket", "price": "23.00", "attendee_name": "Peter", "attendee_name_parts": {"given_name": "Peter"}},
+        {"attendee_name": ["Do not specify attendee_name if you specified attendee_name_parts."]},
         id="name-both",
     ),
     pytest.param(
-        {"item": "$ticket", "attendee_name_parts": "Peter"},
+        {"item": "$ticket", "price": "23.00", "attendee_name_parts": "Peter"},
         {"attendee_name_parts": ['Expected a dictionary of items but got type "str".']},
         id="name-parts-text",
     ),
     pytest.param(
-        {"item": "$ticket", "attendee_email": "peter"}, {"attendee_email": ["Enter a valid email address."]}, id="email"
+        {"item": "$ticket", "price": "23.00", "attendee_email": "peter"},
+        {"attendee_email": ["Enter a valid email address."]},
+        id="email",
     ),
     pytest.param(
-        {"item": "$ticket", "subevent": 1},
+        {"item": "$ticket", "price": "23.00", "subevent": 1},
         {"subevent": ["You can not specify a subevent if your event is not an event series."]},
         id="subevent",
     ),
@@ -489,101 +537,118 @@ REJECTED = [
         id="price-negative",
     ),
     pytest.param({"item": "$ticket", "price": "free"}, {"price": ["A valid number is required."]}, id="price-text"),
-    pytest.param({"item": "$ticket", "expires": "soon"}, {"expires": [DATETIME_FORMAT]}, id="expires"),
     pytest.param(
-        {"item": "$ticket", "sales_channel": "kiosk"},
+        {"item": "$ticket", "price": "23.00", "expires": "soon"}, {"expires": [DATETIME_FORMAT]}, id="expires"
+    ),
+    pytest.param(
+        {"item": "$ticket", "price": "23.00", "sales_channel": "kiosk"},
         {"sales_channel": ['"kiosk" is not a valid choice.']},
         id="channel-unknown",
     ),
     pytest.param(
-        {"item": "$pass"},
+        {"item": "$pass", "price": "30.00"},
         {"item": ['This product is not available on the sales channel "web".']},
         id="channel-item-default",
     ),
     pytest.param(
-        {"item": "$pass", "sales_channel": "resellers"},
+        {"item": "$pass", "price": "30.00", "sales_channel": "resellers"},
         {"item": ['This product is not available on the sales channel "resellers".']},
         id="channel-item",
     ),
     pytest.param(
-        {"item": "$shirt", "variation": "$XL"},
+        {"item": "$shirt", "variation": "$XL", "price": "15.00"},
         {"item": ['This product is not available on the sales channel "web".']},
         id="channel-variation",
     ),
     pytest.param(
-        {"item": "$ticket", "voucher": "NOSUCH"},
+        {"item": "$ticket", "price": "23.00", "voucher": "NOSUCH"},
         {"voucher": ['The voucher code "NOSUCH" is not known.']},
         id="voucher-unknown",
     ),
     pytest.param(
-        {"item": "$ticket", "voucher": "OLDIE"}, {"voucher": ["This voucher has expired."]}, id="voucher-expired"
+        {"item": "$ticket", "price": "23.00", "voucher": "OLDIE"},
+        {"voucher": ["This voucher has expired."]},
+        id="voucher-expired",
     ),
     pytest.param(
-        {"item": "$ticket", "voucher": "WORKSHOPONLY"},
+        {"item": "$ticket", "price": "23.00", "voucher": "WORKSHOPONLY"},
         {"voucher": ["This voucher is not valid for this product."]},
         id="voucher-other-item",
     ),
     pytest.param(
-        {"item": "$ticket", "voucher": "SHIRTS"},
+        {"item": "$ticket", "price": "23.00", "voucher": "SHIRTS"},
         {"voucher": ["This voucher is not valid for this product."]},
         id="voucher-other-quota",
     ),
     pytest.param(
-        {"item": "$shirt", "variation": "$XXL", "voucher": "SHIRTS"},
+        {"item": "$shirt", "variation": "$XXL", "price": "15.00", "voucher": "SHIRTS"},
         {"voucher": ["This voucher is not valid for this product."]},
         id="voucher-variation-outside-quota",
     ),
     pytest.param(
-        {"item": "$ticket", "voucher": "ONCE1", "addons": [{"item": "$workshop", "voucher": "ONCE1"}]},
+        {
+            "item": "$ticket",
+            "price": "23.00",
+            "voucher": "ONCE1",
+            "addons": [{"item": "$workshop", "price": "12.00", "voucher": "ONCE1"}],
+        },
         USED_UP,
         id="voucher-twice-in-one-request",
     ),
-    pytest.param({"item": "$donation"}, no_quota("Donation"), id="no-quota"),
-    pytest.param({"item": "$shirt", "variation": "$XXL"}, no_quota("Shirt"), id="variation-no-quota"),
-    pytest.param({"item": "$poster"}, sold_out("Posters"), id="quota-closed"),
+    pytest.param({"item": "$donation", "price": "5.00"}, no_quota("Donation"), id="no-quota"),
+    pytest.param({"item": "$shirt", "variation": "$XXL", "price": "15.00"}, no_quota("Shirt"), id="variation-no-quota"),
+    pytest.param({"item": "$poster", "price": "3.00"}, sold_out("Posters"), id="quota-closed"),
     pytest.param([], {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}, id="body-list"),
     pytest.param(
-        {"item": "$ticket", "addons": {"item": "$workshop"}},
+        {"item": "$ticket", "price": "23.00", "addons": {"item": "$workshop", "price": "12.00"}},
         {"addons": ['Expected a list of items but got type "dict".']},
         id="addons-not-list",
     ),
     pytest.param(
-        {"item": "$ticket", "addons": [{"item": "$workshop"}, {"item": "$parking"}]},
+        {
+            "item": "$ticket",
+            "price": "23.00",
+            "addons": [{"item": "$workshop", "price": "12.00"}, {"item": "$parking"}],
+        },
         {"addons": [{}, {"item": ["This product is not available as an add-on to the main product."]}]},
         id="addon-not-in-category",
     ),
     pytest.param(
-        {"item": "$workshop", "addons": [{"item": "$workshop"}]},
+        {"item": "$workshop", "price": "12.00", "addons": [{"item": "$workshop", "price": "12.00"}]},
         {"addons": [{"item": ["This product is not available as an add-on to the main product."]}]},
         id="addon-of-item-without-addons",
     ),
     pytest.param(
-        {"item": "$ticket", "addons": [{"item": "$workshop"}, {"item": "x"}]},
+        {"item": "$ticket", "price": "23.00", "addons": [{"item": "$workshop", "price": "12.00"}, {"item": "x"}]},
         {"addons": [{}, {"item": ["A valid integer is required."]}]},
         id="addon-schema",
     ),
     pytest.param(
-        {"item": "$ticket", "addons": [{"item": 9999}]},
+        {"item": "$ticket", "price": "23.00", "addons": [{"item": 9999}]},
         {"addons": [{"item": ['Invalid pk "9999" - object does not exist.']}]},
         id="addon-unknown",
     ),
     pytest.param(
-        {"item": "$ticket", "addons": [{"item": "$workshop", "voucher": "NOSUCH"}]},
+        {"item": "$ticket", "price": "23.00", "addons": [{"item": "$workshop", "price": "12.00", "voucher": "NOSUCH"}]},
         {"addons": [{"voucher": ['The voucher code "NOSUCH" is not known.']}]},
         id="addon-voucher",
     ),
     pytest.param(
-        {"item": "$ticket", "addons": [{"item": "$workshop", "answers": [{"question": "$AGE", "answer": "1"}]}]},
+        {
+            "item": "$ticket",
+            "price": "23.00",
+            "addons": [{"item": "$workshop", "price": "12.00", "answers": [{"question": "$AGE", "answer": "1"}]}],
+        },
         {"addons": [{"answers": [{"question": ["This question is not asked for this product."]}]}]},
         id="addon-answer",
     ),
     pytest.param(
-        {"item": "$ticket", "bundled": [{"item": "$workshop"}]},
+        {"item": "$ticket", "price": "23.00", "bundled": [{"item": "$workshop", "price": "12.00"}]},
         {"bundled": [{"item": ["This product is not part of a bundle of the main product."]}]},
         id="bundled-not-configured",
     ),
     pytest.param(
-        {"item": "$ticket", "bundled": [{"item": "$parking"}, {}]},
+        {"item": "$ticket", "price": "23.00", "bundled": [{"item": "$parking"}, {}]},
         {"bundled": [{}, {"item": ["This field is required."]}]},
         id="bundled-schema",
     ),
@@ -631,7 +696,7 @@ ACCEPTED_ANSWERS = [
 def test_answers_are_stored_with_identifiers(shared, sent, stored):
     client, ids = shared
     identifier, text, *options = stored
-    body = create_ok(client, {"item": ids["ticket"], "answers": [fill_text(sent, ids)]})
+    body = create_ok(client, {"item": ids["ticket"], "price": "23.00", "answers": [fill_text(sent, ids)]})
     assert body["answers"] == [answer(ids, identifier, text, tuple(options))]
     assert client.get(f"{CARTS}{body['id']}/").get_json()["answers"] == body["answers"]
 
@@ -643,7 +708,7 @@ def test_several_answers_keep_their_order(shared):
         {"question": "$AGE", "answer": "30"},
         {"question": "$COMPANY", "answer": ""},
     ]
-    body = create_ok(client, {"item": ids["ticket"], "answers": fill_text(sent, ids)})
+    body = create_ok(client, {"item": ids["ticket"], "price": "23.00", "answers": fill_text(sent, ids)})
     assert body["answers"] == [
         answer(ids, "MEAL", "Meat", ("MEAT",)),
         answer(ids, "AGE", "30"),
@@ -752,7 +817,7 @@ REJECTED_ANSWERS = [
 @pytest.mark.parametrize("sent, error", REJECTED_ANSWERS)
 def test_rejected_answers(shared, sent, error):
     client, ids = shared
-    response = client.post(CARTS, json={"item": ids["ticket"], "answers": [fill_text(sent, ids)]})
+    response = client.post(CARTS, json={"item": ids["ticket"], "price": "23.00", "answers": [fill_text(sent, ids)]})
     assert response.status_code == 400
     assert response.get_json() == {"answers": [fill_text(error, ids)]}
     assert client.get(CARTS).get_json() == EMPTY_LIST
@@ -761,7 +826,7 @@ def test_rejected_answers(shared, sent, error):
 def test_the_same_question_twice_is_refused(shared):
     client, ids = shared
     sent = [{"question": "$AGE", "answer": "23"}, {"question": "$AGE", "answer": "24"}]
-    response = client.post(CARTS, json={"item": ids["ticket"], "answers": fill_text(sent, ids)})
+    response = client.post(CARTS, json={"item": ids["ticket"], "price": "23.00", "answers": fill_text(sent, ids)})
     assert response.status_code == 400
     assert response.get_json() == {"answers": [{}, {"question": ["You cannot answer the same question twice."]}]}
 
@@ -770,7 +835,8 @@ def test_answers_of_an_addon_are_checked_against_the_addon_item(shared):
     client, ids = shared
     payload = {
         "item": "$ticket",
-        "addons": [{"item": "$workshop", "answers": [{"question": "$LEVEL", "answer": "Pro"}]}],
+        "price": "23.00",
+        "addons": [{"item": "$workshop", "price": "12.00", "answers": [{"question": "$LEVEL", "answer": "Pro"}]}],
     }
     body = create_ok(client, fill_text(payload, ids))
     assert body["answers"] == []
@@ -783,6 +849,7 @@ def test_answers_of_an_addon_are_checked_against_the_addon_item(shared):
 def test_addons_and_bundled_take_the_parents_cart_and_expiry(api, shop):
     payload = {
         "item": "$ticket",
+        "price": "23.00",
         "cart_id": "till-4@api",
         "expires": "2026-11-01T13:00:00Z",
         "addons": [{"item": "$workshop", "price": "0.00", "attendee_name": "Ann"}],
@@ -809,16 +876,24 @@ def test_addons_and_bundled_take_the_parents_cart_and_expiry(api, shop):
 
 
 def test_bundled_price_is_believed_when_sent(api, shop):
-    body = create_ok(api, fill_text({"item": "$ticket", "bundled": [{"item": "$parking", "price": "2.50"}]}, shop))
+    payload = {"item": "$ticket", "price": "23.00", "bundled": [{"item": "$parking", "price": "2.50"}]}
+    body = create_ok(api, fill_text(payload, shop))
     assert body["bundled"] == [
         position(body["id"] + 1, body["cart_id"], shop["parking"], "2.50", addon_to=body["id"], is_bundled=True)
     ]
 
 
 def test_a_failing_addon_writes_nothing_at_all(api, shop):
-    create_ok(api, fill_text({"item": "$ticket", "addons": [{"item": "$workshop"}]}, shop))
+    create_ok(
+        api, fill_text({"item": "$ticket", "price": "23.00", "addons": [{"item": "$workshop", "price": "12.00"}]}, shop)
+    )
     before = api.get(CARTS).get_json()
-    response = api.post(CARTS, json=fill_text({"item": "$ticket", "addons": [{"item": "$workshop"}]}, shop))
+    response = api.post(
+        CARTS,
+        json=fill_text(
+            {"item": "$ticket", "price": "23.00", "addons": [{"item": "$workshop", "price": "12.00"}]}, shop
+        ),
+    )
     assert response.status_code == 400
     assert response.get_json() == sold_out("Workshops")
     assert api.get(CARTS).get_json() == before
@@ -829,7 +904,12 @@ def test_a_failing_addon_writes_nothing_at_all(api, shop):
 def test_a_full_parent_quota_writes_no_addon(api, shop):
     for _ in range(2):
         create_ok(api, fill_text(TICKET_ENTRY, shop))
-    response = api.post(CARTS, json=fill_text({"item": "$ticket", "addons": [{"item": "$workshop"}]}, shop))
+    response = api.post(
+        CARTS,
+        json=fill_text(
+            {"item": "$ticket", "price": "23.00", "addons": [{"item": "$workshop", "price": "12.00"}]}, shop
+        ),
+    )
     assert response.status_code == 400
     assert response.get_json() == sold_out("Tickets")
     assert usage(api, shop["q_workshops"]) == (0, 1)
@@ -842,8 +922,8 @@ def test_a_full_parent_quota_writes_no_addon(api, shop):
 def test_a_quota_accepts_exactly_its_size(api, shop, size):
     quota = created(api, QUOTAS, {"name": "Donations", "size": size, "items": [shop["donation"]]})
     for _ in range(size):
-        create_ok(api, {"item": shop["donation"]})
-    response = api.post(CARTS, json={"item": shop["donation"]})
+        create_ok(api, {"item": shop["donation"], "price": "5.00"})
+    response = api.post(CARTS, json={"item": shop["donation"], "price": "5.00"})
     assert response.status_code == 400
     assert response.get_json() == sold_out("Donations")
     assert usage(api, quota["id"]) == (size, 0)
@@ -851,7 +931,7 @@ def test_a_quota_accepts_exactly_its_size(api, shop, size):
 
 
 def test_an_unlimited_quota_never_runs_out(api, shop):
-    response = api.post(BULK, json=[{"item": shop["pass"], "sales_channel": "box_office"}] * 5)
+    response = api.post(BULK, json=[{"item": shop["pass"], "price": "30.00", "sales_channel": "box_office"}] * 5)
     assert [result["success"] for result in response.get_json()["results"]] == [True] * 5
     assert availability(api, shop["q_passes"])["available_number"] is None
 
@@ -875,8 +955,8 @@ def test_closing_a_quota_refuses_further_positions(api, shop):
 
 def test_variations_share_their_quota(api, shop):
     for variation in ("$S", "$M", "$S"):
-        create_ok(api, fill_text({"item": "$shirt", "variation": variation}, shop))
-    response = api.post(CARTS, json=fill_text({"item": "$shirt", "variation": "$M"}, shop))
+        create_ok(api, fill_text({"item": "$shirt", "variation": variation, "price": "15.00"}, shop))
+    response = api.post(CARTS, json=fill_text({"item": "$shirt", "variation": "$M", "price": "18.00"}, shop))
     assert response.get_json() == sold_out("Shirts")
     assert usage(api, shop["q_shirts"]) == (3, 0)
 
@@ -897,7 +977,12 @@ def test_deleting_a_position_frees_its_unit(api, shop):
 
 
 def test_deleting_a_parent_deletes_its_addons_and_bundled(api, shop):
-    payload = {"item": "$ticket", "addons": [{"item": "$workshop"}], "bundled": [{"item": "$parking"}]}
+    payload = {
+        "item": "$ticket",
+        "price": "23.00",
+        "addons": [{"item": "$workshop", "price": "12.00"}],
+        "bundled": [{"item": "$parking"}],
+    }
     body = create_ok(api, fill_text(payload, shop))
     other = create_ok(api, fill_text(TICKET_ENTRY, shop))
     assert api.delete(f"{CARTS}{body['id']}/").status_code == 204
@@ -909,7 +994,9 @@ def test_deleting_a_parent_deletes_its_addons_and_bundled(api, shop):
 
 
 def test_deleting_an_addon_keeps_its_parent(api, shop):
-    body = create_ok(api, fill_text({"item": "$ticket", "addons": [{"item": "$workshop"}]}, shop))
+    body = create_ok(
+        api, fill_text({"item": "$ticket", "price": "23.00", "addons": [{"item": "$workshop", "price": "12.00"}]}, shop)
+    )
     assert api.delete(f"{CARTS}{body['addons'][0]['id']}/").status_code == 204
     assert api.get(f"{CARTS}{body['id']}/").status_code == 200
     assert usage(api, shop["q_workshops"]) == (0, 1)
@@ -938,7 +1025,7 @@ def test_expired_positions_stop_counting_and_are_purged_at_the_next_create(api, 
 
 
 def test_a_given_expiry_is_when_the_unit_is_freed(api, shop, clock):
-    create_ok(api, fill_text({"item": "$ticket", "expires": "2026-11-01T13:00:00Z"}, shop))
+    create_ok(api, fill_text({"item": "$ticket", "price": "23.00", "expires": "2026-11-01T13:00:00Z"}, shop))
     clock.advance(minutes=59)
     assert usage(api, shop["q_tickets"]) == (1, 1)
     clock.advance(minutes=1)
@@ -951,10 +1038,12 @@ def test_the_reservation_time_follows_the_configuration(api, shop, app, monkeypa
 
 
 def test_addons_count_against_their_own_quota(api, shop):
-    create_ok(api, fill_text({"item": "$ticket", "addons": [{"item": "$workshop"}]}, shop))
+    create_ok(
+        api, fill_text({"item": "$ticket", "price": "23.00", "addons": [{"item": "$workshop", "price": "12.00"}]}, shop)
+    )
     assert usage(api, shop["q_workshops"]) == (1, 0)
     assert usage(api, shop["q_tickets"]) == (1, 1)
-    response = api.post(CARTS, json={"item": shop["workshop"]})
+    response = api.post(CARTS, json={"item": shop["workshop"], "price": "12.00"})
     assert response.get_json() == sold_out("Workshops")
 
 
@@ -962,16 +1051,22 @@ def test_addons_count_against_their_own_quota(api, shop):
 
 
 def test_a_voucher_is_used_up_by_live_carts_only(api, shop, clock):
-    first = create_ok(api, fill_text({"item": "$ticket", "voucher": "ONCE1"}, shop))
-    response = api.post(CARTS, json=fill_text({"item": "$ticket", "voucher": "once1"}, shop))
+    first = create_ok(api, fill_text({"item": "$ticket", "price": "23.00", "voucher": "ONCE1"}, shop))
+    response = api.post(CARTS, json=fill_text({"item": "$ticket", "price": "23.00", "voucher": "once1"}, shop))
     assert (response.status_code, response.get_json()) == (400, USED_UP)
 
     assert api.delete(f"{CARTS}{first['id']}/").status_code == 204
-    create_ok(api, fill_text({"item": "$ticket", "voucher": "ONCE1"}, shop))
-    assert api.post(CARTS, json=fill_text({"item": "$ticket", "voucher": "ONCE1"}, shop)).get_json() == USED_UP
+    create_ok(api, fill_text({"item": "$ticket", "price": "23.00", "voucher": "ONCE1"}, shop))
+    assert (
+        api.post(CARTS, json=fill_text({"item": "$ticket", "price": "23.00", "voucher": "ONCE1"}, shop)).get_json()
+        == USED_UP
+    )
 
     clock.advance(minutes=31)
-    assert create_ok(api, fill_text({"item": "$ticket", "voucher": "ONCE1"}, shop))["voucher"] == shop["v_ONCE1"]
+    assert (
+        create_ok(api, fill_text({"item": "$ticket", "price": "23.00", "voucher": "ONCE1"}, shop))["voucher"]
+        == shop["v_ONCE1"]
+    )
 
 
 def test_redeemed_uses_count_against_a_voucher(api, shop, store):
@@ -979,16 +1074,16 @@ def test_redeemed_uses_count_against_a_voucher(api, shop, store):
     # Redemption happens through orders; mark one use as redeemed directly.
     with store.transaction() as tx:
         tx.update("vouchers", voucher["id"], {"redeemed": 1})
-    create_ok(api, fill_text({"item": "$ticket", "voucher": "TWICE"}, shop))
-    response = api.post(CARTS, json=fill_text({"item": "$ticket", "voucher": "TWICE"}, shop))
+    create_ok(api, fill_text({"item": "$ticket", "price": "23.00", "voucher": "TWICE"}, shop))
+    response = api.post(CARTS, json=fill_text({"item": "$ticket", "price": "23.00", "voucher": "TWICE"}, shop))
     assert (response.status_code, response.get_json()) == (400, USED_UP)
 
 
 def test_a_voucher_expires_with_the_clock(api, shop, clock):
     created(api, VOUCHERS, {"code": "SOON1", "max_usages": 10, "valid_until": "2026-11-01T12:10:00Z"})
-    create_ok(api, fill_text({"item": "$ticket", "voucher": "SOON1"}, shop))
+    create_ok(api, fill_text({"item": "$ticket", "price": "23.00", "voucher": "SOON1"}, shop))
     clock.advance(minutes=11)
-    response = api.post(CARTS, json=fill_text({"item": "$ticket", "voucher": "SOON1"}, shop))
+    response = api.post(CARTS, json=fill_text({"item": "$ticket", "price": "23.00", "voucher": "SOON1"}, shop))
     assert (response.status_code, response.get_json()) == (400, {"voucher": ["This voucher has expired."]})
 
 
@@ -998,18 +1093,21 @@ def test_a_blocking_voucher_passes_a_full_quota_and_is_not_counted_twice(api, sh
     create_ok(api, fill_text(TICKET_ENTRY, shop))
     assert api.post(CARTS, json=fill_text(TICKET_ENTRY, shop)).get_json() == sold_out("Tickets")
 
-    body = create_ok(api, fill_text({"item": "$ticket", "voucher": "blocker"}, shop))
+    body = create_ok(api, fill_text({"item": "$ticket", "price": "23.00", "voucher": "blocker"}, shop))
     assert body["voucher"] is not None
     report = availability(api, shop["q_tickets"])
     assert (report["cart_positions"], report["blocking_vouchers"], report["available_number"]) == (1, 1, 0)
-    assert api.post(CARTS, json=fill_text({"item": "$ticket", "voucher": "BLOCKER"}, shop)).get_json() == USED_UP
+    assert (
+        api.post(CARTS, json=fill_text({"item": "$ticket", "price": "23.00", "voucher": "BLOCKER"}, shop)).get_json()
+        == USED_UP
+    )
 
 
 def test_a_voucher_allowed_to_ignore_quota_passes_a_full_quota(api, shop):
     voucher = created(api, VOUCHERS, {"code": "IGNORE", "allow_ignore_quota": True, "max_usages": 5})
     for _ in range(2):
         create_ok(api, fill_text(TICKET_ENTRY, shop))
-    body = create_ok(api, fill_text({"item": "$ticket", "voucher": "IGNORE"}, shop))
+    body = create_ok(api, fill_text({"item": "$ticket", "price": "23.00", "voucher": "IGNORE"}, shop))
     assert body["voucher"] == voucher["id"]
     assert api.post(CARTS, json=fill_text(TICKET_ENTRY, shop)).get_json() == sold_out("Tickets")
 
@@ -1026,7 +1124,7 @@ def test_carts_of_a_blocking_voucher_count_again_once_it_has_expired(api, shop, 
             "valid_until": "2026-11-01T12:10:00Z",
         },
     )
-    create_ok(api, fill_text({"item": "$ticket", "voucher": "BLOCKER"}, shop))
+    create_ok(api, fill_text({"item": "$ticket", "price": "23.00", "voucher": "BLOCKER"}, shop))
     create_ok(api, fill_text(TICKET_ENTRY, shop))
     clock.advance(minutes=11)
     report = availability(api, shop["q_tickets"])
@@ -1036,7 +1134,12 @@ def test_carts_of_a_blocking_voucher_count_again_once_it_has_expired(api, shop, 
 
 def test_a_request_needs_units_for_all_its_positions_of_one_quota(api, shop):
     created(api, QUOTAS, {"name": "Combined", "size": 1, "items": [shop["ticket"], shop["workshop"]]})
-    response = api.post(CARTS, json=fill_text({"item": "$ticket", "addons": [{"item": "$workshop"}]}, shop))
+    response = api.post(
+        CARTS,
+        json=fill_text(
+            {"item": "$ticket", "price": "23.00", "addons": [{"item": "$workshop", "price": "12.00"}]}, shop
+        ),
+    )
     assert (response.status_code, response.get_json()) == (400, sold_out("Combined"))
     assert api.get(CARTS).get_json() == EMPTY_LIST
     create_ok(api, fill_text(TICKET_ENTRY, shop))
@@ -1045,15 +1148,15 @@ def test_a_request_needs_units_for_all_its_positions_of_one_quota(api, shop):
 # ---------------------------------------------------------------------------------------- bulk creation
 
 BULK_MIXED = [
-    {"item": "$ticket", "attendee_name_parts": {"given_name": "Peter", "family_name": "Miller"}},
-    {"item": "abc"},
-    {"item": 9999},
-    {"item": "$ticket", "attendee_name_parts": {"given_name": "Maria", "family_name": "Miller"}},
-    {"item": "$ticket"},
-    {"item": "$donation"},
+    {"item": "$ticket", "price": "23.00", "attendee_name_parts": {"given_name": "Peter", "family_name": "Miller"}},
+    {"item": "abc", "price": "1.00"},
+    {"item": 9999, "price": "1.00"},
+    {"item": "$ticket", "price": "23.00", "attendee_name_parts": {"given_name": "Maria", "family_name": "Miller"}},
+    {"item": "$ticket", "price": "23.00"},
+    {"item": "$donation", "price": "5.00"},
     7,
-    {"item": "$ticket", "addons": [{"item": "$parking"}]},
-    {"item": "$shirt", "variation": "$S"},
+    {"item": "$ticket", "price": "23.00", "addons": [{"item": "$parking"}]},
+    {"item": "$shirt", "variation": "$S", "price": "15.00"},
 ]
 
 
@@ -1106,7 +1209,9 @@ def test_bulk_create_answers_each_entry_in_order(api, shop):
 
 
 def test_bulk_create_entries_compete_for_quota_in_order(api, shop):
-    response = api.post(BULK, json=[{"item": shop["workshop"], "attendee_name": name} for name in ("A", "B")])
+    response = api.post(
+        BULK, json=[{"item": shop["workshop"], "price": "12.00", "attendee_name": name} for name in ("A", "B")]
+    )
     assert [(r["success"], r["errors"]) for r in response.get_json()["results"]] == [
         (True, None),
         (False, {"non_field_errors": sold_out("Workshops")}),
@@ -1131,7 +1236,7 @@ def test_bulk_create_needs_a_list(api, shop, body, kind):
 
 
 def test_list_pages_and_reports_when_it_was_generated(api, shop, clock):
-    entries = [{"item": shop["pass"], "sales_channel": "box_office"}] * 51
+    entries = [{"item": shop["pass"], "price": "30.00", "sales_channel": "box_office"}] * 51
     assert all(r["success"] for r in api.post(BULK, json=entries).get_json()["results"])
     clock.advance(minutes=5)
 
@@ -1170,7 +1275,7 @@ def test_unknown_position_is_not_found(api, shop, object_id):
 
 def test_other_events_positions_are_invisible(api, shop):
     build_other_event(api, shop)
-    response = api.post(f"{OTHER_URL}/cartpositions/", json={"item": shop["other_item"]})
+    response = api.post(f"{OTHER_URL}/cartpositions/", json={"item": shop["other_item"], "price": "9.00"})
     assert response.status_code == 201
     other = response.get_json()
     assert api.get(CARTS).get_json() == EMPTY_LIST
@@ -1181,7 +1286,7 @@ def test_other_events_positions_are_invisible(api, shop):
         other["id"], other["cart_id"], shop["other_item"], "9.00"
     )
     # The item of this event is not an item of the other one either.
-    response = api.post(f"{OTHER_URL}/cartpositions/", json={"item": shop["ticket"]})
+    response = api.post(f"{OTHER_URL}/cartpositions/", json={"item": shop["ticket"], "price": "23.00"})
     assert response.get_json() == {"item": [f'Invalid pk "{shop["ticket"]}" - object does not exist.']}
 
 
@@ -1229,12 +1334,12 @@ ACCESS_TARGETS["unknown-organizer"] = "/api/v1/organizers/nosuchorg/events/sampl
 def test_access(api, client_for, anonymous, scope, method, target, status, body):
     ticket = created(api, ITEMS, {"name": "Ticket", "default_price": "23.00"})["id"]
     created(api, QUOTAS, {"name": "Tickets", "size": 10, "items": [ticket]})
-    existing = create_ok(api, {"item": ticket})
+    existing = create_ok(api, {"item": ticket, "price": "23.00"})
     client = client_as(scope, client_for, anonymous)
     url = ACCESS_TARGETS[target].format(id=existing["id"])
     payload = None
     if method == "POST":
-        payload = [{"item": ticket}] if target == "bulk" else {"item": ticket}
+        payload = [{"item": ticket, "price": "23.00"}] if target == "bulk" else {"item": ticket, "price": "23.00"}
     response = client.request(method, url, json=payload)
     assert response.status_code == status
     if body is not None:

@@ -37,7 +37,7 @@ def test_explain_gives_value_label_and_help(api):
 def test_the_reservation_time_sets_when_new_carts_expire(api, ticket):
     changed = api.patch(SETTINGS, json={"reservation_time": 10})
     assert (changed.status_code, changed.get_json()) == (200, {**DEFAULTS, "reservation_time": 10})
-    cart = api.post(f"{EVENT_URL}/cartpositions/", json={"item": ticket}).get_json()
+    cart = api.post(f"{EVENT_URL}/cartpositions/", json={"item": ticket, "price": "10.00"}).get_json()
     assert (cart["datetime"], cart["expires"]) == ("2026-11-01T12:00:00Z", "2026-11-01T12:10:00Z")
 
 

@@ -30,7 +30,6 @@ from tests.shop import (
     DONATION,
     EVENTS,
     ITEMS,
-    NO_TICKET,
     NOT_PAID,
     NOW,
     ORDER_CODE,
@@ -292,9 +291,9 @@ def test_prices_and_taxes(api, shop, sent, price, rate, tax, rule, tax_code, vou
         [{**position, "downloads": PDF if paid else []}],
         price,
         status="p" if paid else "n",
-        payment_provider="free" if paid else "manual",
+        payment_provider="free" if paid else None,
         payment_date="2026-11-01" if paid else None,
-        payments=[payment(price, "confirmed", "free", NOW) if paid else payment(price)],
+        payments=[payment(price, "confirmed", "free", NOW)] if paid else [],
         downloads=PDF if paid else [],
     )
     if voucher:
@@ -552,7 +551,7 @@ REJECTED = [
     ),
     pytest.param(
         {"positions": [{"item": "$ticket", "attendee_name": "Peter", "attendee_name_parts": {"given_name": "Peter"}}]},
-        position_error(0, 1, {"non_field_errors": ["Specify attendee_name or attendee_name_parts, not both."]}),
+        position_error(0, 1, {"attendee_name": ["Do not specify attendee_name if you specified attendee_name_parts."]}),
         id="name-and-parts",
     ),
     pytest.param(
@@ -817,7 +816,7 @@ def test_simulate_reports_the_errors_of_a_real_order(shared_app):
 
 
 def test_a_quota_failure_writes_nothing(api, shop):
-    cart = created(api, CARTS, {"item": shop["ticket"], "cart_id": "waiting@api"})
+    cart = created(api, CARTS, {"item": shop["ticket"], "price": "23.00", "cart_id": "waiting@api"})
     before = availability(api, shop["q_tickets"])
 
     response = api.post(
@@ -864,7 +863,7 @@ def test_a_used_up_voucher_is_refused(api, shop):
 
 
 def test_a_voucher_held_by_a_cart_is_used_up(api, shop):
-    created(api, CARTS, {"item": shop["ticket"], "voucher": "ONCE1", "cart_id": "holder@api"})
+    created(api, CARTS, {"item": shop["ticket"], "price": "23.00", "voucher": "ONCE1", "cart_id": "holder@api"})
 
     refused = api.post(ORDERS, json={"positions": [{"item": shop["ticket"], "voucher": "ONCE1"}]})
     consumed = api.post(
@@ -896,8 +895,8 @@ def test_voucher_redemptions_follow_orders(api, shop):
 
 def test_consuming_carts_hands_their_quota_to_the_order(api, shop):
     for _ in range(2):
-        created(api, CARTS, {"item": shop["ticket"], "cart_id": "desk1@api"})
-    other = created(api, CARTS, {"item": shop["workshop"], "cart_id": "desk2@api"})
+        created(api, CARTS, {"item": shop["ticket"], "price": "23.00", "cart_id": "desk1@api"})
+    other = created(api, CARTS, {"item": shop["workshop"], "price": "12.00", "cart_id": "desk2@api"})
     payload = {"positions": [{"item": shop["ticket"]}, {"item": shop["ticket"]}]}
 
     without = api.post(ORDERS, json=payload)
@@ -1182,13 +1181,16 @@ def test_mark_paid_confirms_the_payment(api, small, clock):
         **order,
         "status": "p",
         "payment_date": "2026-11-03",
-        "payments": [payment("23.00", "confirmed", "manual", "2026-11-03T12:00:00Z")],
+        "payment_provider": "manual",
+        "payments": [payment("23.00", "confirmed", "manual", "2026-11-03T12:00:00Z", "2026-11-03T12:00:00Z")],
         "last_modified": "2026-11-03T12:00:00Z",
         "downloads": order_download(order["code"]),
         "positions": [{**order["positions"][0], "downloads": position_download(order["positions"][0]["id"])}],
     }
     pending = act_ok(api, order["code"], "mark_pending")
-    assert pending["payments"] == [payment("23.00", "canceled", "manual", "2026-11-03T12:00:00Z")]
+    assert pending["payments"] == [
+        payment("23.00", "canceled", "manual", "2026-11-03T12:00:00Z", "2026-11-03T12:00:00Z")
+    ]
     assert (pending["status"], pending["downloads"], pending["payment_date"]) == ("n", [], None)
 
 
@@ -1229,7 +1231,7 @@ def test_approval(api, small):
 
 def test_cancel_frees_quota_and_records_the_date(api, small, clock):
     order = tickets(api, small, count=2)
-    assert api.post(CARTS, json={"item": small["ticket"]}).status_code == 400
+    assert api.post(CARTS, json={"item": small["ticket"], "price": "23.00"}).status_code == 400
     clock.advance(hours=3)
 
     canceled = act_ok(api, order["code"], "mark_canceled", {"send_email": False, "comment": "No show"})
@@ -1241,7 +1243,7 @@ def test_cancel_frees_quota_and_records_the_date(api, small, clock):
         "last_modified": "2026-11-01T15:00:00Z",
     }
     assert availability(api, small["q_tickets"]) == usage()
-    assert api.post(CARTS, json={"item": small["ticket"]}).status_code == 201
+    assert api.post(CARTS, json={"item": small["ticket"], "price": "23.00"}).status_code == 201
 
 
 def test_a_cancellation_fee_keeps_a_paid_order_paid(api, shop, clock):
@@ -1277,7 +1279,8 @@ def test_a_cancellation_fee_keeps_a_paid_order_paid(api, shop, clock):
         "total": "5.00",
         "positions": [],
         "fees": [cancellation_fee],
-        "downloads": [],
+        # Still paid: its (empty) download is offered, as pretix offers an order's download by its status.
+        "downloads": order_download(order["code"]),
         "cancellation_date": later,
         "last_modified": later,
     }
@@ -1400,7 +1403,7 @@ def test_an_overdue_order_expires_at_the_next_request_and_frees_its_quota(api, s
     expired = get_order(api, order["code"])
     assert (expired["status"], expired["last_modified"]) == ("e", "2026-11-15T12:00:01Z")
     assert expired == {**order, "status": "e", "last_modified": "2026-11-15T12:00:01Z"}
-    assert api.post(CARTS, json={"item": small["ticket"]}).status_code == 201
+    assert api.post(CARTS, json={"item": small["ticket"], "price": "23.00"}).status_code == 201
 
 
 @pytest.mark.parametrize(
@@ -1413,7 +1416,7 @@ def test_an_overdue_orders_quota_is_free_whatever_request_comes_next(api, small,
     clock.advance(days=15)
 
     if url == CARTS:
-        assert api.post(url, json={"item": small["ticket"]}).status_code == 201
+        assert api.post(url, json={"item": small["ticket"], "price": "23.00"}).status_code == 201
     else:
         assert api.get(url).status_code == 200
 
@@ -1694,7 +1697,6 @@ def test_ticket_names_in_any_script(api, shop):
         pytest.param("c", {}, "pdf", 403, NOT_PAID, id="canceled"),
         pytest.param("p", {}, "passbook", 404, NOT_FOUND, id="unknown-output"),
         pytest.param("n", {}, "passbook", 404, NOT_FOUND, id="unknown-output-unpaid"),
-        pytest.param("p", {"positions": [{"item": "$workshop"}]}, "pdf", 403, NO_TICKET, id="no-ticket-product"),
     ],
 )
 def test_tickets_of_an_order_that_has_none_to_give(api, shop, status, fields, output, code, body):
@@ -1837,6 +1839,6 @@ def test_an_order_waiting_for_approval_offers_no_tickets_even_if_valid_while_pen
 def test_canceled_positions_offer_no_ticket(api, shop):
     order = tickets(api, shop, count=2, status="p", payment_provider="cash")
     kept = act_ok(api, order["code"], "mark_canceled", {"cancellation_fee": "5.00"})
-    assert (kept["status"], kept["downloads"], kept["positions"]) == ("p", [], [])
+    assert (kept["status"], kept["downloads"], kept["positions"]) == ("p", order_download(order["code"]), [])
     canceled = get_order(api, order["code"], "?include_canceled_positions=true")["positions"]
     assert [(p["canceled"], p["downloads"]) for p in canceled] == [(True, []), (True, [])]

@@ -169,7 +169,8 @@ IN_USE = {
     "Set it to inactive instead."
 }
 NO_VARIATIONS = {
-    "non_field_errors": ["This product has no variations; a product created without variations cannot get them later."]
+    "detail": "This variation cannot be created because the item does not have variations. "
+    "Changing a product without variations to a product with variations is not allowed."
 }
 
 
@@ -422,7 +423,7 @@ def test_body_that_is_not_an_object(api, shirt, body, content_type, errors):
 def test_item_created_without_variations_cannot_get_one(api):
     item = create_item(api, PLAIN_ITEM)
     response = api.post(variations_url(item["id"]), json={"value": {"en": "M"}})
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert response.get_json() == NO_VARIATIONS
     assert api.get(variations_url(item["id"])).get_json() == EMPTY_LIST
     assert api.get(f"{ITEMS_URL}{item['id']}/").get_json()["has_variations"] is False

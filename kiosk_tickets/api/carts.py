@@ -8,12 +8,18 @@ from .. import schemas
 from ..context import reservation_time
 from ..isotime import format_datetime
 from ..services import carts
+from ..services.auth import OVERRIDE
 from ..store import Transaction
 from . import present
 from .endpoint import RequestContext, endpoint, object_answer
 from .http import json_response
 from .pagination import Listing
 from .urls import EVENT, bp
+
+
+def _may_override(ctx: RequestContext) -> bool:
+    """Whether the principal may set prices the catalog does not list."""
+    return ctx.principal.may(OVERRIDE, ctx.organizer["slug"])
 
 
 @bp.get(EVENT + "/cartpositions/")
@@ -32,7 +38,8 @@ def cart_detail(tx: Transaction, ctx: RequestContext, object_id: str) -> dict:
 @bp.post(EVENT + "/cartpositions/")
 @endpoint("carts.write", body=schemas.CartPositionCreateSchema, dump=schemas.CartPositionCreatedSchema, status=201)
 def cart_create(tx: Transaction, ctx: RequestContext, body: dict) -> dict:
-    return present.cart(carts.create(tx, ctx.target, body, ctx.now, reservation_time(ctx.event)))
+    position = carts.create(tx, ctx.target, body, ctx.now, reservation_time(ctx.event), may_override=_may_override(ctx))
+    return present.cart(position)
 
 
 @bp.post(EVENT + "/cartpositions/bulk_create/")
@@ -46,7 +53,10 @@ def cart_bulk_create(tx: Transaction, ctx: RequestContext, body: list) -> Any:
     """Each entry on its own; pretix answers 200 with a result object per entry."""
     created_schema = schemas.instance(schemas.CartPositionCreatedSchema)
     results = []
-    for result in carts.bulk_create(tx, ctx.target, body, ctx.now, reservation_time(ctx.event)):
+    outcomes = carts.bulk_create(
+        tx, ctx.target, body, ctx.now, reservation_time(ctx.event), may_override=_may_override(ctx)
+    )
+    for result in outcomes:
         if isinstance(result, schemas.ValidationFailed):
             results.append({"success": False, "errors": result.as_fields(), "data": None})
         else:

@@ -13,6 +13,7 @@ from ..errors import NotFound
 from ..isotime import format_datetime, parse_datetime
 from ..services import order_create as creation
 from ..services import order_search, orders
+from ..services.auth import OVERRIDE
 from ..store import Transaction
 from . import present
 from .endpoint import PDF_ANSWER, AfterCommit, RequestContext, endpoint
@@ -56,7 +57,9 @@ def order_detail(tx: Transaction, ctx: RequestContext, code: str) -> dict:
 @bp.post(EVENT + "/orders/")
 @endpoint("orders.create", body=schemas.OrderCreateSchema, dump=schemas.OrderSchema, status=201)
 def order_create(tx: Transaction, ctx: RequestContext, body: dict) -> dict:
-    settings = creation.OrderSettings(payment_term=payment_term(ctx.event))
+    settings = creation.OrderSettings(
+        payment_term=payment_term(ctx.event), may_override=ctx.principal.may(OVERRIDE, ctx.organizer["slug"])
+    )
     if body["simulate"]:
         return present.order_preview(creation.simulate(tx, ctx.target, body, ctx.now, settings), _links(ctx))
     return _shown(tx, ctx, creation.create(tx, ctx.target, body, ctx.now, settings))

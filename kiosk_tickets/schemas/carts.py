@@ -7,7 +7,7 @@ from decimal import Decimal
 from marshmallow import Schema, fields
 
 from .base import SALES_CHANNELS, InputSchema
-from .fields import Boolean, Choice, DateTime, Email, Integer, List, Money, Nested, Raw, String, StringMap
+from .fields import Boolean, Choice, DateTime, Email, Integer, List, Money, NameParts, Nested, Raw, String
 
 
 class AnswerSchema(InputSchema):
@@ -26,7 +26,7 @@ class PositionInputSchema(InputSchema):
     price = Money(load_default=None, allow_none=True, min_value=Decimal(0))
     seat = String(load_default=None, allow_none=True, max_length=190)
     attendee_name = String(load_default=None, allow_none=True)
-    attendee_name_parts = StringMap(load_default=dict, allow_none=True)
+    attendee_name_parts = NameParts(load_default=dict, allow_none=True)
     attendee_email = Email(load_default=None, allow_none=True)
     subevent = Integer(load_default=None, allow_none=True)
     voucher = String(load_default=None, allow_none=True)
@@ -34,6 +34,9 @@ class PositionInputSchema(InputSchema):
 
 
 class CartPositionCreateSchema(PositionInputSchema):
+    # Required, as in pretix. Nested add-ons and bundled positions may leave it out (the example of pretix's
+    # documentation does) and get the price the catalog lists for them.
+    price = Money(required=True, min_value=Decimal(0))
     cart_id = String(load_default=None, allow_none=True)
     expires = DateTime(load_default=None, allow_none=True)
     # Deprecated in pretix and without effect: prices are always gross here.

@@ -20,8 +20,9 @@ class OrganizerSchema(InputSchema):
     plugins = Raw(dump_only=True)
 
 
+# Regexp validators match from the start; each pattern ends in \Z (not $, which passes a final newline).
 SLUG = validate.Regexp(
-    r"^[a-zA-Z0-9][a-zA-Z0-9.-]*$",
+    r"[a-zA-Z0-9][a-zA-Z0-9.-]*\Z",
     error="The slug may only contain letters, numbers, dots and dashes.",
 )
 
@@ -43,7 +44,7 @@ class EventSchema(SalesChannelsMixin, InputSchema):
     currency = String(
         load_default="EUR",
         max_length=3,
-        validate=validate.Regexp(r"^[A-Z]{3}$", error="Enter a valid ISO 4217 currency code."),
+        validate=validate.Regexp(r"[A-Z]{3}\Z", error="Enter a valid ISO 4217 currency code."),
     )
     date_from = DateTime(required=True)
     date_to = DateTime(load_default=None, allow_none=True)

@@ -12,6 +12,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate
 
 from ..isotime import format_datetime
+from ..services.common import OUT_OF_RANGE, representable
 
 # What marshmallow accepts as a field's error messages.
 ErrorMessages = dict[str, str | list[Any] | dict[Any, Any]]
@@ -162,7 +163,8 @@ class DateTime(fields.Field):
 
     default_error_messages = _messages(
         invalid="Datetime has wrong format. Use one of these formats instead: "
-        "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
+        "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].",
+        overflow=OUT_OF_RANGE,
     )
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
@@ -173,7 +175,8 @@ class DateTime(fields.Field):
 
 
 def parse_datetime(value: Any, field: fields.Field | None = None) -> datetime:
-    """Return an aware datetime for an ISO 8601 string; raise ValidationError otherwise."""
+    """Return an aware datetime for an ISO 8601 string within the range every time zone can show; raise
+    ValidationError otherwise (DRF's words: the format, or "Datetime value out of range.")."""
     if not isinstance(value, str) or len(value) > 40 or "T" not in value.upper() and " " not in value:
         raise field.make_error("invalid") if field else ValidationError("invalid datetime")
     try:
@@ -182,6 +185,8 @@ def parse_datetime(value: Any, field: fields.Field | None = None) -> datetime:
         raise field.make_error("invalid") if field else ValidationError("invalid datetime") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
+    if not representable(parsed):
+        raise field.make_error("overflow") if field else ValidationError(OUT_OF_RANGE)
     return parsed
 
 
@@ -282,6 +287,24 @@ class StringMap(fields.Field):
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
         return value if value is not None else {}
+
+
+class NameParts(StringMap):
+    """The parts of a person's name ({"given_name": …, "family_name": …}); each part at most 255 characters,
+    as pretix stores them. A longer part is named as DRF names a dictionary's entries."""
+
+    MAX_LENGTH = 255
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict[str, str]:
+        parts = super()._deserialize(value, attr, data, **kwargs)
+        too_long = {
+            key: [f"Ensure this field has no more than {self.MAX_LENGTH} characters."]
+            for key, text in parts.items()
+            if len(text) > self.MAX_LENGTH
+        }
+        if too_long:
+            raise ValidationError(too_long)
+        return parts
 
 
 class JSONObject(fields.Field):

@@ -21,11 +21,11 @@ from .fields import (
     JSONObject,
     List,
     Money,
+    NameParts,
     Nested,
     Raw,
     String,
     StringList,
-    StringMap,
 )
 
 ORDER_STATUSES = tuple(OrderStatus)
@@ -38,7 +38,7 @@ class InvoiceAddressSchema(InputSchema):
     is_business = Boolean(load_default=False)
     company = String(load_default="", allow_none=True)
     name = String(load_default=None, allow_none=True)
-    name_parts = StringMap(load_default=dict, allow_none=True)
+    name_parts = NameParts(load_default=dict, allow_none=True)
     street = String(load_default="", allow_none=True)
     zipcode = String(load_default="", allow_none=True, max_length=30)
     city = String(load_default="", allow_none=True)
@@ -59,7 +59,7 @@ class OrderPositionInputSchema(PositionInputSchema):
     positionid = Integer(load_default=None, allow_none=True, min_value=1)
     addon_to = Integer(load_default=None, allow_none=True, min_value=1)
     secret = String(load_default=None, allow_none=True, max_length=255,
-                    validate=validate.Regexp(r"^[A-Za-z0-9._-]+$", error=_SECRET_CHARACTERS))
+                    validate=validate.Regexp(r"[A-Za-z0-9._-]+\Z", error=_SECRET_CHARACTERS))
     company = String(load_default=None, allow_none=True)
     street = String(load_default=None, allow_none=True)
     zipcode = String(load_default=None, allow_none=True, max_length=30)

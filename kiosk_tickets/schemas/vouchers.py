@@ -16,7 +16,7 @@ class VoucherSchema(InputSchema):
     code = String(
         load_default=None,
         max_length=255,
-        validate=validate.Regexp(r"^[a-zA-Z0-9][a-zA-Z0-9_.\-]{4,}$", error="Voucher codes need at least 5 characters "
+        validate=validate.Regexp(r"[a-zA-Z0-9][a-zA-Z0-9_.\-]{4,}\Z", error="Voucher codes need at least 5 characters "
                                  "and may only contain letters, numbers, dots, dashes and underscores."),
     )
     max_usages = Integer(load_default=1, min_value=1)

@@ -10,10 +10,10 @@ from typing import Any
 from ..errors import ValidationFailed
 from ..isotime import format_datetime, parse_datetime
 from ..store import Transaction
-from .common import i18n_text, invalid_pk
+from .common import OUT_OF_RANGE, i18n_text, invalid_pk, representable
 
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{2,30}$")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_PHONE = re.compile(r"\+?[0-9][0-9 ()./-]{2,30}")
 _BOOLEAN = {"true": "True", "false": "False", "1": "True", "0": "False", "yes": "True", "no": "False"}
 
 
@@ -62,16 +62,18 @@ def _check_value(question: dict, raw: str) -> str:
             moment = parse_datetime(raw.strip())
         except ValueError:
             raise ValueError("Datetime has wrong format. Use ISO 8601 with a time zone.") from None
+        if not representable(moment):
+            raise ValueError(OUT_OF_RANGE)
         low, high = question.get("valid_datetime_min"), question.get("valid_datetime_max")
         if (low and moment < parse_datetime(low)) or (high and moment > parse_datetime(high)):
             raise ValueError("The date and time is outside the allowed range.")
         return format_datetime(moment)
     if kind == "CC":
-        if not _COUNTRY.match(raw.strip().upper()):
+        if not _COUNTRY.fullmatch(raw.strip().upper()):
             raise ValueError("Enter a two-letter country code (ISO 3166-1 alpha-2).")
         return raw.strip().upper()
     if kind == "TEL":
-        if not _PHONE.match(raw.strip()):
+        if not _PHONE.fullmatch(raw.strip()):
             raise ValueError("Enter a valid phone number.")
         return raw.strip()
     raise ValueError("File upload answers are not supported.")

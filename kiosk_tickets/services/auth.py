@@ -14,6 +14,10 @@ from ..errors import NotAuthenticated, PermissionDenied, ValidationFailed
 from ..isotime import format_datetime
 from ..store import Transaction
 
+# Setting what the catalog and quota would otherwise decide when selling: `force` past quota, ticket secrets,
+# prices the catalog does not list (on orders and cart positions).
+OVERRIDE = "orders.override"
+
 # What each scope may do. A permission names a resource family and an action.
 SCOPE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(
@@ -28,6 +32,7 @@ SCOPE_PERMISSIONS: dict[str, frozenset[str]] = {
             "orders.create",
             "orders.status",
             "orders.write",
+            OVERRIDE,
             "tickets.download",
             "checkin",
         }

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from ..errors import NotFound, ValidationFailed
@@ -26,6 +27,8 @@ class Position:
     fields: dict[str, Any]
     quota_ids: tuple[int, ...]
     voucher: dict | None
+    # The fields of the request that depart from the catalog, which only an overriding principal may send.
+    overrides: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------- checking one position
@@ -43,6 +46,8 @@ def _check_position(
     """Check one position (top level, add-on or bundled); return what to write. Raises ValidationFailed."""
     event_id = scope.event_id
     item, variation = positions.product(tx, event_id, data)
+    if not item.get("active", True):
+        raise ValidationFailed.field("item", "The specified item is not active.")
     for product in (item, variation):
         if (
             product is not None
@@ -55,10 +60,8 @@ def _check_position(
     if parent_item is not None:
         _check_nested(tx, parent_item, item, variation, bundled)
     voucher = positions.voucher_for(tx, event_id, data, item, variation, now)
-    if bundled and parent_item is not None and data.get("price") is None:
-        price = _designated_price(tx, parent_item, item, variation)
-    else:
-        price = positions.price_for(data, item, variation, voucher)
+    listed = _listed(tx, parent_item, item, variation, voucher, bundled)
+    price = data["price"] if data.get("price") is not None else positions.money(listed)
     answers = check_answers(tx, event_id, item["id"], data.get("answers") or [])
     return Position(
         fields={
@@ -79,25 +82,34 @@ def _check_position(
         },
         quota_ids=positions.quota_needs(tx, event_id, item, variation, voucher),
         voucher=voucher,
+        overrides=("price",) if positions.sets_own_price(data.get("price"), [listed], item) else (),
     )
+
+
+def _listed(
+    tx: Transaction, parent: dict | None, item: dict, variation: dict | None, voucher: dict | None, bundled: bool
+) -> Decimal:
+    """The price the catalog lists for the position: a bundle's designated price, nothing for an add-on whose
+    price the main product includes, else the product's price with the voucher applied."""
+    if parent is not None and bundled:
+        designated = positions.bundle_listed_price(tx, parent, item, variation)
+        if designated is not None:
+            return designated
+    if parent is not None and not bundled:
+        included = positions.addon_listed_price(tx, parent, item)
+        if included is not None:
+            return included
+    return positions.listed_price(item, variation, voucher)
 
 
 def _check_nested(tx: Transaction, parent: dict, item: dict, variation: dict | None, bundled: bool) -> None:
     if bundled:
-        configured = tx.find("bundles", item=parent["id"], bundled_item=item["id"])
-        if not any(b["bundled_variation"] in (None, variation["id"] if variation else None) for b in configured):
+        if positions.bundle_listed_price(tx, parent, item, variation) is None:
             raise ValidationFailed.field("item", "This product is not part of a bundle of the main product.")
     else:
         categories = {addon["addon_category"] for addon in tx.find("addons", item=parent["id"])}
         if item.get("category") not in categories:
             raise ValidationFailed.field("item", "This product is not available as an add-on to the main product.")
-
-
-def _designated_price(tx: Transaction, parent: dict, item: dict, variation: dict | None) -> str:
-    for bundle in tx.find("bundles", item=parent["id"], bundled_item=item["id"]):
-        if bundle["bundled_variation"] in (None, variation["id"] if variation else None):
-            return bundle["designated_price"]
-    return "0.00"
 
 
 def _check_nested_list(
@@ -116,6 +128,16 @@ def _check_nested_list(
     return checked
 
 
+def _refuse_overrides(main: Position, addons: list[Position], bundled: list[Position]) -> None:
+    """Raise OverrideRefused naming every field, at any depth, that departs from the catalog."""
+    refused: dict[str, Any] = positions.refused_fields(main.overrides)
+    for key, nested in (("addons", addons), ("bundled", bundled)):
+        if any(position.overrides for position in nested):
+            refused[key] = [positions.refused_fields(position.overrides) for position in nested]
+    if refused:
+        raise positions.OverrideRefused(refused)
+
+
 # ---------------------------------------------------------------------------------------- the operations
 
 
@@ -129,11 +151,15 @@ def new_cart_id() -> str:
     return secrets.token_hex(24) + API_SUFFIX
 
 
-def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, reservation: timedelta) -> dict:
+def create(
+    tx: Transaction, scope: EventContext, data: dict, now: datetime, reservation: timedelta, *, may_override: bool
+) -> dict:
     """Reserve quota for one position and its nested add-ons and bundled positions, all or nothing.
 
     Returns the stored position with `addons` and `bundled` lists. Raises ValidationFailed: a dict naming
-    fields for bad input, or a list holding the message when quota or a catalog rule refuses.
+    fields for bad input, or a list holding the message when quota or a catalog rule refuses. Unless
+    `may_override`, a price other than the catalog lists raises OverrideRefused (checked after the input, before
+    quota).
     """
     purge_expired(tx, scope.event_id, now)
     cart_id = data.get("cart_id") or new_cart_id()
@@ -145,6 +171,8 @@ def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, rese
     item = tx.referenced("items", main.fields["item"])
     addons = _check_nested_list(tx, scope, data.get("addons") or [], now, channel, item, bundled=False)
     bundled = _check_nested_list(tx, scope, data.get("bundled") or [], now, channel, item, bundled=True)
+    if not may_override:
+        _refuse_overrides(main, addons, bundled)
     checked = [main, *addons, *bundled]
     positions.check_voucher_usage(tx, (position.voucher for position in checked), now)
     quotas.reserve(tx, Counter(quota_id for position in checked for quota_id in position.quota_ids), now)
@@ -162,11 +190,18 @@ def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, rese
 
 
 def bulk_create(
-    tx: Transaction, scope: EventContext, entries: list[dict | ValidationFailed], now: datetime, reservation: timedelta
+    tx: Transaction,
+    scope: EventContext,
+    entries: list[dict | ValidationFailed],
+    now: datetime,
+    reservation: timedelta,
+    *,
+    may_override: bool,
 ) -> list[dict | ValidationFailed]:
     """Create each entry on its own (deliberately not atomic); return per entry the position or its failure.
 
-    An entry that already failed input validation is passed as its ValidationFailed.
+    An entry that already failed input validation is passed as its ValidationFailed. An entry refused for its
+    overrides fails like one with bad input, its errors naming the fields, since the answer has one status.
     """
     results: list[dict | ValidationFailed] = []
     for entry in entries:
@@ -174,9 +209,11 @@ def bulk_create(
             if isinstance(entry, ValidationFailed):
                 raise entry
             with tx.savepoint():
-                results.append(create(tx, scope, entry, now, reservation))
+                results.append(create(tx, scope, entry, now, reservation, may_override=may_override))
         except ValidationFailed as failure:
             results.append(failure)
+        except positions.OverrideRefused as refused:
+            results.append(ValidationFailed(refused.detail))
     return results
 
 

@@ -98,14 +98,15 @@ class Variations(Resource):
 
     def validate(self, tx: Transaction, ctx: EventContext, data: Doc, existing: Doc | None, now: datetime) -> None:
         errors = FieldErrors()
-        if existing is None and ctx.parent is not None and not ctx.parent.get("has_variations"):
-            errors.add(
-                "non_field_errors",
-                "This product has no variations; a product created without variations cannot get them later.",
-            )
         _check_meta_data(ctx, data, errors)
         _check_no_memberships(data, errors)
         errors.raise_if_any()
+        # After the input is valid, as pretix refuses it: a 403, not a validation error.
+        if existing is None and ctx.parent is not None and not ctx.parent.get("has_variations"):
+            raise PermissionDenied(
+                "This variation cannot be created because the item does not have variations. "
+                "Changing a product without variations to a product with variations is not allowed."
+            )
 
     def check_deletable(self, tx: Transaction, ctx: EventContext, doc: Doc) -> None:
         if tx.count("orderpositions", variation=doc["id"]) or tx.count("cartpositions", variation=doc["id"]):

@@ -6,6 +6,7 @@ import re
 import secrets
 import string
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -21,6 +22,21 @@ class OrderStatus(StrEnum):
     PAID = "p"
     EXPIRED = "e"
     CANCELED = "c"
+
+
+# Every moment is stored in UTC and shown in its event's time zone, whose offset is less than a day either way:
+# a moment within a day of the ends of Python's calendar could not be shown, so none is taken.
+EARLIEST_MOMENT = datetime(1, 1, 2, tzinfo=UTC)
+LATEST_MOMENT = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
+OUT_OF_RANGE = "Datetime value out of range."
+
+
+def representable(moment: datetime) -> bool:
+    """Whether an aware moment lies where every time zone can show it."""
+    try:
+        return EARLIEST_MOMENT <= moment.astimezone(UTC) <= LATEST_MOMENT
+    except OverflowError:
+        return False
 
 
 class FieldErrors:

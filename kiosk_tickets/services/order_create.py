@@ -14,7 +14,7 @@ from ..isotime import format_datetime, parse_datetime
 from ..store import Transaction
 from . import positions, quotas
 from .answers import check_answers
-from .common import OrderStatus, event_object, invalid_pk, random_string
+from .common import OUT_OF_RANGE, OrderStatus, event_object, invalid_pk, random_string, representable
 from .orders import OrderDetails, expire_overdue, invoice_address, order_details, tax_fields
 from .resources import EventContext
 
@@ -26,9 +26,11 @@ _SECRET_ALPHABET = string.ascii_lowercase + string.digits
 
 @dataclass(frozen=True)
 class OrderSettings:
-    """What order creation needs from the configuration."""
+    """What order creation needs from the configuration, and what the one who asks may do."""
 
     payment_term: timedelta
+    # Whether the order may ignore quota (`force`), choose ticket secrets and set prices the catalog does not list.
+    may_override: bool = False
 
 
 def _unique(tx: Transaction, table: str, field: str, make: Callable[[], str]) -> str:
@@ -52,18 +54,50 @@ def _validity(item: dict, data: dict, now: datetime) -> tuple[str | None, str | 
             days=(item.get("validity_dynamic_duration_days") or 0)
             + 30 * (item.get("validity_dynamic_duration_months") or 0),
         )
-        return format_datetime(start), format_datetime(start + length)
+        try:
+            end = start + length
+        except OverflowError:
+            end = None
+        if end is None or not representable(end):
+            field = "requested_valid_from" if data.get("requested_valid_from") else "item"
+            raise ValidationFailed.field(field, OUT_OF_RANGE)
+        return format_datetime(start), format_datetime(end)
     return None, None
 
 
 # ---------------------------------------------------------------------------------------- creation
 
 
-def _check_positions(tx: Transaction, scope: EventContext, entries: list[dict], now: datetime) -> list[dict]:
-    """Check every position as pretix checks API orders; return them ready to store (without ids)."""
+def _listed_prices(tx: Transaction, entries: list[dict], entry: dict, item: dict, variation: dict | None,
+                   voucher: dict | None) -> list[Decimal]:
+    """The prices the catalog lists for a position: its product's with the voucher applied and, for an add-on,
+    nothing if the main product includes its price, or the designated price if it is bundled with it."""
+    listed = [positions.listed_price(item, variation, voucher)]
+    parent_number = entry.get("addon_to")
+    if parent_number is not None:
+        parent_item = event_object(tx, "items", entries[parent_number - 1]["item"], item["event"])
+        if parent_item is not None:
+            for alternative in (
+                positions.addon_listed_price(tx, parent_item, item),
+                positions.bundle_listed_price(tx, parent_item, item, variation),
+            ):
+                if alternative is not None:
+                    listed.append(alternative)
+    return listed
+
+
+def _check_positions(
+    tx: Transaction, scope: EventContext, entries: list[dict], now: datetime, may_override: bool
+) -> list[dict]:
+    """Check every position as pretix checks API orders; return them ready to store (without ids).
+
+    Unless `may_override`, a position that sets its secret or a price other than the catalog lists raises
+    OverrideRefused naming those fields, once all input is valid.
+    """
     event_id = scope.event_id
     checked: list[dict] = []
     errors: list[dict] = []
+    refused: list[dict] = []
     numbers = [entry.get("positionid") for entry in entries]
     explicit = any(number is not None for number in numbers)
     if explicit and numbers != list(range(1, len(entries) + 1)):
@@ -90,6 +124,12 @@ def _check_positions(tx: Transaction, scope: EventContext, entries: list[dict], 
                 raise ValidationFailed.field("discount", invalid_pk(entry["discount"]))
             voucher = positions.voucher_for(tx, event_id, entry, item, variation, now)
             price = positions.price_for(entry, item, variation, voucher)
+            overrides = ["secret"] if secret else []
+            if positions.sets_own_price(
+                entry.get("price"), _listed_prices(tx, entries, entry, item, variation, voucher), item
+            ):
+                overrides.insert(0, "price")
+            refused.append(positions.refused_fields(overrides))
             valid_from, valid_until = _validity(item, entry, now)
             checked.append(
                 {
@@ -126,6 +166,8 @@ def _check_positions(tx: Transaction, scope: EventContext, entries: list[dict], 
             errors.append(failure.as_fields())
     if any(errors):
         raise ValidationFailed({"positions": errors})
+    if not may_override and any(refused):
+        raise positions.OverrideRefused({"positions": refused})
     return checked
 
 
@@ -211,11 +253,14 @@ def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, sett
     """Create an order with its positions and fees in one transaction; return the stored order.
 
     Carts named in `consume_carts` are removed first, so the quota they held passes to the order without
-    ever being free in between. Quota is checked as for carts unless `force`. Raises ValidationFailed.
+    ever being free in between. Quota is checked as for carts unless `force`. Raises ValidationFailed, and
+    OverrideRefused for `force`, a ticket secret or a price of the request's own unless `settings.may_override`.
     """
     event_id = scope.event_id
+    if data.get("force") and not settings.may_override:
+        raise positions.OverrideRefused(positions.refused_fields(["force"]))
     expire_overdue(tx, event_id, now)
-    checked = _check_positions(tx, scope, data["positions"], now)
+    checked = _check_positions(tx, scope, data["positions"], now, settings.may_override)
     positions_total = sum((Decimal(p["price"]) for p in checked), Decimal(0))
     fees = _check_fees(tx, event_id, data.get("fees") or [], positions_total)
     total = positions_total + sum((Decimal(fee["value"]) for fee in fees), Decimal(0))
@@ -260,6 +305,8 @@ def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, sett
             "invoice_address": invoice_address(data.get("invoice_address"), now),
             "require_approval": bool(data.get("require_approval")),
             "valid_if_pending": bool(data.get("valid_if_pending")),
+            # As in pretix, a payment is made only for a provider given (or "free"): a pending order created
+            # without one has none, and mark_paid makes a manual one.
             "payments": [
                 {
                     "local_id": 1,
@@ -267,11 +314,13 @@ def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, sett
                     "amount": positions.money(total),
                     "created": format_datetime(now),
                     "payment_date": payment_date if confirmed else None,
-                    "provider": provider or "manual",
+                    "provider": provider,
                     "payment_url": None,
                     "details": dict(data.get("payment_info") or {}),
                 }
-            ],
+            ]
+            if provider is not None
+            else [],
             "refunds": [],
             "last_modified": format_datetime(now),
             "cancellation_date": None,

@@ -17,7 +17,7 @@ from ..errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
 from ..isotime import format_datetime, parse_datetime
 from ..store import Transaction
 from . import positions, quotas
-from .common import OrderStatus, event_object, i18n_text
+from .common import OUT_OF_RANGE, OrderStatus, event_object, i18n_text, representable
 from .resources import EventContext
 
 
@@ -131,7 +131,8 @@ def order_details(tx: Transaction, order: Mapping[str, Any], include_canceled: b
     shown = [position_details(tx, p, order) for p in stored if include_canceled or not p["canceled"]]
     fees = [fee for fee in tx.find("orderfees", order=order["id"]) if include_canceled or not fee["canceled"]]
     event = tx.peek_referenced("events", order["event"])
-    downloadable = downloads_allowed(order) and bool(_ticket_positions(tx, stored))
+    # As pretix, the order's download is offered whenever tickets may be downloaded, even if it holds none.
+    downloadable = downloads_allowed(order)
     return OrderDetails(order, event["slug"], shown, fees, downloadable)
 
 
@@ -251,6 +252,8 @@ def extend(tx: Transaction, order: dict, now: datetime, until: date, force: bool
     """Move the payment deadline to the end of `until` in the event's time zone; revives an expired order."""
     _require(order, (OrderStatus.PENDING, OrderStatus.EXPIRED), "Only pending or expired orders can be extended.")
     deadline = datetime.combine(until, time(23, 59, 59), tzinfo=ZoneInfo(timezone))
+    if not representable(deadline):
+        raise ValidationFailed.field("expires", OUT_OF_RANGE)
     if deadline <= now:
         raise BadRequest("The new expiry date needs to be in the future.")
     if order["status"] == OrderStatus.EXPIRED:
@@ -324,11 +327,15 @@ def ticket_fields(tx: Transaction, order: dict, position: dict) -> dict[str, Any
 
 
 def tickets_of(tx: Transaction, order: dict, position: dict | None = None) -> list[dict]:
-    """The positions whose tickets may be downloaded; raise PermissionDenied with the reason otherwise."""
+    """The positions whose tickets may be downloaded; raise PermissionDenied with the reason otherwise.
+
+    An order's tickets may be none (it holds only products that make no ticket): pretix then still answers
+    the order's download, with a document of no tickets. A position without a ticket is refused.
+    """
     if not downloads_allowed(order):
         raise PermissionDenied("Tickets can only be downloaded for paid orders.")
     chosen = [position] if position is not None else _holding_positions(tx, order)
     tickets = _ticket_positions(tx, chosen)
-    if not tickets:
+    if not tickets and position is not None:
         raise PermissionDenied("There is no ticket to download for this order or position.")
     return sorted(tickets, key=lambda p: p["positionid"])

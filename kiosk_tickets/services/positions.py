@@ -6,8 +6,9 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from ..errors import ValidationFailed
+from ..errors import PermissionDenied, ValidationFailed
 from ..isotime import parse_datetime
 from ..store import Transaction
 from . import quotas
@@ -38,7 +39,9 @@ def product(tx: Transaction, event_id: int, data: dict) -> tuple[dict, dict | No
     if data.get("subevent") is not None:
         raise ValidationFailed.field("subevent", "You can not specify a subevent if your event is not an event series.")
     if data.get("attendee_name") and data.get("attendee_name_parts"):
-        raise ValidationFailed.non_field("Specify attendee_name or attendee_name_parts, not both.")
+        raise ValidationFailed.field(
+            "attendee_name", "Do not specify attendee_name if you specified attendee_name_parts."
+        )
     return item, variation
 
 
@@ -68,12 +71,66 @@ def voucher_price(voucher: dict, price: Decimal) -> Decimal:
     return max(Decimal(0), price).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def listed_price(item: dict, variation: dict | None, voucher: dict | None) -> Decimal:
+    """The price the catalog sets for the product, with the voucher's price mode applied."""
+    listed = catalog_price(item, variation)
+    return voucher_price(voucher, listed) if voucher else listed
+
+
 def price_for(data: dict, item: dict, variation: dict | None, voucher: dict | None) -> str:
     """The position's price: as sent (believed, as pretix does), else the catalog's with the voucher applied."""
     if data.get("price") is not None:
         return data["price"]
-    listed = catalog_price(item, variation)
-    return money(voucher_price(voucher, listed) if voucher else listed)
+    return money(listed_price(item, variation, voucher))
+
+
+def addon_listed_price(tx: Transaction, parent_item: dict, item: dict) -> Decimal | None:
+    """The price a product costs as an add-on to `parent_item`: nothing if its add-on configuration includes the
+    price in the main product's; None if that configuration sets no price of its own."""
+    for addon in tx.find("addons", item=parent_item["id"]):
+        if addon["addon_category"] == item.get("category") and addon.get("price_included"):
+            return Decimal(0)
+    return None
+
+
+def bundle_listed_price(tx: Transaction, parent_item: dict, item: dict, variation: dict | None) -> Decimal | None:
+    """The designated price of the product as bundled with `parent_item`; None if it is no bundle of it."""
+    variation_id = variation["id"] if variation else None
+    for bundle in tx.find("bundles", item=parent_item["id"], bundled_item=item["id"]):
+        if bundle["bundled_variation"] in (None, variation_id):
+            return Decimal(bundle["designated_price"])
+    return None
+
+
+def sets_own_price(price: str | None, listed: Iterable[Decimal], item: dict) -> bool:
+    """Whether a sent price departs from what the catalog lists: a price none of `listed` is, except, for a
+    product of free price, one at least the lowest listed."""
+    if price is None:
+        return False
+    given, prices = Decimal(price), list(listed)
+    if given in prices:
+        return False
+    return not (item.get("free_price") and given >= min(prices))
+
+
+# ---------------------------------------------------------------------------------------- overrides
+
+NOT_YOURS_TO_SET = "You may not set this field."
+
+
+class OverrideRefused(PermissionDenied):
+    """Fields of a request that only a principal allowed to override the catalog and quota may set.
+
+    Answered with 403 and the fields named as in a validation error, nested as the request is:
+    {"price": ["You may not set this field."]}, {"positions": [{}, {"secret": [...]}]}.
+    """
+
+    def body(self) -> Any:
+        return self.detail
+
+
+def refused_fields(names: Iterable[str]) -> dict[str, list[str]]:
+    return {name: [NOT_YOURS_TO_SET] for name in names}
 
 
 def name_parts(data: dict) -> dict[str, str]:
