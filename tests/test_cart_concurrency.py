@@ -46,8 +46,9 @@ def test_two_servers_and_sixteen_threads_sell_exactly_the_quota(tmp_path):
             own.headers["Authorization"] = f"Token {token}"
             server = servers[worker % 2]
             start.wait()
+            sale = {"item": item["id"], "price": "10.00"}
             for _ in range(13):
-                response = own.post(server.url + base + "/rush/cartpositions/", json={"item": item["id"]}, timeout=60)
+                response = own.post(server.url + base + "/rush/cartpositions/", json=sale, timeout=60)
                 with lock:
                     outcomes[response.status_code] += 1
                     if response.status_code != 201:

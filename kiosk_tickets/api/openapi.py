@@ -166,18 +166,26 @@ def build(app: Flask, blueprint: str = "api") -> dict[str, Any]:
             paths.setdefault(path, {})[method.lower()] = _operation(rule.rule, method.lower(), view, rule.endpoint)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return _without_null_defaults(spec.to_dict())
+    return _portable(spec.to_dict())
 
 
-def _without_null_defaults(node: Any) -> Any:
-    """Drop `default: null` from values that may not be null: such a field is simply left out when not sent
-    (it loads as "not given"), and OpenAPI 3.0 allows no default outside the value's type."""
+def _portable(node: Any) -> Any:
+    """What marshmallow says in Python's terms, in OpenAPI's.
+
+    A `default: null` on a value that may not be null goes (such a field is simply left out when not sent,
+    and OpenAPI 3.0 allows no default outside the value's type); a pattern's `\\Z` (the end of the text in
+    Python, where `$` would also match before a final newline) becomes `$`, which means that in the ECMA
+    regular expressions of OpenAPI, and a pattern gets the `^` that marshmallow's anchored match implies.
+    """
     if isinstance(node, dict):
         if node.get("default", 0) is None and not node.get("nullable"):
             node = {key: value for key, value in node.items() if key != "default"}
-        return {key: _without_null_defaults(value) for key, value in node.items()}
+        if isinstance(node.get("pattern"), str):
+            pattern = node["pattern"].replace("\\Z", "$")
+            node = {**node, "pattern": pattern if pattern.startswith("^") else "^" + pattern}
+        return {key: _portable(value) for key, value in node.items()}
     if isinstance(node, list):
-        return [_without_null_defaults(value) for value in node]
+        return [_portable(value) for value in node]
     return node
 
 
