@@ -126,16 +126,19 @@ def test_restore_of_the_directory_holding_the_temporary_copy_does_not_recurse(
     assert api(tmp_path / "restored", demo).get(ORGANIZERS).status_code == 200
 
 
-def test_restore_of_a_missing_directory_or_a_file(capsys, data_dir, demo, tmp_path):
-    missing = tmp_path / "missing"
-    assert refused(capsys, "--data-dir", str(data_dir), "restore", str(missing)) == (
-        f"error: the backup directory {missing} does not exist."
-    )
-    afile = tmp_path / "afile"
-    afile.write_text("x")
-    assert refused(capsys, "--data-dir", str(data_dir), "restore", str(afile)) == (
-        f"error: {afile} is not a directory; a backup is a directory made by `kiosk-tickets backup`."
-    )
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("missing", "error: the backup directory {path} does not exist."),
+        ("afile", "error: {path} is not a directory; a backup is a directory made by `kiosk-tickets backup`."),
+    ],
+)
+def test_restore_of_a_missing_directory_or_a_file(capsys, data_dir, demo, tmp_path, name, message):
+    path = tmp_path / name
+    if name == "afile":
+        path.write_text("x")
+
+    assert refused(capsys, "--data-dir", str(data_dir), "restore", str(path)) == message.format(path=path)
     assert api(data_dir, demo).get(ORGANIZERS).status_code == 200
 
 
@@ -243,14 +246,12 @@ def test_restore_into_an_empty_store_does_not_ask(capsys, backup, tmp_path, demo
 
 
 def test_backup_into_an_existing_path(capsys, data_dir, demo, backup, tmp_path):
-    assert refused(capsys, "--data-dir", str(data_dir), "backup", str(backup)) == (
-        f"error: {backup} already exists; a backup goes into a new directory."
-    )
     afile = tmp_path / "afile"
     afile.write_text("x")
-    assert refused(capsys, "--data-dir", str(data_dir), "backup", str(afile)) == (
-        f"error: {afile} already exists; a backup goes into a new directory."
-    )
+    for existing in (backup, afile):
+        assert refused(capsys, "--data-dir", str(data_dir), "backup", str(existing)) == (
+            f"error: {existing} already exists; a backup goes into a new directory."
+        )
     assert afile.read_text() == "x"
     assert refused(capsys, "--data-dir", str(data_dir), "backup", str(afile / "below")) == (
         f"error: {afile / 'below'} cannot be made: Not a directory."

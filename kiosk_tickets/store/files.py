@@ -46,25 +46,6 @@ def write_file_atomically(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
-def copy_file(source: Path, target: Path, length: int | None, progress: Callable[[int], None] | None) -> int:
-    """Copy `length` bytes (all if None) of `source` to `target` and fsync it; report progress in bytes."""
-    remaining = source.stat().st_size if length is None else length
-    copied = 0
-    with open(source, "rb") as reader, open(target, "wb") as writer:
-        while remaining > 0:
-            chunk = reader.read(min(remaining, 1024 * 1024))
-            if not chunk:
-                break
-            writer.write(chunk)
-            copied += len(chunk)
-            remaining -= len(chunk)
-            if progress:
-                progress(len(chunk))
-        writer.flush()
-        os.fsync(writer.fileno())
-    return copied
-
-
 def encode_snapshot(generation: int, tables: dict, next_ids: dict) -> bytes:
     """Return the snapshot file holding `tables` and `next_ids`, continued by journal `generation`."""
     return json.dumps(
