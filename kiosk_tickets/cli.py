@@ -11,23 +11,19 @@ import copy
 import gc
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import create_app
+from . import create_app, demo
 from .config import load_config
 from .context import get_store
 from .errors import KioskError, StoreBusy, StoreCorrupt, ValidationFailed
-from .schemas import SLUG, CategorySchema, EventSchema, ItemSchema, QuestionSchema, QuotaSchema, TaxRuleSchema, load
-from .services import auth, catalog, events, maintenance, questions, quotas
-from .services.resources import EventContext, Resource
+from .schemas import SLUG
+from .services import auth, events, maintenance, quotas
 from .store import SNAPSHOT_NAME, Store, Transaction
 from .store.backup import BackupImage, read_backup, set_aside_tails
-
-DEMO_ORGANIZER = "demo"
-DEMO_EVENT = "festival"
 
 
 class CommandError(Exception):
@@ -84,102 +80,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_demo(store: Store, now: datetime) -> tuple[str, str]:
-    """Create the demo organizer and event if missing; return (event slug, new admin token)."""
-    with store.transaction() as tx:
-        organizer = events.ensure_organizer(tx, DEMO_ORGANIZER, "Demo Box Office")
-        scope = EventContext(organizer)
-        if tx.find_one("events", organizer=DEMO_ORGANIZER, slug=DEMO_EVENT) is None:
-            start = (now + timedelta(days=30)).replace(hour=16, minute=0, second=0, microsecond=0)
-            event_data = {
-                "name": {"en": "Kiosk Demo Festival"},
-                "slug": DEMO_EVENT,
-                "date_from": start.isoformat(),
-                "date_to": (start + timedelta(hours=8)).isoformat(),
-                "date_admission": (start - timedelta(hours=1)).isoformat(),
-                "location": {"en": "Town Hall"},
-                "timezone": "Europe/Berlin",
-            }
-            event = events.EVENTS.create(tx, scope, load(EventSchema(), event_data), now)
-            _fill_demo_event(tx, EventContext(organizer, event), now)
-        token, _ = auth.create_token(tx, DEMO_ORGANIZER, "admin", now, name="demo")
-    return DEMO_EVENT, token
-
-
-def _fill_demo_event(tx: Transaction, scope: EventContext, now: datetime) -> None:
-    """Add a tax rule, tickets, a shirt with sizes, a pass with workshop add-ons, quotas and questions."""
-
-    def make(resource: Resource, schema, data: dict) -> dict:
-        return resource.create(tx, scope, load(schema(), data), now)
-
-    tax = make(catalog.TAXRULES, TaxRuleSchema, {"name": {"en": "VAT"}, "rate": "19.00", "default": True})
-    workshops = make(catalog.CATEGORIES, CategorySchema, {"name": {"en": "Workshops"}, "is_addon": True})
-    tickets = make(catalog.CATEGORIES, CategorySchema, {"name": {"en": "Tickets"}, "position": 1})
-    day = make(catalog.ITEMS, ItemSchema, {
-        "name": {"en": "Day ticket"}, "default_price": "25.00", "admission": True,
-        "category": tickets["id"], "tax_rule": tax["id"],
-    })
-    workshop_a = make(catalog.ITEMS, ItemSchema, {
-        "name": {"en": "Workshop: Screen printing"}, "default_price": "10.00", "category": workshops["id"],
-        "tax_rule": tax["id"],
-    })
-    workshop_b = make(catalog.ITEMS, ItemSchema, {
-        "name": {"en": "Workshop: Drumming"}, "default_price": "12.00", "category": workshops["id"],
-        "tax_rule": tax["id"], "position": 1,
-    })
-    festival_pass = make(catalog.ITEMS, ItemSchema, {
-        "name": {"en": "Festival pass"}, "default_price": "60.00", "admission": True,
-        "category": tickets["id"], "tax_rule": tax["id"], "position": 1,
-        "addons": [{"addon_category": workshops["id"], "min_count": 0, "max_count": 2}],
-    })
-    shirt = make(catalog.ITEMS, ItemSchema, {
-        "name": {"en": "Festival T-shirt"}, "default_price": "20.00", "tax_rule": tax["id"], "position": 2,
-        "variations": [
-            {"value": {"en": "S"}, "position": 0},
-            {"value": {"en": "M"}, "position": 1},
-            {"value": {"en": "L"}, "position": 2},
-            {"value": {"en": "XL"}, "default_price": "22.00", "position": 3},
-        ],
-    })
-    shirt_variations = tx.ids("variations", item=shirt["id"])
-    make(catalog.QUOTAS, QuotaSchema, {"name": "Admission", "size": 500, "items": [day["id"], festival_pass["id"]]})
-    make(catalog.QUOTAS, QuotaSchema, {"name": "Workshops", "size": 30, "items": [workshop_a["id"], workshop_b["id"]]})
-    make(
-        catalog.QUOTAS,
-        QuotaSchema,
-        {"name": "T-shirts", "size": 100, "items": [shirt["id"]], "variations": shirt_variations},
-    )
-    make(
-        questions.QUESTIONS,
-        QuestionSchema,
-        {
-            "question": {"en": "Company"},
-            "type": "S",
-            "items": [day["id"], festival_pass["id"]],
-            "identifier": "COMPANY",
-        },
-    )
-    make(
-        questions.QUESTIONS,
-        QuestionSchema,
-        {
-            "question": {"en": "Meal preference"},
-            "type": "C",
-            "required": True,
-            "items": [festival_pass["id"]],
-            "identifier": "MEAL",
-            "options": [
-                {"answer": {"en": "Vegetarian"}, "identifier": "VEG"},
-                {"answer": {"en": "Vegan"}, "identifier": "VEGAN", "position": 1},
-                {"answer": {"en": "No preference"}, "identifier": "ANY", "position": 2},
-            ],
-        },
-    )
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
-    event, token = build_demo(_open_store(args, create=True), _now())
-    print(f"Demo event ready: /api/v1/organizers/{DEMO_ORGANIZER}/events/{event}/")
+    event, token = demo.build(_open_store(args, create=True), _now())
+    print(f"Demo event ready: /api/v1/organizers/{demo.ORGANIZER}/events/{event}/")
     print("Send it with every request as:  Authorization: Token <token>. Admin API token:")
     print(token)
     return 0
@@ -383,13 +286,13 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--name", required=True, help="the organizer's full name (used only when it is created)")
     init.set_defaults(run=cmd_init)
 
-    demo = commands.add_parser(
+    demo_command = commands.add_parser(
         "demo",
         help="create the demo organizer and event and print a token",
-        description=f"Create the organizer {DEMO_ORGANIZER!r} and event {DEMO_EVENT!r} if missing; "
+        description=f"Create the organizer {demo.ORGANIZER!r} and event {demo.EVENT!r} if missing; "
         "print a new admin token.",
     )
-    demo.set_defaults(run=cmd_demo)
+    demo_command.set_defaults(run=cmd_demo)
 
     token = commands.add_parser("token", help="create, list or revoke API tokens", description="Manage API tokens.")
     token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
