@@ -269,3 +269,35 @@ def test_admin_may_force_choose_secrets_and_set_prices(api, ids):
     body = response.get_json()
     assert [(p["price"], p["secret"]) for p in body["positions"]][0] == ("0.00", "given1")
     assert body["total"] == "23.00"
+
+
+def test_boxoffice_may_not_give_a_discount_as_a_negative_fee(api, boxoffice, ids):
+    fees = [{"fee_type": "service", "value": "1.50"}, {"fee_type": "other", "value": "-12.00"}]
+    payload = {"positions": [{"item": ids["workshop"]}], "fees": fees}
+
+    assert answer(boxoffice.post(ORDERS, json=payload)) == (403, {"fees": [{}, {"value": REFUSED}]})
+    assert api.get(ORDERS).get_json() == EMPTY_LIST
+    assert boxoffice.post(ORDERS, json={**payload, "fees": fees[:1]}).status_code == 201
+    assert api.post(ORDERS, json=payload).get_json()["total"] == "1.50"
+
+
+# ---------------------------------------------------------------------------------------- cart expiry
+
+
+@pytest.mark.parametrize(
+    ("expires", "status"),
+    [("2026-11-01T12:30:00Z", 201), ("2026-11-01T12:10:00Z", 201), ("2026-11-01T12:30:01Z", 403)],
+    ids=["the reservation time", "sooner", "later"],
+)
+def test_boxoffice_may_not_hold_quota_longer_than_the_reservation_time(boxoffice, ids, expires, status):
+    response = boxoffice.post(CARTS, json={"item": ids["workshop"], "price": "12.00", "expires": expires})
+
+    assert response.status_code == status
+    if status == 403:
+        assert response.get_json() == {"expires": REFUSED}
+
+
+def test_admin_may_set_any_cart_expiry(api, ids):
+    response = api.post(CARTS, json={"item": ids["workshop"], "price": "12.00", "expires": "2027-01-01T00:00:00Z"})
+
+    assert (response.status_code, response.get_json()["expires"]) == (201, "2027-01-01T00:00:00Z")

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import NotFound, ValidationFailed
-from ..isotime import format_datetime
+from ..isotime import format_datetime, parse_datetime
 from ..store import Transaction
 from . import positions, quotas
 from .answers import check_answers
@@ -158,8 +158,8 @@ def create(
 
     Returns the stored position with `addons` and `bundled` lists. Raises ValidationFailed: a dict naming
     fields for bad input, or a list holding the message when quota or a catalog rule refuses. Unless
-    `may_override`, a price other than the catalog lists raises OverrideRefused (checked after the input, before
-    quota).
+    `may_override`, a price other than the catalog lists, or an expiry later than the event's reservation time,
+    raises OverrideRefused (checked after the input, before quota).
     """
     purge_expired(tx, scope.event_id, now)
     cart_id = data.get("cart_id") or new_cart_id()
@@ -173,6 +173,9 @@ def create(
     bundled = _check_nested_list(tx, scope, data.get("bundled") or [], now, channel, item, bundled=True)
     if not may_override:
         _refuse_overrides(main, addons, bundled)
+        if parse_datetime(expires) > now + reservation:
+            # A later expiry would hold the quota for longer than the event lets any cart hold it.
+            raise positions.OverrideRefused(positions.refused_fields(["expires"]))
     checked = [main, *addons, *bundled]
     positions.check_voucher_usage(tx, (position.voucher for position in checked), now)
     quotas.reserve(tx, Counter(quota_id for position in checked for quota_id in position.quota_ids), now)

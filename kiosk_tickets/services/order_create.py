@@ -254,7 +254,8 @@ def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, sett
 
     Carts named in `consume_carts` are removed first, so the quota they held passes to the order without
     ever being free in between. Quota is checked as for carts unless `force`. Raises ValidationFailed, and
-    OverrideRefused for `force`, a ticket secret or a price of the request's own unless `settings.may_override`.
+    OverrideRefused for `force`, a ticket secret, a price of the request's own or a negative fee unless
+    `settings.may_override`.
     """
     event_id = scope.event_id
     if data.get("force") and not settings.may_override:
@@ -263,6 +264,11 @@ def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, sett
     checked = _check_positions(tx, scope, data["positions"], now, settings.may_override)
     positions_total = sum((Decimal(p["price"]) for p in checked), Decimal(0))
     fees = _check_fees(tx, event_id, data.get("fees") or [], positions_total)
+    if not settings.may_override and any(Decimal(fee["value"]) < 0 for fee in fees):
+        # A negative fee is a discount the catalog does not give: it could bring any order down to nothing.
+        raise positions.OverrideRefused(
+            {"fees": [positions.refused_fields(["value"]) if Decimal(fee["value"]) < 0 else {} for fee in fees]}
+        )
     total = positions_total + sum((Decimal(fee["value"]) for fee in fees), Decimal(0))
     status = data.get("status") or (OrderStatus.PAID if total == 0 else OrderStatus.PENDING)
     provider = data.get("payment_provider") or ("free" if total == 0 else None)
