@@ -326,6 +326,47 @@ def ticket_fields(tx: Transaction, order: dict, position: dict) -> dict[str, Any
     }
 
 
+def receipt_fields(tx: Transaction, order: Mapping[str, Any]) -> dict[str, Any]:
+    """What the order's receipt shows, as plain fields: each product once with its count, the fees, the tax
+    in each rate, the total and how it was paid (the receipt renderer's input, but for cash given and change,
+    which only the counter knows)."""
+    event = tx.referenced("events", order["event"])
+    organizer = tx.find_one("organizers", slug=event["organizer"]) or {"name": event["organizer"]}
+    lines: dict[tuple[str, str], int] = Counter()
+    taxes: dict[str, list[Decimal]] = {}
+    charged = [p for p in tx.find("orderpositions", order=order["id"]) if not p["canceled"]]
+    fees = [fee for fee in tx.find("orderfees", order=order["id"]) if not fee["canceled"]]
+    for position in sorted(charged, key=lambda p: p["positionid"]):
+        item = tx.referenced("items", position["item"])
+        variation = tx.get("variations", position["variation"]) if position["variation"] else None
+        lines[(positions.product_name(item, variation), position["price"])] += 1
+    for fee in fees:
+        lines[(fee.get("description") or fee["fee_type"].title(), fee["value"])] += 1
+    for charge, amount in [*((p, p["price"]) for p in charged), *((fee, fee["value"]) for fee in fees)]:
+        gross, tax = taxes.setdefault(charge["tax_rate"], [Decimal(0), Decimal(0)])
+        taxes[charge["tax_rate"]] = [gross + Decimal(amount), tax + Decimal(charge["tax_value"])]
+    placed = parse_datetime(order["datetime"]).astimezone(ZoneInfo(event.get("timezone") or "UTC"))
+    payments = [p for p in order["payments"] if p["state"] == "confirmed"] or order["payments"]
+    return {
+        "organizer": organizer["name"],
+        "event": i18n_text(event["name"]),
+        "order_code": order["code"],
+        "date": f"{placed:%d %b %Y, %H:%M}",
+        "currency": event["currency"],
+        "lines": [
+            {"description": name, "quantity": count, "amount": positions.money(Decimal(price) * count)}
+            for (name, price), count in lines.items()
+        ],
+        "taxes": [
+            {"rate": rate, "gross": positions.money(gross), "tax": positions.money(tax)}
+            for rate, (gross, tax) in sorted(taxes.items())
+            if Decimal(rate)
+        ],
+        "total": order["total"],
+        "payment_provider": payments[-1]["provider"] if payments else None,
+    }
+
+
 def tickets_of(tx: Transaction, order: dict, position: dict | None = None) -> list[dict]:
     """The positions whose tickets may be downloaded; raise PermissionDenied with the reason otherwise.
 
