@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, request
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from . import api
+from . import api, ui
 from .api.errors import http_error_response
+from .api.urls import bp as api_bp
 from .config import load_config
 from .context import SessionsOutsideTheApi, init_store
 from .store import Store
@@ -33,12 +35,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.secret_key = settings["SECRET_KEY"] or store.secret_key()
     app.session_interface = SessionsOutsideTheApi(api.owns)
     api.register(app)
+    ui.register(app)
+    # Every form of the screens carries a CSRF token; the API authenticates each request by its token instead.
+    csrf = CSRFProtect(app)
+    csrf.exempt(api_bp)
 
     @app.errorhandler(HTTPException)
-    def routing_error(error: HTTPException) -> Response | HTTPException:
-        # Raised before any blueprint is chosen: each presentation answers for its own paths.
+    def routing_error(error: HTTPException) -> Response:
+        # Raised before any blueprint is chosen, or outside the API's views: each presentation answers for its
+        # own paths, the API in pretix's JSON, everything else as a page.
         if api.owns(request.path):
             return http_error_response(error)
-        return error
+        return ui.error_page(error)
 
     return app

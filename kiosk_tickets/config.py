@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "TICKET_PAGE_FORMAT": "A4",
     # Signs session cookies; empty means the key generated into the data directory (file `secret_key`).
     "SECRET_KEY": "",
+    # A browser signed in to the screens is signed out this many hours after signing in.
+    "SESSION_HOURS": 12,
 }
 
 _ENV_PREFIX = "KIOSK_TICKETS_"

@@ -1,0 +1,158 @@
+"""Signing in with an API token (typed, or scanned from a badge), the session, and who may open which screen.
+
+The session (Flask's signed cookie) holds the token's id and when the sign-in happened, never the token.
+Each request reads the token again, so revoking it (`kiosk-tickets token revoke`) signs its browsers out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from ..context import get_store, now
+from ..errors import NotAuthenticated
+from ..services.auth import SCOPE_PERMISSIONS, Principal, PrincipalKind, token_principal
+from . import bp
+
+_TOKEN_ID = "token_id"
+_SIGNED_IN = "signed_in"
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A screen in the header: where it is, its label, and the permission it needs."""
+
+    endpoint: str
+    label: str
+    permission: str
+
+
+SCREENS = (Screen("ui.door", "Door", "checkin"),)
+
+
+def screens_for(principal: Principal | None) -> list[Screen]:
+    if principal is None:
+        return []
+    return [screen for screen in SCREENS if principal.may(screen.permission, principal.organizer)]
+
+
+def _token_record_principal(record: dict) -> Principal:
+    return Principal(
+        PrincipalKind.TOKEN,
+        record["id"],
+        record["organizer"],
+        SCOPE_PERMISSIONS.get(record["scope"], frozenset()),
+        record["name"],
+    )
+
+
+def _session_principal() -> tuple[Principal | None, str | None]:
+    """The principal of this browser's session, or None with why the session ended (None if there was none)."""
+    token_id = session.get(_TOKEN_ID)
+    if token_id is None:
+        return None, None
+    try:
+        signed_in = datetime.fromisoformat(session.get(_SIGNED_IN, ""))
+    except (TypeError, ValueError):
+        signed_in = None
+    lifetime = timedelta(hours=float(current_app.config["SESSION_HOURS"]))
+    if signed_in is None or now() - signed_in >= lifetime:
+        return None, "Your sign-in has expired. Sign in again."
+    with get_store().transaction() as tx:
+        record = tx.get("api_tokens", token_id)
+    if record is None or not record["active"]:
+        return None, "Your token is no longer active. Sign in with another one."
+    return _token_record_principal(record), None
+
+
+@bp.before_request
+def load_principal() -> None:
+    principal, ended = _session_principal()
+    if ended is not None:
+        session.clear()
+        flash(ended)
+    g.principal = principal
+    g.screens = screens_for(principal)
+
+
+def _scope_of(principal: Principal) -> str:
+    for scope, permissions in SCOPE_PERMISSIONS.items():
+        if permissions == principal.permissions:
+            return scope
+    return "unknown"
+
+
+@bp.app_context_processor
+def header() -> dict[str, Any]:
+    principal = g.get("principal")
+    return {
+        "principal": principal,
+        "screens": g.get("screens", []),
+        "scope": _scope_of(principal) if principal else None,
+    }
+
+
+def _local_target(target: str | None) -> str | None:
+    """A path on this site outside the API to go to after signing in; None for anything else."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\", "/api/")):
+        return None
+    return target
+
+
+def screen(permission: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Guard a view: a signed-out browser goes to sign-in, a principal without `permission` gets a 403 page.
+    The view receives the principal as its first argument."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            principal: Principal | None = g.principal
+            if principal is None:
+                return redirect(url_for("ui.signin", next=request.path))
+            if not principal.may(permission, principal.organizer):
+                abort(403, f"The {_scope_of(principal)} scope of your token does not include this screen.")
+            return view(principal, *args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+@bp.route("/", methods=["GET", "POST"])
+def signin() -> Response | str | tuple[str, int]:
+    """Sign in (signed out), or the list of screens (signed in)."""
+    target = _local_target(request.values.get("next"))
+    if request.method == "GET":
+        if g.principal is not None:
+            return render_template("ui/home.html")
+        return render_template("ui/signin.html", next=target)
+    credential = request.form.get("token", "").strip()
+    try:
+        if not credential:
+            raise NotAuthenticated("Type or scan your token.")
+        with get_store().transaction() as tx:
+            principal = token_principal(tx, credential)
+    except NotAuthenticated:
+        message = "Type or scan your token." if not credential else "This token is not valid, or it was revoked."
+        return render_template("ui/signin.html", next=target, error=message)
+    session.clear()
+    session.permanent = True
+    session[_TOKEN_ID] = principal.id
+    session[_SIGNED_IN] = now().isoformat()
+    screens = screens_for(principal)
+    if target is None and screens:
+        target = url_for(screens[0].endpoint)
+    return redirect(target or url_for("ui.signin"))
+
+
+@bp.post("/signout")
+def signout() -> Response:
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("ui.signin"))

@@ -1,0 +1,218 @@
+"""The door: choose a check-in list and entry or exit, then scan ticket after ticket into one field.
+
+Each scan is one `services.checkin.redeem` in one store transaction, with a nonce made for the form it was
+typed into, so a form sent twice counts once. The answer is told as a page (or, with JS, a panel of it).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from ..context import get_store, now
+from ..isotime import parse_datetime
+from ..services import checkin
+from ..services.auth import Principal
+from ..services.common import i18n_text
+from ..services.positions import full_name
+from ..store import Transaction
+from . import bp
+from .auth import screen
+
+MODES = {"entry": "Entry", "exit": "Exit"}
+_MAX_NONCE = 64
+_MAX_SHOWN_CODE = 64
+
+
+@dataclass
+class Answer:
+    """What the door shows for one scan."""
+
+    kind: str  # a ScanResult value: ok, refused, unknown, ambiguous, incomplete
+    headline: str
+    detail: str = ""
+    attendee: str | None = None
+    product: str | None = None
+    addons: list[str] = field(default_factory=list)
+    order_code: str | None = None
+    questions: list[str] = field(default_factory=list)
+    attention: bool = False
+    texts: list[str] = field(default_factory=list)
+
+    @property
+    def icon(self) -> str:
+        return {"ok": "✓", "incomplete": "!"}.get(self.kind, "✕")
+
+
+REFUSALS = {
+    "already_redeemed": "Already checked in",
+    "unpaid": "Not paid",
+    "unapproved": "Order not approved",
+    "canceled": "Canceled",
+    "product": "Wrong product",
+    "blocked": "Blocked",
+    "invalid_time": "Not valid at this time",
+    "rules": "Not allowed by this list's rules",
+    "revoked": "Ticket revoked",
+}
+
+
+def _zone(event: Mapping[str, Any]) -> ZoneInfo:
+    try:
+        return ZoneInfo(event.get("timezone") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_time(moment: datetime | str, event: Mapping[str, Any]) -> str:
+    """A moment as the door reads it: in the event's time zone, with that zone named."""
+    if isinstance(moment, str):
+        moment = parse_datetime(moment)
+    zone = _zone(event)
+    local = moment.astimezone(zone)
+    return f"{local:%H:%M} on {local:%a} {local.day} {local:%b %Y} ({zone.key})"
+
+
+def _product(tx: Transaction, position: Mapping[str, Any]) -> str:
+    item = tx.get("items", position["item"]) or {}
+    name = i18n_text(item.get("name")) or f"Product {position['item']}"
+    variation = tx.get("variations", position["variation"]) if position.get("variation") else None
+    return f"{name} – {i18n_text(variation['value'])}" if variation else name
+
+
+def _addons(tx: Transaction, position: Mapping[str, Any]) -> list[str]:
+    siblings = tx.find("orderpositions", order=position["order"])
+    found = [p for p in siblings if p.get("addon_to") == position["id"] and not p["canceled"]]
+    return [_product(tx, p) for p in sorted(found, key=lambda p: p["positionid"])]
+
+
+def _refusal_detail(outcome: checkin.Outcome, event: Mapping[str, Any], checkin_list: Mapping[str, Any]) -> str:
+    assert outcome.position is not None
+    position = outcome.position.position
+    if outcome.reason == "already_redeemed":
+        entries = [c for c in outcome.position.checkins if c["list"] == checkin_list["id"] and c["type"] == "entry"]
+        if entries:
+            last = max(entries, key=lambda c: (c["datetime"], c["id"]))
+            return f"Checked in at {local_time(last['datetime'], event)}, list “{checkin_list['name']}”."
+        return f"Checked in before on list “{checkin_list['name']}”."
+    if outcome.reason == "unpaid":
+        return "The order has not been paid."
+    if outcome.reason == "unapproved":
+        return "The order is waiting for approval."
+    if outcome.reason == "canceled":
+        return "The ticket or its order is canceled."
+    if outcome.reason == "product":
+        return f"The list “{checkin_list['name']}” does not admit this product."
+    if outcome.reason == "blocked":
+        return "This ticket is blocked."
+    if outcome.reason == "invalid_time":
+        if position.get("valid_from") and now() < parse_datetime(position["valid_from"]):
+            return f"Valid from {local_time(position['valid_from'], event)}."
+        if position.get("valid_until"):
+            return f"Valid until {local_time(position['valid_until'], event)}."
+    return outcome.reason_explanation or ""
+
+
+def describe(
+    tx: Transaction, outcome: checkin.Outcome, code: str, event: Mapping[str, Any], checkin_list: Mapping[str, Any]
+) -> Answer:
+    """The scan's outcome in words, with the ticket it concerned."""
+    kind = outcome.result.value
+    if outcome.result == checkin.ScanResult.UNKNOWN:
+        shown = code if len(code) <= _MAX_SHOWN_CODE else code[:_MAX_SHOWN_CODE] + "…"
+        return Answer(kind, "Unknown ticket", f"No ticket of this event has the code “{shown}”.")
+    if outcome.result == checkin.ScanResult.AMBIGUOUS or outcome.position is None:
+        return Answer(kind, "Ambiguous code", "Tickets of more than one event have this code; nobody may pass on it.")
+    position = outcome.position.position
+    answer = Answer(
+        kind,
+        "Valid",
+        attendee=full_name(position.get("attendee_name_parts")),
+        product=_product(tx, position),
+        addons=_addons(tx, position),
+        order_code=outcome.position.order_code,
+        attention=outcome.require_attention,
+        texts=list(outcome.checkin_texts),
+    )
+    if outcome.result == checkin.ScanResult.OK:
+        answer.detail = "Exit recorded." if request.view_args and request.view_args.get("mode") == "exit" else ""
+    elif outcome.result == checkin.ScanResult.INCOMPLETE:
+        answer.headline = "Questions unanswered"
+        answer.detail = "This ticket needs answers before entry; check in at the box office."
+        answer.questions = [i18n_text(q.get("question")) for q in outcome.questions or []]
+    else:
+        answer.headline = REFUSALS.get(outcome.reason or "", "Refused")
+        answer.detail = _refusal_detail(outcome, event, checkin_list)
+    return answer
+
+
+def _lists(tx: Transaction, organizer: str) -> list[tuple[dict, list[dict]]]:
+    """The organizer's events that have check-in lists, each with its lists."""
+    found = []
+    for event in sorted(tx.find("events", organizer=organizer), key=lambda e: (e["date_from"] or "", e["id"])):
+        lists = sorted(tx.find("checkinlists", event=event["id"]), key=lambda c: c["id"])
+        if lists:
+            found.append((event, lists))
+    return found
+
+
+@bp.get("/door/")
+@screen("checkin")
+def door(principal: Principal) -> Response | str:
+    """Choose the list and the mode; with one list only, go straight to its entry scanning."""
+    with get_store().transaction() as tx:
+        events = _lists(tx, principal.organizer)
+    if len(events) == 1 and len(events[0][1]) == 1:
+        return redirect(url_for("ui.door_scan", list_id=events[0][1][0]["id"], mode="entry"))
+    return render_template("ui/door_choose.html", events=[(i18n_text(e["name"]), lists) for e, lists in events])
+
+
+def _list_of(tx: Transaction, principal: Principal, list_id: int) -> tuple[dict, dict]:
+    checkin_list = tx.get("checkinlists", list_id)
+    event = tx.get("events", checkin_list["event"]) if checkin_list else None
+    if checkin_list is None or event is None or event["organizer"] != principal.organizer:
+        abort(404, "There is no such check-in list.")
+    return checkin_list, event
+
+
+@bp.route("/door/<int:list_id>/<mode>/", methods=["GET", "POST"])
+@screen("checkin")
+def door_scan(principal: Principal, list_id: int, mode: str) -> str:
+    """The scanning screen; a POST redeems the code it carries and shows the answer."""
+    if mode not in MODES:
+        abort(404, "The door scans in entry or exit mode.")
+    answer = None
+    with get_store().transaction() as tx:
+        checkin_list, event = _list_of(tx, principal, list_id)
+        code = request.form.get("code", "").strip() if request.method == "POST" else ""
+        if code:
+            nonce = request.form.get("nonce", "")
+            scan = checkin.Scan(
+                lists=[checkin_list["id"]],
+                secret=code,
+                type=mode,
+                nonce=nonce if 0 < len(nonce) <= _MAX_NONCE else None,
+                device=None,
+            )
+            outcome = checkin.redeem(tx, [checkin_list], scan, now())
+            answer = describe(tx, outcome, code, event, checkin_list)
+        counts = checkin.list_counts(tx, checkin_list)
+        several = sum(len(lists) for _, lists in _lists(tx, principal.organizer)) > 1
+    return render_template(
+        "ui/door_scan.html",
+        checkin_list=checkin_list,
+        event_name=i18n_text(event["name"]),
+        mode=mode,
+        modes=MODES,
+        answer=answer,
+        counts=counts,
+        nonce=secrets.token_urlsafe(16),
+        several_lists=several,
+    )
