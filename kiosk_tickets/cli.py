@@ -84,7 +84,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     event, token = demo.build(_open_store(args, create=True), _now())
     print(f"Demo event ready: /api/v1/organizers/{demo.ORGANIZER}/events/{event}/")
-    print("Send it with every request as:  Authorization: Token <token>. Admin API token:")
+    print("Start the server with `kiosk-tickets serve`, open http://127.0.0.1:8000/ and sign in with the token")
+    print("below (type it, or scan it from a badge); API clients send it as  Authorization: Token <token>.")
+    print("Admin token:")
     print(token)
     return 0
 
@@ -162,7 +164,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # full passes over it took some 100 ms with 100,000 order positions, stalling whichever request ran.
     gc.collect()
     gc.freeze()
-    print(f"kiosk-tickets serving {app.config['DATA_DIR']} on http://{args.host}:{args.port}/api/v1/", flush=True)
+    base = f"http://{args.host}:{args.port}"
+    print(f"kiosk-tickets serving {app.config['DATA_DIR']}: screens on {base}/, the API on {base}/api/v1/", flush=True)
     serve(app, args.host, args.port, args.threads, limits, ident="kiosk-tickets")
     return 0
 

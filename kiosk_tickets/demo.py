@@ -5,8 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from .schemas import CategorySchema, EventSchema, ItemSchema, QuestionSchema, QuotaSchema, TaxRuleSchema, load
-from .services import auth, catalog, events, questions
+from .schemas import (
+    CategorySchema,
+    CheckinListSchema,
+    EventSchema,
+    ItemSchema,
+    QuestionSchema,
+    QuotaSchema,
+    TaxRuleSchema,
+    load,
+)
+from .services import auth, catalog, checkin, events, questions
 from .services.resources import EventContext, Resource
 from .store import Store, Transaction
 
@@ -37,7 +46,8 @@ def build(store: Store, now: datetime) -> tuple[str, str]:
 
 
 def _fill_event(tx: Transaction, scope: EventContext, now: datetime) -> None:
-    """Add a tax rule, tickets, a shirt with sizes, a pass with workshop add-ons, quotas and questions."""
+    """Add a tax rule, tickets, a shirt with sizes, a pass with workshop add-ons, quotas, questions and a
+    check-in list for the entrance."""
 
     def make(resource: Resource, schema, data: dict) -> dict:
         return resource.create(tx, scope, load(schema(), data), now)
@@ -105,3 +115,4 @@ def _fill_event(tx: Transaction, scope: EventContext, now: datetime) -> None:
             ],
         },
     )
+    make(checkin.CHECKIN_LISTS, CheckinListSchema, {"name": "Entrance", "all_products": True})

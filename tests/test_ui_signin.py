@@ -135,7 +135,7 @@ def test_sign_out_needs_a_post_with_csrf_and_ends_the_session(browser, store):
 
 def test_token_of_an_organizer_signs_in_for_it(browser, store):
     sign_in(browser, make_token(store, organizer="other", scope="checkin"))
-    assert "· other ·" in browser.get("/").get_data(as_text=True)
+    assert "other · checkin token" in browser.get("/").get_data(as_text=True)
     assert ORGANIZER not in browser.get("/").get_data(as_text=True)
 
 

@@ -6,9 +6,11 @@ import hashlib
 import hmac
 import secrets
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from ..errors import NotAuthenticated, PermissionDenied, ValidationFailed
 from ..isotime import format_datetime
@@ -100,6 +102,7 @@ class Principal:
     organizer: str
     permissions: frozenset[str]
     name: str = ""
+    role: str = ""  # what the permissions are called: a token's scope
 
     def may(self, permission: str, organizer: str) -> bool:
         return organizer == self.organizer and permission in self.permissions
@@ -117,12 +120,23 @@ def token_principal(tx: Transaction, credential: str) -> Principal:
     # The lookup is by hash, which leaks nothing useful; the comparison is constant-time all the same.
     if record is None or not record["active"] or not hmac.compare_digest(record["token_hash"], presented):
         raise NotAuthenticated("Invalid token.")
+    return _principal_of(record)
+
+
+def token_principal_by_id(tx: Transaction, token_id: Any) -> Principal | None:
+    """The principal of the token with this id, if it is still active (a session keeps the id, not the token)."""
+    record = tx.peek("api_tokens", token_id) if isinstance(token_id, int) else None
+    return _principal_of(record) if record is not None and record["active"] else None
+
+
+def _principal_of(record: Mapping[str, Any]) -> Principal:
     return Principal(
         PrincipalKind.TOKEN,
         record["id"],
         record["organizer"],
         SCOPE_PERMISSIONS.get(record["scope"], frozenset()),
         record["name"],
+        record["scope"],
     )
 
 

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from ..context import get_store, now
 from ..errors import NotAuthenticated
-from ..services.auth import SCOPE_PERMISSIONS, Principal, PrincipalKind, token_principal
+from ..services.auth import Principal, token_principal, token_principal_by_id
 from . import bp
 
 _TOKEN_ID = "token_id"
@@ -42,16 +42,6 @@ def screens_for(principal: Principal | None) -> list[Screen]:
     return [screen for screen in SCREENS if principal.may(screen.permission, principal.organizer)]
 
 
-def _token_record_principal(record: dict) -> Principal:
-    return Principal(
-        PrincipalKind.TOKEN,
-        record["id"],
-        record["organizer"],
-        SCOPE_PERMISSIONS.get(record["scope"], frozenset()),
-        record["name"],
-    )
-
-
 def _session_principal() -> tuple[Principal | None, str | None]:
     """The principal of this browser's session, or None with why the session ended (None if there was none)."""
     token_id = session.get(_TOKEN_ID)
@@ -65,10 +55,10 @@ def _session_principal() -> tuple[Principal | None, str | None]:
     if signed_in is None or now() - signed_in >= lifetime:
         return None, "Your sign-in has expired. Sign in again."
     with get_store().transaction() as tx:
-        record = tx.get("api_tokens", token_id)
-    if record is None or not record["active"]:
+        principal = token_principal_by_id(tx, token_id)
+    if principal is None:
         return None, "Your token is no longer active. Sign in with another one."
-    return _token_record_principal(record), None
+    return principal, None
 
 
 @bp.before_request
@@ -81,20 +71,13 @@ def load_principal() -> None:
     g.screens = screens_for(principal)
 
 
-def _scope_of(principal: Principal) -> str:
-    for scope, permissions in SCOPE_PERMISSIONS.items():
-        if permissions == principal.permissions:
-            return scope
-    return "unknown"
-
-
 @bp.app_context_processor
 def header() -> dict[str, Any]:
     principal = g.get("principal")
     return {
         "principal": principal,
         "screens": g.get("screens", []),
-        "scope": _scope_of(principal) if principal else None,
+        "scope": principal.role if principal else None,
     }
 
 
@@ -116,7 +99,7 @@ def screen(permission: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
             if principal is None:
                 return redirect(url_for("ui.signin", next=request.path))
             if not principal.may(permission, principal.organizer):
-                abort(403, f"The {_scope_of(principal)} scope of your token does not include this screen.")
+                abort(403, f"The {principal.role} scope of your token does not include this screen.")
             return view(principal, *args, **kwargs)
 
         return guarded
