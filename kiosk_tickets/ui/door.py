@@ -21,7 +21,7 @@ from ..isotime import parse_datetime
 from ..services import checkin
 from ..services.auth import Principal
 from ..services.common import i18n_text
-from ..services.positions import full_name
+from ..services.positions import full_name, product_name
 from ..store import Transaction
 from . import bp
 from .auth import screen
@@ -81,10 +81,8 @@ def local_time(moment: datetime | str, event: Mapping[str, Any]) -> str:
 
 
 def _product(tx: Transaction, position: Mapping[str, Any]) -> str:
-    item = tx.get("items", position["item"]) or {}
-    name = i18n_text(item.get("name")) or f"Product {position['item']}"
     variation = tx.get("variations", position["variation"]) if position.get("variation") else None
-    return f"{name} – {i18n_text(variation['value'])}" if variation else name
+    return product_name(tx.referenced("items", position["item"]), variation)
 
 
 def _addons(tx: Transaction, position: Mapping[str, Any]) -> list[str]:
