@@ -87,6 +87,7 @@ def test_the_door_lets_a_ticket_in_once_and_names_an_unknown_one(page: Page, box
     expect(page.locator("#result")).to_have_attribute("data-result", "ok")
     expect(page.locator("#result")).to_contain_text("Ada Lovelace")
     expect(page.locator("#scan")).to_be_focused()
+    expect(page.locator("#count-checked-in")).to_have_text("1")
 
     scan(page, box["secret"])
     expect(page.locator("#result")).to_have_attribute("data-result", "refused")

@@ -68,10 +68,10 @@ def entry_url(shop: dict, mode: str = "entry") -> str:
     return f"/door/{shop['list']}/{mode}/"
 
 
-def scan(browser, url: str, code: str, nonce: str | None = None):
+def scan(browser, url: str, code: str, nonce: str | None = None, headers: dict[str, str] | None = None):
     page = browser.get(url)
     data = {"csrf_token": form_field(page, "csrf_token"), "nonce": nonce or form_field(page, "nonce"), "code": code}
-    return browser.post(url, data=data)
+    return browser.post(url, data=data, headers=headers or {})
 
 
 def text_of(response) -> str:
@@ -156,6 +156,14 @@ def test_counts_follow_entry_and_exit(door, shop, secret):
     out = scan(door, entry_url(shop, "exit"), secret)
     assert result_of(out) == "ok" and "Exit recorded." in text_of(out)
     assert counts(out) == ("0", "1", "2")
+
+
+def test_the_script_s_scan_is_answered_without_waiting_for_the_counts(door, shop, secret):
+    answered = scan(door, entry_url(shop), secret, headers={"X-Door-Answer-Only": "1"})
+
+    assert result_of(answered) == "ok"
+    assert 'id="counts"' not in answered.get_data(as_text=True)
+    assert 'id="count-checked-in">1<' in door.get(entry_url(shop)).get_data(as_text=True)
 
 
 def test_variation_is_shown_with_its_product(door, api, shop):

@@ -65,14 +65,22 @@ def _successful(tx: Transaction, position_id: int, list_id: int) -> list[dict]:
 
 
 def list_counts(tx: Transaction, checkin_list: Mapping[str, Any]) -> dict[str, Any]:
-    """Tickets on the list, those checked in, those inside now, by item and variation (the `status/` report)."""
+    """Tickets on the list, those checked in, those inside now, by item and variation (the `status/` report).
+
+    The list's successful scans are read once and grouped by ticket: looking them up ticket by ticket cost
+    a lookup for each of the event's tickets on every door scan.
+    """
+    scans_by_position: dict[int, list[Mapping[str, Any]]] = {}
+    for scan in tx.scan("checkins", list=checkin_list["id"]):
+        if scan["successful"]:
+            scans_by_position.setdefault(scan["position"], []).append(scan)
     totals = {"position_count": 0, "checkin_count": 0, "inside_count": 0}
     per_product: dict[tuple[int, int | None], dict[str, int]] = {}
     for position in tx.scan("orderpositions", event=checkin_list["event"]):
         order = tx.peek_referenced("orders", position["order"])
         if not on_list(tx, checkin_list, position, order):
             continue
-        scans = _successful(tx, position["id"], checkin_list["id"])
+        scans = sorted(scans_by_position.get(position["id"], ()), key=lambda c: (c["datetime"], c["id"]))
         checked_in = any(scan["type"] == "entry" for scan in scans)
         counts = per_product.setdefault(
             (position["item"], position["variation"]), {"position_count": 0, "checkin_count": 0}

@@ -27,6 +27,8 @@ from . import bp
 from .auth import screen
 
 MODES = {"entry": "Entry", "exit": "Exit"}
+# Sent by the door's script with a scan: answer with the scan's result only, without the list's counts.
+ANSWER_ONLY = "X-Door-Answer-Only"
 _MAX_NONCE = 64
 _MAX_SHOWN_CODE = 64
 
@@ -201,7 +203,9 @@ def door_scan(principal: Principal, list_id: int, mode: str) -> str:
             )
             outcome = checkin.redeem(tx, [checkin_list], scan, now())
             answer = describe(tx, outcome, code, event, checkin_list)
-        counts = checkin.list_counts(tx, checkin_list)
+        # Counting goes through every ticket of the event: the door's script asks for the counts in a request
+        # of their own once the answer is painted, so a scan's answer never waits for them.
+        counts = None if request.headers.get(ANSWER_ONLY) else checkin.list_counts(tx, checkin_list)
         several = sum(len(lists) for _, lists in _lists(tx, principal.organizer)) > 1
     return render_template(
         "ui/door_scan.html",

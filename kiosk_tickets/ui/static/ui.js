@@ -91,7 +91,12 @@
     busy = true;
     var data = new FormData(form);
     data.set("code", queue.shift());
-    fetch(form.action, { method: "POST", body: data, credentials: "same-origin" })
+    fetch(form.action, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { "X-Door-Answer-Only": "1" }
+    })
       .then(function (response) {
         return response.text().then(function (text) { return { response: response, text: text }; });
       })
@@ -113,8 +118,8 @@
         }
         form.elements.nonce.value = nonce.value;
         swap(doc, "result");
-        swap(doc, "counts");
         play(result.getAttribute("data-result"));
+        refreshCounts();
       })
       .catch(function () {
         showError("No answer from the server: this scan may not have counted. Scan it again.");
@@ -137,14 +142,19 @@
     pump();
   });
 
-  // The counts change with every other door too.
-  setInterval(function () {
-    if (busy || document.hidden) return;
+  // The counts come in a request of their own, after each answer is painted (counting takes longer than
+  // checking a ticket in), and now and then, since they change with every other door too.
+  function refreshCounts() {
     fetch(window.location.href, { credentials: "same-origin" })
       .then(function (response) { return response.ok && !response.redirected ? response.text() : null; })
       .then(function (text) {
         if (text) swap(new DOMParser().parseFromString(text, "text/html"), "counts");
       })
       .catch(function () { /* the next scan tells */ });
+  }
+
+  setInterval(function () {
+    if (busy || document.hidden) return;
+    refreshCounts();
   }, 15000);
 })();
