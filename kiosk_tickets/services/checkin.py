@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import NotFound, ValidationFailed
 from ..isotime import format_datetime, parse_datetime
 from ..store import Doc, Transaction
-from . import order_search, orders
+from . import checkin_counts, order_search, orders
 from .answers import check_answers
 from .common import FieldErrors, OrderStatus, check_ref_list, i18n_text, invalid_pk, order_documents
 from .resources import EventContext, Resource
@@ -67,30 +67,10 @@ def _successful(tx: Transaction, position_id: int, list_id: int) -> list[dict]:
 def list_counts(tx: Transaction, checkin_list: Mapping[str, Any]) -> dict[str, Any]:
     """Tickets on the list, those checked in, those inside now, by item and variation (the `status/` report).
 
-    The list's successful scans are read once and grouped by ticket: looking them up ticket by ticket cost
-    a lookup for each of the event's tickets on every door scan.
+    Read from a view the store keeps current (see `checkin_counts`), so a door asking after every scan
+    costs the same with any number of tickets.
     """
-    scans_by_position: dict[int, list[Mapping[str, Any]]] = {}
-    for scan in tx.scan("checkins", list=checkin_list["id"]):
-        if scan["successful"]:
-            scans_by_position.setdefault(scan["position"], []).append(scan)
-    totals = {"position_count": 0, "checkin_count": 0, "inside_count": 0}
-    per_product: dict[tuple[int, int | None], dict[str, int]] = {}
-    for position in tx.scan("orderpositions", event=checkin_list["event"]):
-        order = tx.peek_referenced("orders", position["order"])
-        if not on_list(tx, checkin_list, position, order):
-            continue
-        scans = sorted(scans_by_position.get(position["id"], ()), key=lambda c: (c["datetime"], c["id"]))
-        checked_in = any(scan["type"] == "entry" for scan in scans)
-        counts = per_product.setdefault(
-            (position["item"], position["variation"]), {"position_count": 0, "checkin_count": 0}
-        )
-        counts["position_count"] += 1
-        counts["checkin_count"] += checked_in
-        totals["position_count"] += 1
-        totals["checkin_count"] += checked_in
-        totals["inside_count"] += bool(scans) and scans[-1]["type"] == "entry"
-    return {**totals, "per_product": per_product}
+    return checkin_counts.counts_of(tx).counts(checkin_list)
 
 
 def status(tx: Transaction, checkin_list: dict, now: datetime) -> dict[str, Any]:
