@@ -196,7 +196,7 @@ def test_the_detail_shows_positions_add_ons_answers_and_check_ins(counter, order
     assert 'class="addons"' in body[ticket:parking] and "</div> </div>" in re.sub(r"\s+", " ", body[parking:shirt])
     assert "Ticket 23.00 EUR Ada Lovelace" in text
     assert "+ Add-on: Parking 8.00 EUR" in text
-    assert "Shirt – M 15.00 EUR" in text
+    assert "Shirt – M 15.00 EUR No ticket for this product: nothing to check in." in text
     assert "Diet Vegan" in text
     assert "✓ Checked in Sun 1 Nov 2026, 13:00, list “Entrance”" in text
     # Payment, fees, total.
@@ -255,7 +255,7 @@ def test_marking_a_pending_order_paid_records_cash_or_card(counter, orders, api,
     response = post(counter, grace, "paid", provider=provider)
     assert response.status_code == 302 and response.headers["Location"] == detail_url(grace)
     page = text_of(counter.get(detail_url(grace)))
-    assert f"Order {grace['code']} is paid ({provider})." in page
+    assert f"Order {grace['code']} is paid {'in cash' if provider == 'cash' else 'by card'}." in page
     assert f"Order {grace['code']} ✓ Paid" in page and "Print tickets (1)" in page
     body = api.get(f"{ORDERS}{grace['code']}/").get_json()
     assert (body["status"], body["payment_provider"]) == ("p", provider)

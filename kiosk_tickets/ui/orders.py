@@ -49,7 +49,7 @@ PROVIDERS = {
     "manual": "Paid (manual)",
     "banktransfer": "Bank transfer",
 }
-COUNTER_PAYMENTS = {"cash": "Cash", "card": "Card"}
+COUNTER_PAYMENTS = {"cash": "in cash", "card": "by card"}
 PAYMENT_STATES = {
     "created": "open",
     "pending": "open",
@@ -353,7 +353,7 @@ def orders_mark_paid(principal: Principal, event: str, code: str) -> Response | 
             order = orders.mark_paid(tx, _order(tx, scope, code), now(), provider)
     except KioskError as error:
         return _refused(principal, event, code, error)
-    flash(f"Order {order['code']} is paid ({COUNTER_PAYMENTS[provider].lower()}). Print its tickets now.")
+    flash(f"Order {order['code']} is paid {COUNTER_PAYMENTS[provider]}. Print its tickets now.")
     return redirect(url_for("ui.orders_detail", event=event, code=order["code"]))
 
 
