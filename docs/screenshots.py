@@ -1,6 +1,7 @@
 """Take the README's screenshots: a server on the demo event, each screen in Chromium at tablet and laptop size.
 
-    .venv/bin/python docs/screenshots.py        (needs Debian's chromium; writes docs/*.png)
+    .venv/bin/python docs/screenshots.py            (needs Debian's chromium; writes docs/*.png)
+    .venv/bin/python docs/screenshots.py orders     (only the orders screen's)
 """
 
 from __future__ import annotations
@@ -8,9 +9,10 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import requests
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.servers import Server, run_cli  # noqa: E402
@@ -20,41 +22,119 @@ SIZES = {"tablet": (1280, 800), "laptop": (1366, 768)}
 EVENT = "/api/v1/organizers/demo/events/festival"
 
 
-def main() -> None:
+def main(only: str | None = None) -> None:
     with tempfile.TemporaryDirectory() as directory:
         data_dir = Path(directory) / "data"
         admin = run_cli(data_dir, "demo").strip().splitlines()[-1]
+        counter = run_cli(
+            data_dir, "token", "create", "--organizer", "demo", "--scope", "boxoffice", "--name", "Counter 1"
+        ).strip().splitlines()[-1]
         server = Server(data_dir)
         try:
             api = requests.Session()
             api.headers["Authorization"] = f"Token {admin}"
-            day = next(i for i in api.get(f"{server.url}{EVENT}/items/").json()["results"] if i["admission"])
-            paid = {"status": "p", "payment_provider": "cash", "positions": [
-                {"item": day["id"], "attendee_name_parts": {"given_name": "Ada", "family_name": "Lovelace"}}]}
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
                 )
-                for size, (width, height) in SIZES.items():
-                    secret = api.post(f"{server.url}{EVENT}/orders/", json=paid).json()["positions"][0]["secret"]
-                    page = browser.new_page(viewport={"width": width, "height": height}, base_url=server.url)
-                    page.goto("/")
-                    page.screenshot(path=DOCS / f"signin-{size}.png")
-                    page.locator("#token").press_sequentially(admin)
-                    with page.expect_navigation():
-                        page.keyboard.press("Enter")
-                    page.goto("/door/")
-                    page.screenshot(path=DOCS / f"door-{size}.png")
-                    for code, name in ((secret, "ok"), (secret, "refused"), ("NOSUCHTICKET", "unknown")):
-                        page.keyboard.type(code)
-                        page.keyboard.press("Enter")
-                        page.wait_for_selector(f'#result[data-result="{name}"]')
-                        page.screenshot(path=DOCS / f"door-{name}-{size}.png")
-                    page.close()
+                if only in (None, "door"):
+                    door_screens(browser, server.url, api, admin)
+                if only in (None, "orders"):
+                    orders_screens(browser, server.url, api, counter)
                 browser.close()
         finally:
             server.stop()
 
 
+def sign_in(browser: Browser, url: str, token: str, size: str) -> Any:
+    width, height = SIZES[size]
+    page = browser.new_page(viewport={"width": width, "height": height}, base_url=url)
+    page.goto("/")
+    page.locator("#token").press_sequentially(token)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    return page
+
+
+def door_screens(browser: Browser, url: str, api: requests.Session, admin: str) -> None:
+    day = next(i for i in api.get(f"{url}{EVENT}/items/").json()["results"] if i["admission"])
+    paid = {"status": "p", "payment_provider": "cash", "positions": [
+        {"item": day["id"], "attendee_name_parts": {"given_name": "Ada", "family_name": "Lovelace"}}]}
+    for size, (width, height) in SIZES.items():
+        secret = api.post(f"{url}{EVENT}/orders/", json=paid).json()["positions"][0]["secret"]
+        page = browser.new_page(viewport={"width": width, "height": height}, base_url=url)
+        page.goto("/")
+        page.screenshot(path=DOCS / f"signin-{size}.png")
+        page.locator("#token").press_sequentially(admin)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        page.goto("/door/")
+        page.screenshot(path=DOCS / f"door-{size}.png")
+        for code, name in ((secret, "ok"), (secret, "refused"), ("NOSUCHTICKET", "unknown")):
+            page.keyboard.type(code)
+            page.keyboard.press("Enter")
+            page.wait_for_selector(f'#result[data-result="{name}"]')
+            page.screenshot(path=DOCS / f"door-{name}-{size}.png")
+        page.close()
+
+
+def _orders_of_a_day(url: str, api: requests.Session) -> dict[str, dict]:
+    """A box office's orders: a festival pass with a workshop (answered, checked in), a family's day tickets,
+    a pending order to pick up and pay, and a few more."""
+    items = {i["name"]["en"]: i for i in api.get(f"{url}{EVENT}/items/").json()["results"]}
+    questions = {q["identifier"]: q for q in api.get(f"{url}{EVENT}/questions/").json()["results"]}
+    vegan = next(o["id"] for o in questions["MEAL"]["options"] if o["identifier"] == "VEGAN")
+    shirt = items["Festival T-shirt"]
+    day, festival_pass = items["Day ticket"]["id"], items["Festival pass"]["id"]
+
+    def order(payload: dict) -> dict:
+        response = api.post(f"{url}{EVENT}/orders/", json=payload)
+        response.raise_for_status()
+        return dict(response.json())
+
+    def person(given: str, family: str) -> dict:
+        return {"attendee_name_parts": {"given_name": given, "family_name": family}}
+
+    made = {}
+    made["pass"] = order({"status": "p", "payment_provider": "card", "email": "ada@example.org", "positions": [
+        {"positionid": 1, "item": festival_pass, **person("Ada", "Lovelace"), "answers": [
+            {"question": questions["MEAL"]["id"], "options": [vegan]},
+            {"question": questions["COMPANY"]["id"], "answer": "Analytical Engines Ltd"}]},
+        {"positionid": 2, "item": items["Workshop: Screen printing"]["id"], "addon_to": 1},
+        {"positionid": 3, "item": shirt["id"], "variation": shirt["variations"][1]["id"]}]})
+    lists = api.get(f"{url}{EVENT}/checkinlists/").json()["results"]
+    api.post(f"{url}/api/v1/organizers/demo/checkinrpc/redeem/",
+             json={"secret": made["pass"]["positions"][0]["secret"], "lists": [lists[0]["id"]]})
+    made["family"] = order({"status": "p", "payment_provider": "cash", "email": "babbage@example.org", "positions": [
+        {"item": day, **person("Charles", "Babbage")}, {"item": day, **person("Georgiana", "Babbage")}]})
+    made["canceled"] = order({"email": "alan@example.org", "positions": [{"item": day, **person("Alan", "Turing")}]})
+    api.post(f"{url}{EVENT}/orders/{made['canceled']['code']}/mark_canceled/", json={})
+    made["pending"] = order({"email": "grace@example.org", "positions": [
+        {"item": day, **person("Grace", "Hopper")}, {"item": day, **person("Katherine", "Johnson")}]})
+    return made
+
+
+def orders_screens(browser: Browser, url: str, api: requests.Session, counter: str) -> None:
+    made = _orders_of_a_day(url, api)
+    for size in SIZES:
+        page = sign_in(browser, url, counter, size)
+        page.goto("/orders/")
+        page.screenshot(path=DOCS / f"orders-{size}.png")
+        page.locator("#q").press_sequentially("babbage")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        page.screenshot(path=DOCS / f"orders-search-{size}.png")
+        page.goto("/orders/")
+        page.locator("#q").press_sequentially(made["pass"]["positions"][0]["secret"])
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        page.screenshot(path=DOCS / f"orders-detail-{size}.png")
+        page.goto(f"/orders/festival/{made['pending']['code']}/")
+        page.screenshot(path=DOCS / f"orders-pending-{size}.png")
+        page.goto(f"/orders/festival/{made['pending']['code']}/cancel")
+        page.screenshot(path=DOCS / f"orders-cancel-{size}.png")
+        page.close()
+
+
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1] if len(sys.argv) > 1 else None)

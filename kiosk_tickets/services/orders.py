@@ -167,8 +167,12 @@ def _require(order: dict, allowed: tuple[str, ...], message: str) -> None:
         raise BadRequest(message)
 
 
-def mark_paid(tx: Transaction, order: dict, now: datetime) -> dict:
-    """Pending or expired → paid (an expired order needs its quota back). Raises BadRequest."""
+def mark_paid(tx: Transaction, order: dict, now: datetime, provider: str | None = None) -> dict:
+    """Pending or expired → paid (an expired order needs its quota back). Raises BadRequest.
+
+    The open payment is confirmed, or a manual one made. With `provider` (money taken at the counter: cash,
+    card) the payment is one of that provider: an open payment of another provider is canceled instead.
+    """
     _require(order, (OrderStatus.PENDING, OrderStatus.EXPIRED), "Only pending or expired orders can be marked as paid.")
     if order["require_approval"] and order["status"] == OrderStatus.PENDING:
         raise BadRequest("This order needs to be approved before it can be paid.")
@@ -176,9 +180,12 @@ def mark_paid(tx: Transaction, order: dict, now: datetime) -> dict:
         _reserve_again(tx, order, now, force=False)
     payments = [dict(p) for p in order["payments"]]
     open_payment = next((p for p in payments if p["state"] in ("created", "pending")), None)
+    if open_payment is not None and provider is not None and open_payment["provider"] != provider:
+        open_payment["state"] = "canceled"
+        open_payment = None
     if open_payment is None:
         open_payment = {"local_id": len(payments) + 1, "amount": order["total"], "created": format_datetime(now),
-                        "provider": "manual", "payment_url": None, "details": {}}
+                        "provider": provider or "manual", "payment_url": None, "details": {}}
         payments.append(open_payment)
     open_payment.update(state="confirmed", payment_date=format_datetime(now), amount=order["total"])
     return _change(tx, order, now, status=OrderStatus.PAID, payments=payments)

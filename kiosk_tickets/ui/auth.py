@@ -33,7 +33,7 @@ class Screen:
     permission: str
 
 
-SCREENS = (Screen("ui.door", "Door", "checkin"),)
+SCREENS = (Screen("ui.door", "Door", "checkin"), Screen("ui.orders", "Orders", "orders.create"))
 
 
 def screens_for(principal: Principal | None) -> list[Screen]:

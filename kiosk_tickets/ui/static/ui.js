@@ -1,3 +1,10 @@
+/* The orders screen's search field: what it holds is selected, so the next scan or typing replaces it. */
+(function () {
+  "use strict";
+  var search = document.getElementById("q");
+  if (search && search.value) search.select();
+})();
+
 /* The door without page loads: the scan form is posted with fetch and the answer painted in place, a tone
    per result, the scan field kept focused, and the counts refreshed now and then. Without this file the
    plain form works the same, one page per scan. */
