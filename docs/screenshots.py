@@ -1,4 +1,5 @@
-"""Take the README's screenshots: a server on the demo event, each screen in Chromium at tablet and laptop size.
+"""Take the README's screenshots: a server on the demo event, each screen in Chromium at tablet and laptop size
+(1280×800 and 1366×768): sign-in, the door and its answers, the sell screen, a cart and a sale.
 
     .venv/bin/python docs/screenshots.py        (needs Debian's chromium; writes docs/*.png)
 """
@@ -50,10 +51,33 @@ def main() -> None:
                         page.keyboard.press("Enter")
                         page.wait_for_selector(f'#result[data-result="{name}"]')
                         page.screenshot(path=DOCS / f"door-{name}-{size}.png")
+                    sell(page, size)
                     page.close()
                 browser.close()
         finally:
             server.stop()
+
+
+def sell(page, size: str) -> None:
+    """The sell screen: the tiles, a cart of three lines with names and cash given, and the sale."""
+    page.goto("/sell/")
+    page.screenshot(path=DOCS / f"sell-{size}.png")
+    page.locator('label:has-text("Screen printing") input').check()
+    page.get_by_role("button", name="+ Add Festival pass").click()
+    page.wait_for_function("document.querySelectorAll('.line').length == 1")
+    page.get_by_role("button", name="+ Add Day ticket").click()
+    page.wait_for_function("document.querySelectorAll('.line').length == 2")
+    page.get_by_role("button", name="Add Festival T-shirt M").click()
+    page.wait_for_function("document.querySelectorAll('.line').length == 3")
+    names = page.locator("input[name^=name-]")
+    names.nth(0).fill("Ada Lovelace")
+    names.nth(1).fill("Grace Hopper")
+    page.get_by_label("Vegetarian").check()
+    page.locator("#given").fill("150")
+    page.screenshot(path=DOCS / f"sell-cart-{size}.png")
+    page.get_by_role("button", name="Paid in cash").click()
+    page.wait_for_selector("#order-code")
+    page.screenshot(path=DOCS / f"sell-sold-{size}.png")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ class Screen:
     permission: str
 
 
-SCREENS = (Screen("ui.door", "Door", "checkin"),)
+SCREENS = (Screen("ui.sell", "Sell", "orders.create"), Screen("ui.door", "Door", "checkin"))
 
 
 def screens_for(principal: Principal | None) -> list[Screen]:
