@@ -41,6 +41,8 @@ def main(only: str | None = None) -> None:
                     door_screens(browser, server.url, api, admin)
                 if only in (None, "orders"):
                     orders_screens(browser, server.url, api, counter)
+                if only in (None, "sell"):
+                    sell_screens(browser, server.url, counter)
                 browser.close()
         finally:
             server.stop()
@@ -133,6 +135,32 @@ def orders_screens(browser: Browser, url: str, api: requests.Session, counter: s
         page.screenshot(path=DOCS / f"orders-pending-{size}.png")
         page.goto(f"/orders/festival/{made['pending']['code']}/cancel")
         page.screenshot(path=DOCS / f"orders-cancel-{size}.png")
+        page.close()
+
+
+
+def sell_screens(browser: Browser, url: str, counter: str) -> None:
+    """The sell screen: the tiles, a cart of three lines with names and cash given, and the sale."""
+    for size in SIZES:
+        page = sign_in(browser, url, counter, size)
+        page.goto("/sell/")
+        page.screenshot(path=DOCS / f"sell-{size}.png")
+        page.locator('label:has-text("Screen printing") input').check()
+        page.get_by_role("button", name="+ Add Festival pass").click()
+        page.wait_for_function("document.querySelectorAll('.line').length == 1")
+        page.get_by_role("button", name="+ Add Day ticket").click()
+        page.wait_for_function("document.querySelectorAll('.line').length == 2")
+        page.get_by_role("button", name="Add Festival T-shirt M").click()
+        page.wait_for_function("document.querySelectorAll('.line').length == 3")
+        names = page.locator("input[name^=name-]")
+        names.nth(0).fill("Ada Lovelace")
+        names.nth(1).fill("Grace Hopper")
+        page.get_by_label("Vegetarian").check()
+        page.locator("#given").fill("150")
+        page.screenshot(path=DOCS / f"sell-cart-{size}.png")
+        page.get_by_role("button", name="Paid in cash").click()
+        page.wait_for_selector("#order-code")
+        page.screenshot(path=DOCS / f"sell-sold-{size}.png")
         page.close()
 
 

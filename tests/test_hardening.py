@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-import kiosk_tickets.api.orders as order_routes
+from kiosk_tickets import tickets
 from tests.helpers import EVENT_URL, created, revoke, store_of
 from tests.messages import INVALID_TOKEN
 
@@ -47,14 +47,14 @@ def test_a_sale_goes_through_while_a_large_order_renders_its_tickets(app, api, m
     paid = {"status": "p", "payment_provider": "cash", "positions": [{"item": item["id"]}] * 40}
     order = created(api, f"{EVENT_URL}/orders/", paid)
     rendering, may_finish = threading.Event(), threading.Event()
-    real_render = order_routes.tickets.render
+    real_render = tickets.render
 
     def slow_render(*args, **kwargs):
         rendering.set()
         assert may_finish.wait(10), "the sale did not go through while tickets were rendering"
         return real_render(*args, **kwargs)
 
-    monkeypatch.setattr(order_routes.tickets, "render", slow_render)
+    monkeypatch.setattr(tickets, "render", slow_render)
     downloads: list = []
     download = threading.Thread(
         target=lambda: downloads.append(api.get(f"{EVENT_URL}/orders/{order['code']}/download/pdf/"))

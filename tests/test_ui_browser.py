@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -95,3 +96,24 @@ def test_the_door_lets_a_ticket_in_once_and_names_an_unknown_one(page: Page, box
 
     scan(page, "NOSUCHTICKET")
     expect(page.locator("#result")).to_have_attribute("data-result", "unknown")
+
+
+def test_a_cash_sale_in_the_browser_shows_the_change_and_the_order(page: Page, box: dict[str, Any]):
+    sign_in(page, box["admin"])
+    page.goto("/sell/")
+    expect(page.locator("#cart")).to_contain_text("Tap a product")
+    page.get_by_role("button", name="+ Add Day ticket").click()
+    expect(page.locator(".line")).to_have_count(1)
+    expect(page.locator("#countdown")).to_have_text(re.compile(r"^(30:00|29:5\d)$"))
+    page.locator("input[name^=name-]").fill("Grace Hopper")
+    page.locator("#given").fill("30")
+    expect(page.locator("#change-amount")).to_have_text("5.00")
+    page.get_by_role("button", name="Paid in cash").click()
+    expect(page.locator("#order-code")).to_have_text(re.compile(r"^[A-Z0-9]{5}$"))
+    expect(page.locator("#change")).to_contain_text("5.00")
+    code = page.locator("#order-code").inner_text()
+    order = requests.get(
+        f"{box['server'].url}{EVENT}/orders/{code}/", headers={"Authorization": f"Token {box['admin']}"}
+    ).json()
+    assert (order["status"], order["sales_channel"], order["payment_provider"]) == ("p", "box_office", "cash")
+    assert order["positions"][0]["attendee_name"] == "Grace Hopper"

@@ -86,7 +86,7 @@ def test_screen_outside_the_scope_answers_a_403_page(browser, store):
     assert response.content_type.startswith("text/html")
     assert "Not allowed" in text and "boxoffice scope of your token does not include this screen" in text
     home = browser.get("/").get_data(as_text=True)
-    assert ">Door</a>" not in home and ">Orders</a>" in home
+    assert ">Door</a>" not in home and ">Sell</a>" in home and ">Orders</a>" in home
 
 
 @pytest.mark.parametrize("scope", ["admin", "checkin"])

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Response, current_app
 
-from .. import schemas, tickets
+from .. import schemas
 from ..context import payment_term
 from ..errors import NotFound
-from ..isotime import format_datetime, parse_datetime
+from ..isotime import format_datetime
 from ..services import order_create as creation
 from ..services import order_search, orders
 from ..services.auth import OVERRIDE
@@ -118,16 +118,12 @@ def order_extend(tx: Transaction, ctx: RequestContext, code: str, body: dict) ->
     return _shown(tx, ctx, order)
 
 
-def _pdf(tx: Transaction, order: dict, positions: list[dict], filename: str) -> AfterCommit:
-    """The tickets' data is read now; the PDF is drawn once the transaction is over, so a large order's
-    rendering never holds up a sale."""
-    to_print = [tickets.Ticket(**orders.ticket_fields(tx, order, position)) for position in positions]
-    created = parse_datetime(order["datetime"])
+def _pdf(job: orders.TicketPrint, filename: str) -> AfterCommit:
+    """The tickets' data is read now (`job`); the PDF is drawn once the transaction is over."""
     page_format = current_app.config["TICKET_PAGE_FORMAT"]
 
     def build() -> Response:
-        rendered = tickets.render(to_print, created=created, page_format=page_format)
-        response = current_app.response_class(rendered, mimetype="application/pdf")
+        response = current_app.response_class(job.render(page_format), mimetype="application/pdf")
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
         return response
 
@@ -140,7 +136,7 @@ def order_download(tx: Transaction, ctx: RequestContext, code: str, output: str)
     order = _order(tx, ctx, code)
     if output != "pdf":
         raise NotFound()
-    return _pdf(tx, order, orders.tickets_of(tx, order), f"{ctx.event['slug']}-{order['code']}")
+    return _pdf(orders.ticket_print(tx, order), f"{ctx.event['slug']}-{order['code']}")
 
 
 @bp.get(EVENT + "/orderpositions/")
@@ -171,5 +167,5 @@ def position_download(tx: Transaction, ctx: RequestContext, object_id: str, outp
     if output != "pdf":
         raise NotFound()
     order = tx.referenced("orders", position["order"])
-    tickets_to_print = orders.tickets_of(tx, order, position)
-    return _pdf(tx, order, tickets_to_print, f"{ctx.event['slug']}-{order['code']}-{position['positionid']}")
+    job = orders.ticket_print(tx, order, position)
+    return _pdf(job, f"{ctx.event['slug']}-{order['code']}-{position['positionid']}")

@@ -31,6 +31,9 @@ class OrderSettings:
     payment_term: timedelta
     # Whether the order may ignore quota (`force`), choose ticket secrets and set prices the catalog does not list.
     may_override: bool = False
+    # Who sells (the id of the API token behind a box-office screen): stored on the order as `sold_by` when
+    # given. No answer of the pretix API shows it; OrderSchema lists the fields it dumps.
+    sold_by: int | None = None
 
 
 def _unique(tx: Transaction, table: str, field: str, make: Callable[[], str]) -> str:
@@ -330,6 +333,7 @@ def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, sett
             "refunds": [],
             "last_modified": format_datetime(now),
             "cancellation_date": None,
+            **({"sold_by": settings.sold_by} if settings.sold_by is not None else {}),
         },
     )
     stored_ids: dict[int, int] = {}

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .. import tickets as ticket_pdf
 from ..errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
 from ..isotime import format_datetime, parse_datetime
 from ..store import Transaction
@@ -387,3 +388,23 @@ def tickets_of(tx: Transaction, order: dict, position: dict | None = None) -> li
     if not tickets and position is not None:
         raise PermissionDenied("There is no ticket to download for this order or position.")
     return sorted(tickets, key=lambda p: p["positionid"])
+
+
+@dataclass(frozen=True)
+class TicketPrint:
+    """The tickets of an order (or one position) to print, read inside the transaction; `render` draws the PDF
+    after it, so a large order's rendering never holds up a sale. The API's downloads and the screens share it."""
+
+    tickets: tuple[ticket_pdf.Ticket, ...]
+    created: datetime
+
+    def render(self, page_format: str) -> bytes:
+        return ticket_pdf.render(list(self.tickets), created=self.created, page_format=page_format)
+
+
+def ticket_print(tx: Transaction, order: dict, position: dict | None = None) -> TicketPrint:
+    """What the tickets of `order` (or of `position` alone) print; raise PermissionDenied as `tickets_of` does."""
+    chosen = tickets_of(tx, order, position)
+    return TicketPrint(
+        tuple(ticket_pdf.Ticket(**ticket_fields(tx, order, p)) for p in chosen), parse_datetime(order["datetime"])
+    )

@@ -33,7 +33,11 @@ class Screen:
     permission: str
 
 
-SCREENS = (Screen("ui.door", "Door", "checkin"), Screen("ui.orders", "Orders", "orders.create"))
+SCREENS = (
+    Screen("ui.sell", "Sell", "orders.create"),
+    Screen("ui.orders", "Orders", "orders.create"),
+    Screen("ui.door", "Door", "checkin"),
+)
 
 
 def screens_for(principal: Principal | None) -> list[Screen]:
