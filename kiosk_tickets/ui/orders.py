@@ -17,11 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import tickets
 from ..context import get_store, now
 from ..errors import BadRequest, KioskError, NotFound
 from ..isotime import parse_datetime
-from ..receipts import Receipt, ReceiptLine, TaxLine, render_receipt
 from ..services import order_search, orders
 from ..services.auth import Principal
 from ..services.common import OrderStatus, i18n_text
@@ -30,6 +28,7 @@ from ..services.resources import EventContext
 from ..store import Transaction
 from . import bp
 from .auth import screen
+from .printing import PAYMENT_NAMES, pdf_response, receipt_pdf
 
 SCREEN = "orders.create"  # boxoffice and admin: check-in tokens may read orders, but this is a counter's screen
 STATUS = "orders.status"
@@ -41,13 +40,6 @@ STATUSES = {
     OrderStatus.PAID: ("paid", "Paid", "✓"),
     OrderStatus.CANCELED: ("canceled", "Canceled", "✕"),
     OrderStatus.EXPIRED: ("expired", "Expired: not paid in time", "⌛"),
-}
-PROVIDERS = {
-    "cash": "Cash",
-    "card": "Card",
-    "free": "Free",
-    "manual": "Paid (manual)",
-    "banktransfer": "Bank transfer",
 }
 COUNTER_PAYMENTS = {"cash": "in cash", "card": "by card"}
 PAYMENT_STATES = {
@@ -227,7 +219,7 @@ def _fees(details: orders.OrderDetails, event: Mapping[str, Any]) -> list[tuple[
 def _payments(order: Mapping[str, Any], event: Mapping[str, Any]) -> list[str]:
     said = []
     for payment in order["payments"]:
-        provider = PROVIDERS.get(payment["provider"], payment["provider"] or "Unknown")
+        provider = PAYMENT_NAMES.get(payment["provider"], payment["provider"] or "Unknown")
         state = PAYMENT_STATES.get(payment["state"], payment["state"])
         moment = f", {when(payment['payment_date'], event)}" if payment.get("payment_date") else ""
         said.append(f"{provider}: {_money(payment['amount'], event)} {state}{moment}")
@@ -380,13 +372,6 @@ def orders_cancel(principal: Principal, event: str, code: str) -> Response | str
     return render_template("ui/orders_cancel.html", **page)
 
 
-def _pdf(content: bytes, filename: str) -> Response:
-    response = current_app.response_class(content, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.post("/orders/<event>/<code>/tickets.pdf")
 @screen(SCREEN)
 def orders_tickets(principal: Principal, event: str, code: str) -> Response | tuple[str, int]:
@@ -396,13 +381,10 @@ def orders_tickets(principal: Principal, event: str, code: str) -> Response | tu
         with get_store().transaction() as tx:
             scope = _scope(tx, principal, event)
             order = _order(tx, scope, code)
-            to_print = [tickets.Ticket(**orders.ticket_fields(tx, order, p)) for p in orders.tickets_of(tx, order)]
+            job = orders.ticket_print(tx, order)
     except KioskError as error:
         return _refused(principal, event, code, error)
-    rendered = tickets.render(
-        to_print, created=parse_datetime(order["datetime"]), page_format=current_app.config["TICKET_PAGE_FORMAT"]
-    )
-    return _pdf(rendered, f"{event}-{order['code']}")
+    return pdf_response(job.render(current_app.config["TICKET_PAGE_FORMAT"]), f"{event}-{order['code']}")
 
 
 @bp.post("/orders/<event>/<code>/receipt.pdf")
@@ -412,17 +394,7 @@ def orders_receipt(principal: Principal, event: str, code: str) -> Response | tu
     with get_store().transaction() as tx:
         scope = _scope(tx, principal, event)
         order = _order(tx, scope, code)
-        fields = orders.receipt_fields(tx, order) if order["status"] == OrderStatus.PAID else None
-    if fields is None:
+        content = receipt_pdf(tx, order, principal) if order["status"] == OrderStatus.PAID else None
+    if content is None:
         return _refused(principal, event, code, BadRequest("A receipt is printed for paid orders only."))
-    provider = fields.pop("payment_provider")
-    receipt = Receipt(
-        **{
-            **fields,
-            "lines": tuple(ReceiptLine(**line) for line in fields["lines"]),
-            "taxes": tuple(TaxLine(**tax) for tax in fields["taxes"]),
-        },
-        payment=PROVIDERS.get(provider, "Paid") if provider else "Paid",
-        cashier=principal.name or None,
-    )
-    return _pdf(render_receipt(receipt, parse_datetime(order["datetime"])), f"{event}-{order['code']}-receipt")
+    return pdf_response(content, f"{event}-{order['code']}-receipt")

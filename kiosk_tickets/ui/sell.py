@@ -23,7 +23,6 @@ from werkzeug.wrappers import Response
 from ..context import get_store, now, payment_term, reservation_time
 from ..errors import KioskError, ValidationFailed
 from ..isotime import parse_datetime
-from ..receipts import Receipt, ReceiptLine, TaxLine, render_receipt
 from ..services import carts, idempotency, orders, positions, quotas
 from ..services import order_create as creation
 from ..services.auth import Principal
@@ -33,10 +32,12 @@ from ..store import Transaction
 from . import bp
 from .auth import screen
 from .door import local_time
+from .printing import PAYMENT_NAMES, pdf_response, receipt_pdf
 
 PERMISSION = "orders.create"
 CHANNEL = "box_office"
-PAYMENTS = {"cash": "Cash", "card": "Card", "free": "Free"}
+# How the till takes payment (the order records it as its payment provider).
+TILL_PAYMENTS = ("cash", "card", "free")
 _SESSION = "sell"
 _LAST_SALE = "sell_last"
 # The session is a cookie of at most 4 kB: a cart of more lines is sold in two sales.
@@ -604,7 +605,7 @@ def _pay(
         session[_LAST_SALE] = sale
         _forget(cart)
         return str(sale["code"])
-    if method not in PAYMENTS:
+    if method not in TILL_PAYMENTS:
         abort(400, "Choose cash, card or free.")
     if not cart["lines"]:
         flash("The cart is empty: tap a product first.", "error")
@@ -739,18 +740,11 @@ def sell_done(principal: Principal, event: str, code: str) -> str:
         event=event_doc,
         order=order,
         currency=event_doc["currency"],
-        payment=PAYMENTS.get(provider or "", provider or ""),
+        payment=PAYMENT_NAMES.get(provider or "", provider or ""),
         given=last.get("given"),
         change=last.get("change"),
         positions=names,
     )
-
-
-def _pdf(content: bytes, filename: str) -> Response:
-    response = current_app.response_class(content, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/sell/<event>/sold/<code>/tickets.pdf")
@@ -763,7 +757,7 @@ def sell_tickets(principal: Principal, event: str, code: str) -> Response:
             job = orders.ticket_print(tx, order)
         except KioskError as refused:
             abort(403, str(refused))
-    return _pdf(job.render(current_app.config["TICKET_PAGE_FORMAT"]), f"{event_doc['slug']}-{order['code']}")
+    return pdf_response(job.render(current_app.config["TICKET_PAGE_FORMAT"]), f"{event_doc['slug']}-{order['code']}")
 
 
 @bp.get("/sell/<event>/sold/<code>/receipt.pdf")
@@ -772,22 +766,6 @@ def sell_receipt(principal: Principal, event: str, code: str) -> Response:
     """The 80 mm receipt, with the cash given and the change when this browser took them."""
     with get_store().transaction() as tx:
         event_doc, order = _sold_order(tx, principal, event, code)
-        fields = orders.receipt_fields(tx, order)
-    last = _last_sale(order["code"])
-    provider = fields["payment_provider"] or ""
-    receipt = Receipt(
-        organizer=fields["organizer"],
-        event=fields["event"],
-        order_code=fields["order_code"],
-        date=fields["date"],
-        currency=fields["currency"],
-        lines=tuple(ReceiptLine(**line) for line in fields["lines"]),
-        taxes=tuple(TaxLine(**tax) for tax in fields["taxes"]),
-        total=fields["total"],
-        payment=PAYMENTS.get(provider, provider.title()),
-        given=last.get("given"),
-        change=last.get("change"),
-        cashier=principal.name or f"token {principal.id}",
-    )
-    content = render_receipt(receipt, parse_datetime(order["datetime"]))
-    return _pdf(content, f"{event_doc['slug']}-{order['code']}-receipt")
+        last = _last_sale(order["code"])
+        content = receipt_pdf(tx, order, principal, last.get("given"), last.get("change"))
+    return pdf_response(content, f"{event_doc['slug']}-{order['code']}-receipt")
