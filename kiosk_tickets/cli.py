@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import copy
 import gc
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -17,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import create_app, demo
+from . import badges, create_app, demo
 from .config import load_config
 from .context import get_store
 from .errors import KioskError, StoreBusy, StoreCorrupt, ValidationFailed
@@ -98,9 +97,12 @@ def cmd_token(args: argparse.Namespace) -> int:
             token, record = auth.create_token(tx, args.organizer, args.scope, _now(), name=args.name)
             # Written before the transaction ends: a PNG that cannot be written leaves no token behind.
             if args.qr_png is not None:
-                _write_qr_png(token, Path(args.qr_png))
+                try:
+                    badges.write_png(token, Path(args.qr_png))
+                except badges.BadgeNotWritten as error:
+                    raise CommandError(str(error)) from error
             if args.qr:
-                _print_qr(token)
+                badges.print_terminal(token, sys.stdout)
             print(f"Token {record['id']} ({args.scope}) for {args.organizer}:")
             print(token)
         elif args.token_command == "list":
@@ -118,29 +120,6 @@ def cmd_token(args: argparse.Namespace) -> int:
             already = existing is not None and not existing["active"]
             print(f"Token {args.id} was already revoked." if already else f"Token {args.id} revoked.")
     return 0
-
-
-def _qr_code(token: str) -> Any:
-    import segno
-
-    return segno.make(token, error="m")
-
-
-def _print_qr(token: str) -> None:
-    """The token as a QR code drawn with block characters, for a badge scanned at the screens' sign-in."""
-    _qr_code(token).terminal(out=sys.stdout, compact=True)
-
-
-def _write_qr_png(token: str, path: Path) -> None:
-    """The token as a QR code in a PNG only its owner may read (it holds the token in clear text)."""
-    if path.is_dir():
-        raise CommandError(f"the PNG file {path} is a directory; name a file.")
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as png:
-            _qr_code(token).save(png, kind="png", scale=10, border=4)
-    except OSError as error:
-        raise CommandError(f"the PNG file {path} cannot be written: {error.strerror}.") from error
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
