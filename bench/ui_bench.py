@@ -6,7 +6,9 @@ Round trip: from the keydown of Enter in the door's scan field to the result pan
 MutationObserver), and to the start of the next animation frame, which paints it; measured in the page with
 performance.now(). The POST's share comes from its Resource Timing entry. First load: a fresh browser context
 (empty cache, the session cookie only) opens the screen; the sum of the Resource Timing sizes of the document
-and everything it loaded. Needs Debian's chromium (/usr/bin/chromium) and the test extra (Playwright).
+and everything it loaded: sign-in, the door, and the sell and orders search screens of the built-in demo's
+festival (added to the same store with `kiosk-tickets demo`, so the sell page has its tiles). Needs Debian's
+chromium (/usr/bin/chromium) and the test extra (Playwright).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import argparse
 import http.client
 import json
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -134,6 +138,18 @@ def first_load(browser: Browser, url: str, state: dict | None, path: str) -> tup
     return entries, len(responses)
 
 
+def add_demo(data_dir: Path) -> str:
+    """The built-in demo organizer and festival beside the benchmark's; return its admin token."""
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk_tickets", "--data-dir", str(data_dir), "demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
 def add_checkin_list(port: int, token: str, name: str) -> None:
     """A second list through the API, so that the door asks which one."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -165,6 +181,7 @@ def main() -> None:
         data_dir = Path(directory)
         started = time.perf_counter()
         token, list_id = seed_tickets(data_dir, args.positions)
+        demo = add_demo(data_dir)
         print(f"seeded in {time.perf_counter() - started:.1f} s")
         port = free_port()
         url = f"http://127.0.0.1:{port}"
@@ -172,6 +189,7 @@ def main() -> None:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 state = signed_in(browser, url, token)
+                demo_state = signed_in(browser, url, demo)
 
                 # Warm-up scans (tickets from the end of the range) first, then first entries, then repeats.
                 warm = [f"secret{args.positions - 1 - n:012d}" for n in range(WARM_UP)]
@@ -205,7 +223,12 @@ def main() -> None:
                     )
 
                 print(f"first load of each screen, empty cache (target {TARGET_KB} KB; 1 KB = 1,024 bytes):")
-                screens = [("sign-in", None, "/"), ("door scan", state, f"/door/{list_id}/entry/")]
+                screens = [
+                    ("sign-in", None, "/"),
+                    ("door scan", state, f"/door/{list_id}/entry/"),
+                    ("sell (demo festival's tiles)", demo_state, "/sell/festival/"),
+                    ("orders search", demo_state, "/orders/festival/"),
+                ]
                 loads = [(name, *first_load(browser, url, cookies, path)) for name, cookies, path in screens]
                 add_checkin_list(port, token, "Exit")
                 loads.append(("door choose", *first_load(browser, url, state, "/door/")))
