@@ -64,12 +64,15 @@
     if (event.target && event.target.id === "given") showChange();
   });
 
-  function replace(html, url) {
+  function replace(html) {
     var doc = new DOMParser().parseFromString(html, "text/html");
     var fresh = doc.getElementById("sell-form");
     if (!fresh) {
-      // Another page (signed out, not allowed, an error): show it as the browser would.
-      window.location.assign(url);
+      // Another page (not allowed, an error): show the page the server answered, as the browser would have.
+      document.open();
+      document.write(html);
+      document.close();
+      form = null;
       return;
     }
     var scroll = document.querySelector(".products").scrollTop;
@@ -106,7 +109,7 @@
           window.location.assign(response.url);
           return null;
         }
-        return response.text().then(function (text) { replace(text, response.url); });
+        return response.text().then(replace);
       })
       .catch(function () {
         window.alert("No answer from the server. Nothing may have changed: look at the cart, then try again.");
