@@ -2,6 +2,7 @@
 
     .venv/bin/python docs/screenshots.py            (needs Debian's chromium; writes docs/*.png)
     .venv/bin/python docs/screenshots.py orders     (only the orders screen's)
+    .venv/bin/python docs/screenshots.py overview   (only the overview's)
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def main(only: str | None = None) -> None:
                     orders_screens(browser, server.url, api, counter)
                 if only in (None, "sell"):
                     sell_screens(browser, server.url, counter)
+                if only in (None, "overview"):
+                    overview_screens(browser, server.url, api, admin, [counter, second_counter(data_dir)])
                 browser.close()
         finally:
             server.stop()
@@ -161,6 +164,39 @@ def sell_screens(browser: Browser, url: str, counter: str) -> None:
         page.get_by_role("button", name="Paid in cash").click()
         page.wait_for_selector("#order-code")
         page.screenshot(path=DOCS / f"sell-sold-{size}.png")
+        page.close()
+
+
+def second_counter(data_dir: Path) -> str:
+    return run_cli(
+        data_dir, "token", "create", "--organizer", "demo", "--scope", "boxoffice", "--name", "Counter 2"
+    ).strip().splitlines()[-1]
+
+
+def overview_screens(browser: Browser, url: str, api: requests.Session, admin: str, counters: list[str]) -> None:
+    """The overview after a few sales at two tills (cash and card), one of them canceled, and a few check-ins."""
+    sold = []
+    for counter, taps, method in ((counters[0], 2, "cash"), (counters[0], 1, "card"), (counters[1], 3, "cash"),
+                                  (counters[1], 1, "card"), (counters[1], 1, "cash")):
+        page = sign_in(browser, url, counter, "laptop")
+        page.goto("/sell/")
+        for count in range(taps):
+            page.get_by_role("button", name="+ Add Day ticket").click()
+            page.wait_for_function(f"document.querySelectorAll('.line').length == {count + 1}")
+        page.get_by_role("button", name="Paid in cash" if method == "cash" else "Paid by card").click()
+        sold.append(page.wait_for_selector("#order-code").inner_text())
+        page.close()
+    api.post(f"{url}{EVENT}/orders/{sold[-1]}/mark_canceled/")
+    lists = api.get(f"{url}{EVENT}/checkinlists/").json()["results"]
+    for code in sold[:3]:
+        for position in api.get(f"{url}{EVENT}/orders/{code}/").json()["positions"]:
+            api.post(f"{url}/api/v1/organizers/demo/checkinrpc/redeem/",
+                     json={"secret": position["secret"], "lists": [lists[0]["id"]]})
+    for size in SIZES:
+        page = sign_in(browser, url, admin, size)
+        page.goto("/overview/")
+        page.screenshot(path=DOCS / f"overview-{size}.png")
+        page.screenshot(path=DOCS / f"overview-full-{size}.png", full_page=True)
         page.close()
 
 

@@ -37,6 +37,7 @@ SCOPE_PERMISSIONS: dict[str, frozenset[str]] = {
             OVERRIDE,
             "tickets.download",
             "checkin",
+            "reports.read",
         }
     ),
     "boxoffice": frozenset(

@@ -37,6 +37,7 @@ SCREENS = (
     Screen("ui.sell", "Sell", "orders.create"),
     Screen("ui.orders", "Orders", "orders.create"),
     Screen("ui.door", "Door", "checkin"),
+    Screen("ui.overview", "Overview", "reports.read"),
 )
 
 
