@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 import kiosk_tickets
@@ -129,7 +130,7 @@ def test_the_sell_page_s_buttons_in_german(app, store, shop):
         sell, data={"csrf_token": form_field(browser.get(sell), "csrf_token"), "add": str(shop["ticket"])}
     )
     text = text_of(browser.get(sell) if page.status_code in (302, 303) else page)
-    for label in ("Bar bezahlt", "Mit Karte bezahlt", "Gegeben (bar)", "Reserviert für", "Wechselgeld"):
+    for label in ("Bar bezahlt", "Mit Karte bezahlt", "Bar erhalten (EUR)", "Reserviert für", "Wechselgeld"):
         assert label in text, label
     assert "Paid in cash" not in text
 
@@ -189,3 +190,17 @@ def test_every_message_has_a_german_translation():
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         assert strings and all(strings), message.id
     assert CATALOG.with_suffix(".mo").is_file()
+
+
+def test_the_compiled_catalog_matches_the_po():
+    with CATALOG.open("rb") as handle:
+        source = read_po(handle, locale="de")
+    with CATALOG.with_suffix(".mo").open("rb") as handle:
+        compiled = read_mo(handle)
+    def pairs(catalog) -> dict:
+        def key(value):
+            return tuple(value) if isinstance(value, (list, tuple)) else value
+
+        return {key(m.id): key(m.string) for m in catalog if m.id}
+
+    assert pairs(compiled) == pairs(source)
