@@ -17,7 +17,7 @@ bp = Blueprint(
     "ui", __name__, template_folder="templates", static_folder="static", static_url_path="/ui/static"
 )
 
-from . import auth, door, orders, overview, sell  # noqa: E402, F401  (each module adds its routes to the blueprint)
+from . import auth, door, i18n, orders, overview, sell  # noqa: E402, F401  (each module adds its routes to the blueprint)
 
 
 def register(app: Flask) -> None:
@@ -27,6 +27,7 @@ def register(app: Flask) -> None:
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config["SESSION_HOURS"]))
     # A form's CSRF token lives as long as the session: a door left idle for an hour must still scan.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    i18n.init(app)
     app.register_blueprint(bp)
 
 

@@ -13,12 +13,14 @@ from functools import wraps
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..context import get_store, now
 from ..errors import NotAuthenticated
 from ..services.auth import Principal, token_principal, token_principal_by_id
 from . import bp
+from .i18n import LANGUAGES, N_, choose, keep_language, language, restore_language
 
 _TOKEN_ID = "token_id"
 _SIGNED_IN = "signed_in"
@@ -34,10 +36,10 @@ class Screen:
 
 
 SCREENS = (
-    Screen("ui.sell", "Sell", "orders.create"),
-    Screen("ui.orders", "Orders", "orders.create"),
-    Screen("ui.door", "Door", "checkin"),
-    Screen("ui.overview", "Overview", "reports.read"),
+    Screen("ui.sell", N_("Sell"), "orders.create"),
+    Screen("ui.orders", N_("Orders"), "orders.create"),
+    Screen("ui.door", N_("Door"), "checkin"),
+    Screen("ui.overview", N_("Overview"), "reports.read"),
 )
 
 
@@ -58,11 +60,11 @@ def _session_principal() -> tuple[Principal | None, str | None]:
         signed_in = None
     lifetime = timedelta(hours=float(current_app.config["SESSION_HOURS"]))
     if signed_in is None or now() - signed_in >= lifetime:
-        return None, "Your sign-in has expired. Sign in again."
+        return None, _("Your sign-in has expired. Sign in again.")
     with get_store().transaction() as tx:
         principal = token_principal_by_id(tx, token_id)
     if principal is None:
-        return None, "Your token is no longer active. Sign in with another one."
+        return None, _("Your token is no longer active. Sign in with another one.")
     return principal, None
 
 
@@ -70,7 +72,9 @@ def _session_principal() -> tuple[Principal | None, str | None]:
 def load_principal() -> None:
     principal, ended = _session_principal()
     if ended is not None:
+        chosen = keep_language()
         session.clear()
+        restore_language(chosen)
         flash(ended)
     g.principal = principal
     g.screens = screens_for(principal)
@@ -83,6 +87,8 @@ def header() -> dict[str, Any]:
         "principal": principal,
         "screens": g.get("screens", []),
         "scope": principal.role if principal else None,
+        "languages": LANGUAGES,
+        "language": language(),
     }
 
 
@@ -104,7 +110,7 @@ def screen(permission: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
             if principal is None:
                 return redirect(url_for("ui.signin", next=request.path))
             if not principal.may(permission, principal.organizer):
-                abort(403, f"The {principal.role} scope of your token does not include this screen.")
+                abort(403, _("The %(scope)s scope of your token does not include this screen.", scope=principal.role))
             return view(principal, *args, **kwargs)
 
         return guarded
@@ -127,9 +133,11 @@ def signin() -> Response | str | tuple[str, int]:
         with get_store().transaction() as tx:
             principal = token_principal(tx, credential)
     except NotAuthenticated:
-        message = "Type or scan your token." if not credential else "This token is not valid, or it was revoked."
+        message = _("Type or scan your token.") if not credential else _("This token is not valid, or it was revoked.")
         return render_template("ui/signin.html", next=target, error=message)
+    chosen = keep_language()
     session.clear()
+    restore_language(chosen)
     session.permanent = True
     session[_TOKEN_ID] = principal.id
     session[_SIGNED_IN] = now().isoformat()
@@ -141,6 +149,15 @@ def signin() -> Response | str | tuple[str, int]:
 
 @bp.post("/signout")
 def signout() -> Response:
+    chosen = keep_language()
     session.clear()
-    flash("You are signed out.")
+    restore_language(chosen)
+    flash(_("You are signed out."))
     return redirect(url_for("ui.signin"))
+
+
+@bp.get("/language/<code>")
+def set_language(code: str) -> Response:
+    """The header's switch: remember the language (en, de) in the session, back to the page it was chosen on."""
+    choose(code)
+    return redirect(_local_target(request.args.get("next")) or url_for("ui.signin"))

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..context import get_store, now
@@ -25,8 +26,9 @@ from ..services.positions import full_name, product_name
 from ..store import Transaction
 from . import bp
 from .auth import screen
+from .i18n import N_, day
 
-MODES = {"entry": "Entry", "exit": "Exit"}
+MODES = {"entry": N_("Entry"), "exit": N_("Exit")}
 # Sent by the door's script with a scan: answer with the scan's result only, without the list's counts.
 ANSWER_ONLY = "X-Door-Answer-Only"
 _MAX_NONCE = 64
@@ -54,15 +56,15 @@ class Answer:
 
 
 REFUSALS = {
-    "already_redeemed": "Already checked in",
-    "unpaid": "Not paid",
-    "unapproved": "Order not approved",
-    "canceled": "Canceled",
-    "product": "Wrong product",
-    "blocked": "Blocked",
-    "invalid_time": "Not valid at this time",
-    "rules": "Not allowed by this list's rules",
-    "revoked": "Ticket revoked",
+    "already_redeemed": N_("Already checked in"),
+    "unpaid": N_("Not paid"),
+    "unapproved": N_("Order not approved"),
+    "canceled": N_("Canceled"),
+    "product": N_("Wrong product"),
+    "blocked": N_("Blocked"),
+    "invalid_time": N_("Not valid at this time"),
+    "rules": N_("Not allowed by this list's rules"),
+    "revoked": N_("Ticket revoked"),
 }
 
 
@@ -79,7 +81,7 @@ def local_time(moment: datetime | str, event: Mapping[str, Any]) -> str:
         moment = parse_datetime(moment)
     zone = _zone(event)
     local = moment.astimezone(zone)
-    return f"{local:%H:%M} on {local:%a} {local.day} {local:%b %Y} ({zone.key})"
+    return _("%(time)s on %(day)s (%(zone)s)", time=f"{local:%H:%M}", day=day(local), zone=zone.key)
 
 
 def _product(tx: Transaction, position: Mapping[str, Any]) -> str:
@@ -100,23 +102,27 @@ def _refusal_detail(outcome: checkin.Outcome, event: Mapping[str, Any], checkin_
         entries = [c for c in outcome.position.checkins if c["list"] == checkin_list["id"] and c["type"] == "entry"]
         if entries:
             last = max(entries, key=lambda c: (c["datetime"], c["id"]))
-            return f"Checked in at {local_time(last['datetime'], event)}, list “{checkin_list['name']}”."
-        return f"Checked in before on list “{checkin_list['name']}”."
+            return _(
+                "Checked in at %(when)s, list “%(list)s”.",
+                when=local_time(last["datetime"], event),
+                list=checkin_list["name"],
+            )
+        return _("Checked in before on list “%(list)s”.", list=checkin_list["name"])
     if outcome.reason == "unpaid":
-        return "The order has not been paid."
+        return _("The order has not been paid.")
     if outcome.reason == "unapproved":
-        return "The order is waiting for approval."
+        return _("The order is waiting for approval.")
     if outcome.reason == "canceled":
-        return "The ticket or its order is canceled."
+        return _("The ticket or its order is canceled.")
     if outcome.reason == "product":
-        return f"The list “{checkin_list['name']}” does not admit this product."
+        return _("The list “%(list)s” does not admit this product.", list=checkin_list["name"])
     if outcome.reason == "blocked":
-        return "This ticket is blocked."
+        return _("This ticket is blocked.")
     if outcome.reason == "invalid_time":
         if position.get("valid_from") and now() < parse_datetime(position["valid_from"]):
-            return f"Valid from {local_time(position['valid_from'], event)}."
+            return _("Valid from %(when)s.", when=local_time(position["valid_from"], event))
         if position.get("valid_until"):
-            return f"Valid until {local_time(position['valid_until'], event)}."
+            return _("Valid until %(when)s.", when=local_time(position["valid_until"], event))
     return outcome.reason_explanation or ""
 
 
@@ -127,13 +133,17 @@ def describe(
     kind = outcome.result.value
     if outcome.result == checkin.ScanResult.UNKNOWN:
         shown = code if len(code) <= _MAX_SHOWN_CODE else code[:_MAX_SHOWN_CODE] + "…"
-        return Answer(kind, "Unknown ticket", f"No ticket of this event has the code “{shown}”.")
+        return Answer(kind, _("Unknown ticket"), _("No ticket of this event has the code “%(code)s”.", code=shown))
     if outcome.result == checkin.ScanResult.AMBIGUOUS or outcome.position is None:
-        return Answer(kind, "Ambiguous code", "Tickets of more than one event have this code; nobody may pass on it.")
+        return Answer(
+            kind,
+            _("Ambiguous code"),
+            _("Tickets of more than one event have this code; nobody may pass on it."),
+        )
     position = outcome.position.position
     answer = Answer(
         kind,
-        "Valid",
+        _("Valid"),
         attendee=full_name(position.get("attendee_name_parts")),
         product=_product(tx, position),
         addons=_addons(tx, position),
@@ -142,13 +152,13 @@ def describe(
         texts=list(outcome.checkin_texts),
     )
     if outcome.result == checkin.ScanResult.OK:
-        answer.detail = "Exit recorded." if request.view_args and request.view_args.get("mode") == "exit" else ""
+        answer.detail = _("Exit recorded.") if request.view_args and request.view_args.get("mode") == "exit" else ""
     elif outcome.result == checkin.ScanResult.INCOMPLETE:
-        answer.headline = "Questions unanswered"
-        answer.detail = "This ticket needs answers before entry; check in at the box office."
+        answer.headline = _("Questions unanswered")
+        answer.detail = _("This ticket needs answers before entry; check in at the box office.")
         answer.questions = [i18n_text(q.get("question")) for q in outcome.questions or []]
     else:
-        answer.headline = REFUSALS.get(outcome.reason or "", "Refused")
+        answer.headline = _(REFUSALS.get(outcome.reason or "", N_("Refused")))
         answer.detail = _refusal_detail(outcome, event, checkin_list)
     return answer
 
@@ -178,7 +188,7 @@ def _list_of(tx: Transaction, principal: Principal, list_id: int) -> tuple[dict,
     checkin_list = tx.get("checkinlists", list_id)
     event = tx.get("events", checkin_list["event"]) if checkin_list else None
     if checkin_list is None or event is None or event["organizer"] != principal.organizer:
-        abort(404, "There is no such check-in list.")
+        abort(404, _("There is no such check-in list."))
     return checkin_list, event
 
 
@@ -187,7 +197,7 @@ def _list_of(tx: Transaction, principal: Principal, list_id: int) -> tuple[dict,
 def door_scan(principal: Principal, list_id: int, mode: str) -> str:
     """The scanning screen; a POST redeems the code it carries and shows the answer."""
     if mode not in MODES:
-        abort(404, "The door scans in entry or exit mode.")
+        abort(404, _("The door scans in entry or exit mode."))
     answer = None
     with get_store().transaction() as tx:
         checkin_list, event = _list_of(tx, principal, list_id)
@@ -206,7 +216,7 @@ def door_scan(principal: Principal, list_id: int, mode: str) -> str:
         # Counting goes through every ticket of the event: the door's script asks for the counts in a request
         # of their own once the answer is painted, so a scan's answer never waits for them.
         counts = None if request.headers.get(ANSWER_ONLY) else checkin.list_counts(tx, checkin_list)
-        several = sum(len(lists) for _, lists in _lists(tx, principal.organizer)) > 1
+        several = sum(len(lists) for _event, lists in _lists(tx, principal.organizer)) > 1
     return render_template(
         "ui/door_scan.html",
         checkin_list=checkin_list,

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..context import get_store, now
@@ -28,6 +29,7 @@ from ..services.resources import EventContext
 from ..store import Transaction
 from . import bp
 from .auth import screen
+from .i18n import N_, day
 from .printing import PAYMENT_NAMES, pdf_response, receipt_pdf
 
 SCREEN = "orders.create"  # boxoffice and admin: check-in tokens may read orders, but this is a counter's screen
@@ -36,19 +38,21 @@ TICKETS = "tickets.download"
 
 # The status in words, with a sign that tells it without colour.
 STATUSES = {
-    OrderStatus.PENDING: ("pending", "Pending: not paid yet", "…"),
-    OrderStatus.PAID: ("paid", "Paid", "✓"),
-    OrderStatus.CANCELED: ("canceled", "Canceled", "✕"),
-    OrderStatus.EXPIRED: ("expired", "Expired: not paid in time", "⌛"),
+    OrderStatus.PENDING: ("pending", N_("Pending: not paid yet"), "…"),
+    OrderStatus.PAID: ("paid", N_("Paid"), "✓"),
+    OrderStatus.CANCELED: ("canceled", N_("Canceled"), "✕"),
+    OrderStatus.EXPIRED: ("expired", N_("Expired: not paid in time"), "⌛"),
 }
-COUNTER_PAYMENTS = {"cash": "in cash", "card": "by card"}
+# The status in one word, for a sentence: "Order ABC12 is paid and cannot be canceled."
+STATUS_WORDS = (N_("pending"), N_("paid"), N_("canceled"), N_("expired"), N_("unknown"))
+COUNTER_PAYMENTS = {"cash": N_("in cash"), "card": N_("by card")}
 PAYMENT_STATES = {
-    "created": "open",
-    "pending": "open",
-    "confirmed": "received",
-    "canceled": "canceled",
-    "failed": "failed",
-    "refunded": "refunded",
+    "created": N_("open"),
+    "pending": N_("open"),
+    "confirmed": N_("received"),
+    "canceled": N_("canceled"),
+    "failed": N_("failed"),
+    "refunded": N_("refunded"),
 }
 MAX_RESULTS = 50
 _MAX_QUERY = 200
@@ -66,12 +70,12 @@ def when(moment: str | datetime | None, event: Mapping[str, Any]) -> str:
     if not moment:
         return ""
     local = (parse_datetime(moment) if isinstance(moment, str) else moment).astimezone(_zone(event))
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+    return _("%(day)s, %(time)s", day=day(local), time=f"{local:%H:%M}")
 
 
 def status_of(order: Mapping[str, Any]) -> dict[str, str]:
     key, words, sign = STATUSES.get(order["status"], ("unknown", order["status"], "?"))
-    return {"key": key, "words": words, "sign": sign}
+    return {"key": key, "words": _(words), "sign": sign}
 
 
 def _money(amount: str | Decimal, event: Mapping[str, Any]) -> str:
@@ -118,7 +122,7 @@ def _scope(tx: Transaction, principal: Principal, event_slug: str) -> EventConte
     organizer = tx.find_one("organizers", slug=principal.organizer)
     event = tx.find_one("events", organizer=principal.organizer, slug=event_slug)
     if organizer is None or event is None:
-        abort(404, "There is no such event.")
+        abort(404, _("There is no such event."))
     return EventContext(organizer, event)
 
 
@@ -126,7 +130,7 @@ def _order(tx: Transaction, scope: EventContext, code: str) -> dict:
     try:
         return orders.get(tx, scope, code, now())
     except NotFound:
-        abort(404, f"This event has no order “{code[:20]}”.")
+        abort(404, _("This event has no order “%(code)s”.", code=code[:20]))
 
 
 def _names(tx: Transaction, order: Mapping[str, Any]) -> list[str]:
@@ -166,9 +170,16 @@ def _checkins(tx: Transaction, checkins: list[dict], event: Mapping[str, Any]) -
     said = []
     for checkin in sorted(checkins, key=lambda c: (c["datetime"], c["id"])):
         checkin_list = tx.get("checkinlists", checkin["list"]) or {}
-        where = f", list “{checkin_list['name']}”" if checkin_list.get("name") else ""
-        verb = "Left" if checkin.get("type") == "exit" else "Checked in"
-        said.append(f"{verb} {when(checkin['datetime'], event)}{where}")
+        moment = when(checkin["datetime"], event)
+        exit_ = checkin.get("type") == "exit"
+        if checkin_list.get("name"):
+            said.append(
+                _("Left %(when)s, list “%(list)s”", when=moment, list=checkin_list["name"])
+                if exit_
+                else _("Checked in %(when)s, list “%(list)s”", when=moment, list=checkin_list["name"])
+            )
+        else:
+            said.append(_("Left %(when)s", when=moment) if exit_ else _("Checked in %(when)s", when=moment))
     return said
 
 
@@ -190,7 +201,7 @@ def _lines(tx: Transaction, details: orders.OrderDetails, event: Mapping[str, An
         variation = tx.get("variations", position["variation"]) if position.get("variation") else None
         line = Line(
             positionid=position["positionid"],
-            product=i18n_text(item.get("name")) or f"Product {position['item']}",
+            product=i18n_text(item.get("name")) or _("Product %(id)s", id=position["item"]),
             variation=i18n_text(variation["value"]) if variation else None,
             price=_money(position["price"], event),
             attendee=full_name(position.get("attendee_name_parts")),
@@ -219,8 +230,9 @@ def _fees(details: orders.OrderDetails, event: Mapping[str, Any]) -> list[tuple[
 def _payments(order: Mapping[str, Any], event: Mapping[str, Any]) -> list[str]:
     said = []
     for payment in order["payments"]:
-        provider = PAYMENT_NAMES.get(payment["provider"], payment["provider"] or "Unknown")
-        state = PAYMENT_STATES.get(payment["state"], payment["state"])
+        provider = _(PAYMENT_NAMES[payment["provider"]]) if payment["provider"] in PAYMENT_NAMES else None
+        state = _(PAYMENT_STATES[payment["state"]]) if payment["state"] in PAYMENT_STATES else payment["state"]
+        provider = provider or payment["provider"] or _("Unknown")
         moment = f", {when(payment['payment_date'], event)}" if payment.get("payment_date") else ""
         said.append(f"{provider}: {_money(payment['amount'], event)} {state}{moment}")
     return said
@@ -251,7 +263,7 @@ def _detail_page(
         "may_print": principal.may(TICKETS, principal.organizer),
         "may_pay": order["status"] in (OrderStatus.PENDING, OrderStatus.EXPIRED),
         "may_cancel": order["status"] in (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.EXPIRED),
-        "counter_payments": COUNTER_PAYMENTS,
+        "counter_payments": {key: _(words) for key, words in COUNTER_PAYMENTS.items()},
         "several_events": len(_events(tx, principal.organizer)) > 1,
     }
 
@@ -328,7 +340,7 @@ def _message(detail: Any) -> str:
 
 def _require(principal: Principal, permission: str) -> None:
     if not principal.may(permission, principal.organizer):
-        abort(403, f"The {principal.role} scope of your token does not allow this.")
+        abort(403, _("The %(scope)s scope of your token does not allow this.", scope=principal.role))
 
 
 @bp.post("/orders/<event>/<code>/paid")
@@ -338,14 +350,20 @@ def orders_mark_paid(principal: Principal, event: str, code: str) -> Response | 
     _require(principal, STATUS)
     provider = request.form.get("provider", "")
     if provider not in COUNTER_PAYMENTS:
-        abort(400, "Choose cash or card.")
+        abort(400, _("Choose cash or card."))
     try:
         with get_store().transaction() as tx:
             scope = _scope(tx, principal, event)
             order = orders.mark_paid(tx, _order(tx, scope, code), now(), provider)
     except KioskError as error:
         return _refused(principal, event, code, error)
-    flash(f"Order {order['code']} is paid {COUNTER_PAYMENTS[provider]}. Print its tickets now.")
+    flash(
+        _(
+            "Order %(code)s is paid %(how)s. Print its tickets now.",
+            code=order["code"],
+            how=_(COUNTER_PAYMENTS[provider]),
+        )
+    )
     return redirect(url_for("ui.orders_detail", event=event, code=order["code"]))
 
 
@@ -361,13 +379,24 @@ def orders_cancel(principal: Principal, event: str, code: str) -> Response | str
                 order = orders.mark_canceled(tx, _order(tx, scope, code), now())
         except KioskError as error:
             return _refused(principal, event, code, error)
-        flash(f"Order {order['code']} is canceled: its tickets no longer work and its places are on sale again.")
+        flash(
+            _(
+                "Order %(code)s is canceled: its tickets no longer work and its places are on sale again.",
+                code=order["code"],
+            )
+        )
         return redirect(url_for("ui.orders_detail", event=event, code=order["code"]))
     with get_store().transaction() as tx:
         scope = _scope(tx, principal, event)
         page = _detail_page(tx, principal, scope, _order(tx, scope, code))
     if not page["may_cancel"]:
-        flash(f"Order {page['order']['code']} is {page['status']['key']} and cannot be canceled.")
+        flash(
+            _(
+                "Order %(code)s is %(status)s and cannot be canceled.",
+                code=page["order"]["code"],
+                status=_(page["status"]["key"]),
+            )
+        )
         return redirect(url_for("ui.orders_detail", event=event, code=page["order"]["code"]))
     return render_template("ui/orders_cancel.html", **page)
 
@@ -396,5 +425,5 @@ def orders_receipt(principal: Principal, event: str, code: str) -> Response | tu
         order = _order(tx, scope, code)
         content = receipt_pdf(tx, order, principal) if order["status"] == OrderStatus.PAID else None
     if content is None:
-        return _refused(principal, event, code, BadRequest("A receipt is printed for paid orders only."))
+        return _refused(principal, event, code, BadRequest(_("A receipt is printed for paid orders only.")))
     return pdf_response(content, f"{event}-{order['code']}-receipt")

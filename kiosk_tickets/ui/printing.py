@@ -13,14 +13,15 @@ from ..receipts import Receipt, ReceiptLine, TaxLine, render_receipt
 from ..services import orders
 from ..services.auth import Principal
 from ..store import Transaction
+from .i18n import N_
 
-# How the screens name the payment providers an order may carry.
+# How the screens name the payment providers an order may carry (translated where shown; receipts stay English).
 PAYMENT_NAMES = {
-    "cash": "Cash",
-    "card": "Card",
-    "free": "Free",
-    "manual": "Paid (manual)",
-    "banktransfer": "Bank transfer",
+    "cash": N_("Cash"),
+    "card": N_("Card"),
+    "free": N_("Free"),
+    "manual": N_("Paid (manual)"),
+    "banktransfer": N_("Bank transfer"),
 }
 
 

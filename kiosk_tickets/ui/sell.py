@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..context import get_store, now, payment_term, reservation_time
@@ -70,7 +71,7 @@ def _event(tx: Transaction, principal: Principal, slug: str) -> tuple[dict, Even
     event = tx.find_one("events", organizer=principal.organizer, slug=slug)
     organizer = tx.find_one("organizers", slug=principal.organizer)
     if event is None or organizer is None:
-        abort(404, "There is no such event.")
+        abort(404, _("There is no such event."))
     return event, EventContext(organizer, event)
 
 
@@ -96,7 +97,7 @@ def sell(principal: Principal) -> Response | str:
 def sell_event(principal: Principal, event: str) -> str:
     moment = now()
     with get_store().transaction() as tx:
-        event_doc, _ = _event(tx, principal, event)
+        event_doc, _scope = _event(tx, principal, event)
         cart = _cart(event_doc)
         shown_tiles = tiles(tx, event_doc, moment)
         lines, expires = cart_lines(tx, cart, moment)
@@ -173,12 +174,12 @@ def _add(tx: Transaction, scope: EventContext, cart: dict, moment: datetime) -> 
     item_id, variation_id = _parse_key(request.form["add"])
     name = _name(tx, item_id, variation_id)
     if len(cart["lines"]) >= MAX_LINES:
-        flash(f"A sale holds at most {MAX_LINES} lines: take the payment for these first.", "error")
+        flash(_("A sale holds at most %(count)s lines: take the payment for these first.", count=MAX_LINES), "error")
         return
     addons = [_parse_key(key) for key in request.form.getlist(f"addon-{item_id}")]
     problem = _addon_counts(tx, item_id, addons)
     if problem:
-        flash(f"{name}: {problem}", "error")
+        flash(_("%(product)s: %(problem)s", product=name, problem=problem), "error")
         return
     data = {
         "item": item_id,
@@ -193,9 +194,9 @@ def _add(tx: Transaction, scope: EventContext, cart: dict, moment: datetime) -> 
     except KioskError as failure:
         text = _refusal(failure)
         if _shortage(text):
-            flash(f"Sold out: {name}. Nothing was added.", "error")
+            flash(_("Sold out: %(product)s. Nothing was added.", product=name), "error")
         else:
-            flash(f"{name} was not added: {text}", "error")
+            flash(_("%(product)s was not added: %(reason)s", product=name, reason=text), "error")
         return
     cart["lines"].append({**_line_of(position), "addons": [_line_of(child) for child in position["addons"]]})
 
@@ -204,13 +205,13 @@ def _addon_counts(tx: Transaction, item_id: int, chosen: list[tuple[int, int | N
     """Whether the chosen add-ons fit the product's rules: how many of each category, at least and at most."""
     for rule in tx.find("addons", item=item_id):
         count = sum(
-            1 for addon, _ in chosen if (tx.get("items", addon) or {}).get("category") == rule["addon_category"]
+            1 for addon, _v in chosen if (tx.get("items", addon) or {}).get("category") == rule["addon_category"]
         )
-        category = i18n_text((tx.get("categories", rule["addon_category"]) or {}).get("name")) or "add-ons"
+        category = i18n_text((tx.get("categories", rule["addon_category"]) or {}).get("name")) or _("add-ons")
         if count < int(rule.get("min_count") or 0):
-            return f"choose at least {rule['min_count']} of {category}."
+            return _("choose at least %(count)s of %(category)s.", count=rule["min_count"], category=category)
         if count > int(rule.get("max_count") or 1):
-            return f"choose at most {rule['max_count']} of {category}."
+            return _("choose at most %(count)s of %(category)s.", count=rule["max_count"], category=category)
     return None
 
 
@@ -279,28 +280,36 @@ def _pay(
         _forget(cart)
         return str(sale["code"])
     if method not in TILL_PAYMENTS:
-        abort(400, "Choose cash, card or free.")
+        abort(400, _("Choose cash, card or free."))
     if not cart["lines"]:
-        flash("The cart is empty: tap a product first.", "error")
+        flash(_("The cart is empty: tap a product first."), "error")
         return None
     entries, missing = _order_positions(tx, cart)
     if missing:
-        flash("Answer the required questions first: " + "; ".join(missing) + ".", "error")
+        flash(_("Answer the required questions first: %(questions)s.", questions="; ".join(missing)), "error")
         return None
     total = sum((Decimal(entry["price"]) for entry in entries), Decimal(0))
     given: Decimal | None = None
     if method == "free" and total != 0:
-        flash(f"This sale costs {money(total)}: take cash or card.", "error")
+        flash(_("This sale costs %(total)s: take cash or card.", total=money(total)), "error")
         return None
     if method != "free" and total == 0:
         method = "free"
     if method == "cash":
         given = parse_amount(cart.get("given", "")) if cart.get("given") else total
         if given is None:
-            flash("The amount given is not a number: type it as 50 or 50.00.", "error")
+            flash(_("The amount given is not a number: type it as 50 or 50.00."), "error")
             return None
         if given < total:
-            flash(f"Not enough: {money(given)} given for {money(total)}; {money(total - given)} missing.", "error")
+            flash(
+                _(
+                    "Not enough: %(given)s given for %(total)s; %(missing)s missing.",
+                    given=money(given),
+                    total=money(total),
+                    missing=money(total - given),
+                ),
+                "error",
+            )
             return None
     event = scope.event or {}
     data = {
@@ -358,17 +367,18 @@ def _sale_refused(tx: Transaction, cart: dict, entries: list[dict], failure: Kio
             (short if _shortage(text) else other).append(name if _shortage(text) else f"{name}: {text}")
         if short:
             names = ", ".join(dict.fromkeys(short))
-            return (
-                f"Sold out meanwhile: {names}. Another till sold the last ones while this cart's hold had run out. "
-                "Nothing was sold and no money is due: remove it and take payment for the rest."
+            return _(
+                "Sold out meanwhile: %(products)s. Another till sold the last ones while this cart's hold had run "
+                "out. Nothing was sold and no money is due: remove it and take payment for the rest.",
+                products=names,
             )
         if other:
-            return "Nothing was sold: " + "; ".join(other)
+            return _("Nothing was sold: %(reasons)s", reasons="; ".join(other))
     if isinstance(failure, positions.OverrideRefused):
-        return (
+        return _(
             "Nothing was sold: a price in the catalog changed since the products were added. Remove and add them again."
         )
-    return f"Nothing was sold: {_refusal(failure)}"
+    return _("Nothing was sold: %(reasons)s", reasons=_refusal(failure))
 
 
 # ---------------------------------------------------------------------------------------- after the sale
@@ -379,7 +389,7 @@ def _sold_order(tx: Transaction, principal: Principal, event: str, code: str) ->
     event_doc, scope = _event(tx, principal, event)
     order = tx.find_one("orders", event=event_doc["id"], code=code.upper())
     if order is None or order.get("sold_by") != principal.id:
-        abort(404, "This till sold no order with that code.")
+        abort(404, _("This till sold no order with that code."))
     return event_doc, order
 
 
@@ -413,7 +423,7 @@ def sell_done(principal: Principal, event: str, code: str) -> str:
         event=event_doc,
         order=order,
         currency=event_doc["currency"],
-        payment=PAYMENT_NAMES.get(provider or "", provider or ""),
+        payment=_(PAYMENT_NAMES[provider]) if provider in PAYMENT_NAMES else provider or "",
         given=last.get("given"),
         change=last.get("change"),
         positions=names,

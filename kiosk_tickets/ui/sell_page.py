@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from flask import abort, session
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..errors import KioskError, ValidationFailed
 from ..isotime import parse_datetime
@@ -66,16 +68,17 @@ class Tile:
     @property
     def price_text(self) -> str:
         prices = sorted({choice.price for choice in self.choices})
-        return money(prices[0]) if len(prices) == 1 else f"from {money(prices[0])}"
+        return money(prices[0]) if len(prices) == 1 else _("from %(price)s", price=money(prices[0]))
 
     @property
     def left_text(self) -> str:
         if self.sold_out:
-            return "Sold out"
+            return _("Sold out")
         known = [choice.left for choice in self.choices if not choice.sold_out]
         if any(left is None for left in known):
-            return "Available"
-        return f"{max(left for left in known if left is not None)} left"
+            return _("Available")
+        most = max(left for left in known if left is not None)
+        return ngettext("%(count)s left", "%(count)s left", most, count=most)
 
 
 def money(value: Decimal | str) -> str:
@@ -170,7 +173,7 @@ def tiles(tx: Transaction, event: Mapping[str, Any], moment: datetime) -> list[T
             if offered:
                 tile.addons.append(
                     AddonOffer(
-                        i18n_text(category.get("name")) or "Add-ons",
+                        i18n_text(category.get("name")) or _("Add-ons"),
                         int(rule.get("min_count") or 0),
                         int(rule.get("max_count") or 1),
                         included,
@@ -211,12 +214,12 @@ def _line_of(position: Mapping[str, Any]) -> dict:
 def _parse_key(key: str) -> tuple[int, int | None]:
     match = re.fullmatch(r"(\d{1,12})(?::(\d{1,12}))?", key or "")
     if match is None:
-        abort(400, "The form named no product.")
+        abort(400, _("The form named no product."))
     return int(match.group(1)), int(match.group(2)) if match.group(2) else None
 
 
 def _name(tx: Transaction, item_id: int, variation_id: int | None) -> str:
-    item = tx.get("items", item_id) or {"name": {"en": f"Product {item_id}"}}
+    item = tx.get("items", item_id) or {"name": {"en": _("Product %(id)s", id=item_id)}}
     variation = tx.get("variations", variation_id) if variation_id else None
     return positions.product_name(dict(item), variation)
 
@@ -237,7 +240,7 @@ def _refusal(failure: KioskError) -> str:
                 walk(inner)
 
     walk(detail)
-    return " ".join(dict.fromkeys(texts)) or "The sale was refused."
+    return " ".join(dict.fromkeys(texts)) or _("The sale was refused.")
 
 
 def _shortage(text: str) -> bool:

@@ -9,6 +9,12 @@
   var busy = false;
   var timer = null;
 
+  // The page's words for what this script writes, in the page's language.
+  function said(name, english) {
+    var current = document.getElementById("sell-form");
+    return (current && current.getAttribute("data-" + name)) || english;
+  }
+
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
   function startCountdown() {
@@ -26,7 +32,7 @@
       hold.classList.toggle("is-short", seconds > 0 && seconds <= 120);
       hold.classList.toggle("is-over", seconds === 0);
       if (seconds === 0) {
-        hold.firstChild.textContent = "Hold ran out ";
+        hold.firstChild.textContent = said("hold-over", "Hold ran out") + " ";
         clearInterval(timer);
       }
     }
@@ -55,7 +61,7 @@
     change.hidden = false;
     var diff = paid - due;
     change.classList.toggle("is-short", diff < 0);
-    change.firstChild.textContent = diff < 0 ? "Not enough" : "Change";
+    change.firstChild.textContent = diff < 0 ? said("not-enough", "Not enough") : said("change", "Change");
     var abs = Math.abs(diff);
     amount.textContent = (diff < 0 ? "−" : "") + Math.floor(abs / 100) + "." + pad(abs % 100);
   }
@@ -112,7 +118,7 @@
         return response.text().then(replace);
       })
       .catch(function () {
-        window.alert("No answer from the server. Nothing may have changed: look at the cart, then try again.");
+        window.alert(said("no-answer", "No answer from the server. Nothing may have changed: look at the cart, then try again."));
       })
       .then(function () {
         busy = false;

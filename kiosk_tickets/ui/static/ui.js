@@ -84,7 +84,7 @@
     section.setAttribute("role", "status");
     section.innerHTML = '<div class="result-icon" aria-hidden="true">\u2715</div>' +
       '<div class="result-body"><h1 class="result-headline"></h1><p class="result-detail"></p></div>';
-    section.querySelector(".result-headline").textContent = "Not checked";
+    section.querySelector(".result-headline").textContent = form.getAttribute("data-not-checked") || "Not checked";
     section.querySelector(".result-detail").textContent = text;
     panel.replaceWith(section);
     play("error");
@@ -129,7 +129,8 @@
         refreshCounts();
       })
       .catch(function () {
-        showError("No answer from the server: this scan may not have counted. Scan it again.");
+        showError(form.getAttribute("data-no-answer") ||
+          "No answer from the server: this scan may not have counted. Scan it again.");
       })
       .then(function () {
         busy = false;
