@@ -148,6 +148,15 @@ def test_the_orders_page_in_german(app, store, shop):
     assert "1 Bestellung zu „Lovelace“ gefunden" in found
 
 
+def test_the_overview_in_german(app, store, shop):
+    browser = browser_in(app, GERMAN)
+    sign_in(browser, make_token(store, scope="admin"))
+    overview = text_of(browser.get(f"/overview/{EVENT}/"))
+    for label in ("Übersicht", "Heute,", "Je Kasse", "Zahlungen nach Zahlungsart", "Tagesabschluss (PDF)",
+                  "Ganze Veranstaltung", "Noch im Verkauf (Kontingente, jetzt)"):
+        assert label in overview, label
+
+
 def test_the_header_switch_sets_german_and_back(app, store):
     browser = browser_in(app)
     english = text_of(browser.get("/"))

@@ -3,7 +3,7 @@ header's switch chose one for this session. The API under /api/ speaks English o
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from babel.dates import format_date
 from flask import Flask, request, session
@@ -47,6 +47,13 @@ def day(moment: datetime) -> str:
     if language() == DEFAULT:
         return f"{moment:%a} {moment.day} {moment:%b %Y}"
     return format_date(moment, "EEE d. MMM y", locale=language())
+
+
+def long_day(moment: datetime | date) -> str:
+    """A day as `Monday 30 November 2026` in English, `Montag, 30. November 2026` in German."""
+    if language() == DEFAULT:
+        return f"{moment:%A} {moment.day} {moment:%B %Y}"
+    return format_date(moment, "EEEE, d. MMMM y", locale=language())
 
 
 def choose(code: str) -> None:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
 from fpdf import FPDF
 from werkzeug.wrappers import Response
 
@@ -25,6 +26,7 @@ from ..store import Transaction
 from ..tickets import LATIN_BOLD, LATIN_REGULAR
 from . import bp
 from .auth import screen
+from .i18n import long_day
 from .printing import PAYMENT_NAMES
 
 SCREEN = "reports.read"
@@ -162,7 +164,7 @@ def overview_event(principal: Principal, event: str) -> str:
         several_events=several,
         money=reports.amount,
         method_name=method_name,
-        day_words=day_words,
+        day_words=lambda day: gettext("Whole event") if day is None else long_day(day),
     )
 
 
