@@ -29,6 +29,7 @@ from ..services.resources import EventContext
 from ..store import Transaction
 from . import bp
 from .auth import screen
+from .events import choose_event, event_context, events_of
 from .i18n import N_, day
 from .printing import PAYMENT_NAMES, pdf_response, receipt_pdf
 
@@ -112,18 +113,6 @@ class Line:
 
 
 # ---------------------------------------------------------------------------------------------- lookups
-
-
-def _events(tx: Transaction, organizer: str) -> list[dict]:
-    return sorted(tx.find("events", organizer=organizer), key=lambda e: (e["date_from"] or "", e["id"]))
-
-
-def _scope(tx: Transaction, principal: Principal, event_slug: str) -> EventContext:
-    organizer = tx.find_one("organizers", slug=principal.organizer)
-    event = tx.find_one("events", organizer=principal.organizer, slug=event_slug)
-    if organizer is None or event is None:
-        abort(404, _("There is no such event."))
-    return EventContext(organizer, event)
 
 
 def _order(tx: Transaction, scope: EventContext, code: str) -> dict:
@@ -264,7 +253,7 @@ def _detail_page(
         "may_pay": order["status"] in (OrderStatus.PENDING, OrderStatus.EXPIRED),
         "may_cancel": order["status"] in (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.EXPIRED),
         "counter_payments": {key: _(words) for key, words in COUNTER_PAYMENTS.items()},
-        "several_events": len(_events(tx, principal.organizer)) > 1,
+        "several_events": len(events_of(tx, principal.organizer)) > 1,
     }
 
 
@@ -275,12 +264,13 @@ def _detail_page(
 @screen(SCREEN)
 def orders_home(principal: Principal) -> Response | str:
     """Choose the event; with one event only, go straight to its search."""
-    with get_store().transaction() as tx:
-        events = _events(tx, principal.organizer)
-    if len(events) == 1:
-        return redirect(url_for("ui.orders_search", event=events[0]["slug"]))
-    return render_template(
-        "ui/orders_events.html", events=[(e["slug"], i18n_text(e["name"]), when(e["date_from"], e)) for e in events]
+    return choose_event(
+        principal,
+        "ui.orders_search",
+        "ui/choose_event.html",
+        lambda event: when(event["date_from"], event),
+        title=_("Orders"),
+        heading=_("Orders: choose the event"),
     )
 
 
@@ -291,14 +281,14 @@ def orders_search(principal: Principal, event: str) -> Response | str:
     order at once."""
     query = request.args.get("q", "").strip()[:_MAX_QUERY]
     with get_store().transaction() as tx:
-        scope = _scope(tx, principal, event)
+        scope = event_context(tx, principal, event)
         found = None if not query else _exact(tx, scope, query)
         if found is not None:
             return redirect(url_for("ui.orders_detail", event=event, code=found))
         filters = {"search": query} if query else {}
         matching = order_search.list_orders(tx, scope, filters, "-datetime", now())
         rows = [_row(tx, order, scope.event or {}) for order in matching[:MAX_RESULTS]]
-        several = len(_events(tx, principal.organizer)) > 1
+        several = len(events_of(tx, principal.organizer)) > 1
         event_name = i18n_text((scope.event or {}).get("name"))
     return render_template(
         "ui/orders_search.html",
@@ -316,7 +306,7 @@ def orders_search(principal: Principal, event: str) -> Response | str:
 @screen(SCREEN)
 def orders_detail(principal: Principal, event: str, code: str) -> str:
     with get_store().transaction() as tx:
-        scope = _scope(tx, principal, event)
+        scope = event_context(tx, principal, event)
         page = _detail_page(tx, principal, scope, _order(tx, scope, code))
     return render_template("ui/orders_detail.html", **page)
 
@@ -324,7 +314,7 @@ def orders_detail(principal: Principal, event: str, code: str) -> str:
 def _refused(principal: Principal, event: str, code: str, error: KioskError) -> tuple[str, int]:
     """The detail page again, with why the service refused (the order as it is now)."""
     with get_store().transaction() as tx:
-        scope = _scope(tx, principal, event)
+        scope = event_context(tx, principal, event)
         page = _detail_page(tx, principal, scope, _order(tx, scope, code))
     return render_template("ui/orders_detail.html", error=_message(error.detail), **page), error.status_code
 
@@ -353,7 +343,7 @@ def orders_mark_paid(principal: Principal, event: str, code: str) -> Response | 
         abort(400, _("Choose cash or card."))
     try:
         with get_store().transaction() as tx:
-            scope = _scope(tx, principal, event)
+            scope = event_context(tx, principal, event)
             order = orders.mark_paid(tx, _order(tx, scope, code), now(), provider)
     except KioskError as error:
         return _refused(principal, event, code, error)
@@ -375,7 +365,7 @@ def orders_cancel(principal: Principal, event: str, code: str) -> Response | str
     if request.method == "POST" and request.form.get("confirm") == "yes":
         try:
             with get_store().transaction() as tx:
-                scope = _scope(tx, principal, event)
+                scope = event_context(tx, principal, event)
                 order = orders.mark_canceled(tx, _order(tx, scope, code), now())
         except KioskError as error:
             return _refused(principal, event, code, error)
@@ -387,7 +377,7 @@ def orders_cancel(principal: Principal, event: str, code: str) -> Response | str
         )
         return redirect(url_for("ui.orders_detail", event=event, code=order["code"]))
     with get_store().transaction() as tx:
-        scope = _scope(tx, principal, event)
+        scope = event_context(tx, principal, event)
         page = _detail_page(tx, principal, scope, _order(tx, scope, code))
     if not page["may_cancel"]:
         flash(
@@ -408,7 +398,7 @@ def orders_tickets(principal: Principal, event: str, code: str) -> Response | tu
     _require(principal, TICKETS)
     try:
         with get_store().transaction() as tx:
-            scope = _scope(tx, principal, event)
+            scope = event_context(tx, principal, event)
             order = _order(tx, scope, code)
             job = orders.ticket_print(tx, order)
     except KioskError as error:
@@ -421,7 +411,7 @@ def orders_tickets(principal: Principal, event: str, code: str) -> Response | tu
 def orders_receipt(principal: Principal, event: str, code: str) -> Response | tuple[str, int]:
     """The order's receipt for an 80 mm printer."""
     with get_store().transaction() as tx:
-        scope = _scope(tx, principal, event)
+        scope = event_context(tx, principal, event)
         order = _order(tx, scope, code)
         content = receipt_pdf(tx, order, principal) if order["status"] == OrderStatus.PAID else None
     if content is None:

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, render_template, request
 from flask_babel import gettext
 from fpdf import FPDF
 from werkzeug.wrappers import Response
@@ -26,21 +26,11 @@ from ..store import Transaction
 from ..tickets import LATIN_BOLD, LATIN_REGULAR
 from . import bp
 from .auth import screen
+from .events import choose_event, event_context, events_of
 from .i18n import long_day
 from .printing import PAYMENT_NAMES
 
 SCREEN = "reports.read"
-
-
-def _events(tx: Transaction, organizer: str) -> list[dict]:
-    return sorted(tx.find("events", organizer=organizer), key=lambda e: (e["date_from"] or "", e["id"]))
-
-
-def _event(tx: Transaction, principal: Principal, slug: str) -> dict:
-    event = tx.find_one("events", organizer=principal.organizer, slug=slug)
-    if event is None:
-        abort(404, "There is no such event.")
-    return dict(event)
 
 
 def _day(event: dict) -> date:
@@ -137,17 +127,21 @@ def _page(tx: Transaction, event: dict, day: date) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- pages
 
 
+def _event(tx: Transaction, principal: Principal, slug: str) -> dict:
+    return dict(event_context(tx, principal, slug).event or {})
+
+
 @bp.get("/overview/", endpoint="overview")
 @screen(SCREEN)
 def overview_home(principal: Principal) -> Response | str:
     """Choose the event; with one event only, go straight to its overview."""
-    with get_store().transaction() as tx:
-        events = _events(tx, principal.organizer)
-    if len(events) == 1:
-        return redirect(url_for("ui.overview_event", event=events[0]["slug"]))
-    return render_template(
-        "ui/overview_events.html",
-        events=[(e["slug"], i18n_text(e["name"]), (e["date_from"] or "")[:10]) for e in events],
+    return choose_event(
+        principal,
+        "ui.overview_event",
+        "ui/choose_event.html",
+        lambda event: (event["date_from"] or "")[:10],
+        title=gettext("Overview"),
+        heading=gettext("Overview: choose the event"),
     )
 
 
@@ -157,7 +151,7 @@ def overview_event(principal: Principal, event: str) -> str:
     with get_store().transaction() as tx:
         found = _event(tx, principal, event)
         page = _page(tx, found, _day(found))
-        several = len(_events(tx, principal.organizer)) > 1
+        several = len(events_of(tx, principal.organizer)) > 1
     return render_template(
         "ui/overview.html",
         **page,

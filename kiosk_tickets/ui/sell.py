@@ -30,6 +30,7 @@ from ..store import Transaction
 from . import bp
 from .auth import screen
 from .door import local_time
+from .events import choose_event, event_context, events_of
 from .printing import PAYMENT_NAMES, pdf_response, receipt_pdf
 from .sell_page import (
     CHANNEL,
@@ -63,32 +64,21 @@ _REPLAY_KEEP = timedelta(hours=2)
 # ---------------------------------------------------------------------------------------- routes
 
 
-def _events(tx: Transaction, organizer: str) -> list[dict]:
-    return sorted(tx.find("events", organizer=organizer), key=lambda e: (e["date_from"] or "", e["id"]))
-
-
 def _event(tx: Transaction, principal: Principal, slug: str) -> tuple[dict, EventContext]:
-    event = tx.find_one("events", organizer=principal.organizer, slug=slug)
-    organizer = tx.find_one("organizers", slug=principal.organizer)
-    if event is None or organizer is None:
-        abort(404, _("There is no such event."))
-    return event, EventContext(organizer, event)
+    target = event_context(tx, principal, slug)
+    assert target.event is not None
+    return dict(target.event), target
 
 
 @bp.get("/sell/")
 @screen(PERMISSION)
 def sell(principal: Principal) -> Response | str:
     """Choose the event to sell for; with one event only, go straight to it."""
-    with get_store().transaction() as tx:
-        events = _events(tx, principal.organizer)
-    if len(events) == 1:
-        return redirect(url_for("ui.sell_event", event=events[0]["slug"]))
-    return render_template(
+    return choose_event(
+        principal,
+        "ui.sell_event",
         "ui/sell_choose.html",
-        events=[
-            (e["slug"], i18n_text(e["name"]), local_time(e["date_from"], e) if e.get("date_from") else "")
-            for e in events
-        ],
+        lambda event: local_time(event["date_from"], event) if event.get("date_from") else "",
     )
 
 
@@ -102,7 +92,7 @@ def sell_event(principal: Principal, event: str) -> str:
         shown_tiles = tiles(tx, event_doc, moment)
         lines, expires = cart_lines(tx, cart, moment)
         taxes = _tax_included(tx, event_doc["id"], cart)
-        several = len(_events(tx, principal.organizer)) > 1
+        several = len(events_of(tx, principal.organizer)) > 1
     _save(cart)
     total = sum((line.total for line in lines), Decimal(0))
     given = parse_amount(cart.get("given", ""))
