@@ -16,7 +16,7 @@ import requests
 from playwright.sync_api import Browser, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.servers import Server, run_cli  # noqa: E402
+from tests.servers import Server, launch_chromium, run_cli  # noqa: E402
 
 DOCS = Path(__file__).resolve().parent
 SIZES = {"tablet": (1280, 800), "laptop": (1366, 768)}
@@ -35,9 +35,7 @@ def main(only: str | None = None) -> None:
             api = requests.Session()
             api.headers["Authorization"] = f"Token {admin}"
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
-                )
+                browser = launch_chromium(playwright)
                 if only in (None, "door"):
                     door_screens(browser, server.url, api, admin)
                 if only in (None, "orders"):

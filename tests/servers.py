@@ -10,10 +10,21 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 
 READY_TIMEOUT = 30.0
+# Debian's Chromium, as root without a sandbox, and without the background traffic a closed LAN refuses.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
 
 
 def run_cli(data_dir: Path, *args: str) -> str:
@@ -87,3 +98,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.kill_hard()
         self.errors.close()
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Debian's Chromium driven by Playwright (which downloads no browser of its own here)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))

@@ -10,27 +10,17 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
-from tests.servers import Server, run_cli
+from tests.servers import Server, launch_chromium, run_cli
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-# Chromium as root in a sandbox-less container, and without the background traffic a closed LAN refuses.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 EVENT = "/api/v1/organizers/demo/events/festival"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        launched = launch_chromium(playwright)
         yield launched
         launched.close()
 
