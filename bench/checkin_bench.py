@@ -47,6 +47,7 @@ def seed_tickets(data_dir: Path, positions: int) -> tuple[str, int]:
                     "checkin_attention": False,
                     "checkin_text": None,
                     "datetime": "2030-01-01T10:00:00Z",
+                    "total": "46.00",  # its two positions; the overview's figures add it up
                     "payments": [],
                 },
             )

@@ -7,8 +7,10 @@ MutationObserver), and to the start of the next animation frame, which paints it
 performance.now(). The POST's share comes from its Resource Timing entry. First load: a fresh browser context
 (empty cache, the session cookie only) opens the screen; the sum of the Resource Timing sizes of the document
 and everything it loaded: sign-in, the door, and the sell and orders search screens of the built-in demo's
-festival (added to the same store with `kiosk-tickets demo`, so the sell page has its tiles). Needs Debian's
-chromium (/usr/bin/chromium) and the test extra (Playwright).
+festival (added to the same store with `kiosk-tickets demo`, so the sell page has its tiles); the overview of
+the benchmark's event after the scans (its check-in chart drawn, its figures over every ticket) and of the
+demo's festival (no sales: the charts' places say so). Needs Debian's chromium (/usr/bin/chromium) and the
+test extra (Playwright).
 """
 
 from __future__ import annotations
@@ -132,7 +134,10 @@ def first_load(browser: Browser, url: str, state: dict | None, path: str) -> tup
     page = context.new_page()
     responses = []
     page.on("response", lambda response: responses.append(response.url))
-    page.goto(path, wait_until="networkidle")
+    answer = page.goto(path, wait_until="networkidle")
+    # A refusal, an error page or a redirect to sign-in would be measured as if it were the screen.
+    if answer is None or answer.status != 200 or not page.url.endswith(path):
+        raise RuntimeError(f"{path} answered {answer.status if answer else None} at {page.url}")
     entries = page.evaluate(LOADED)
     context.close()
     return entries, len(responses)
@@ -228,6 +233,8 @@ def main() -> None:
                     ("door scan", state, f"/door/{list_id}/entry/"),
                     ("sell (demo festival's tiles)", demo_state, "/sell/festival/"),
                     ("orders search", demo_state, "/orders/festival/"),
+                    (f"overview ({args.positions} tickets, the scans' day)", state, f"/overview/{EVENT}/"),
+                    ("overview (demo festival, no sales)", demo_state, "/overview/festival/"),
                 ]
                 loads = [(name, *first_load(browser, url, cookies, path)) for name, cookies, path in screens]
                 add_checkin_list(port, token, "Exit")

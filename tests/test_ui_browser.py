@@ -291,3 +291,146 @@ def test_a_sell_screen_tap_without_its_csrf_token_adds_nothing(page: Page, box: 
 def test_a_sell_screen_tap_without_its_csrf_token_shows_the_400_page(page: Page, box: dict[str, Any]):
     tap_without_csrf(page, box)
     expect(page.locator("#error")).to_have_attribute("data-status", "400", timeout=2000)
+
+
+def page_in(browser: Browser, box: dict[str, Any], locale: str) -> Iterator[Page]:
+    """A browser set to `locale`: Playwright sends it as Accept-Language, as a browser set to that language does."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=box["server"].url, locale=locale)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def german_page(browser: Browser, box: dict[str, Any]) -> Iterator[Page]:
+    yield from page_in(browser, box, "de-DE")
+
+
+@pytest.fixture
+def english_page(browser: Browser, box: dict[str, Any]) -> Iterator[Page]:
+    yield from page_in(browser, box, "en-US")
+
+
+def asked_for(response: Any) -> str:
+    """The Accept-Language the browser sent with a response's request."""
+    assert response is not None
+    return response.request.header_value("accept-language") or ""
+
+
+def shows_no_english(page: Page, *labels: str) -> None:
+    """None of the English source texts `labels` is anywhere in the page's text, as a word or phrase of its own."""
+    for label in labels:
+        expect(page.locator("body")).not_to_contain_text(re.compile(rf"(?<!\w){re.escape(label)}(?!\w)"))
+
+
+def paid_ticket(box: dict[str, Any], name: str) -> str:
+    """A paid day ticket for `name` of its own (the box's ticket may be checked in already); returns its secret."""
+    order = box["api"].post(
+        f"{box['server'].url}{EVENT}/orders/",
+        json={"status": "p", "payment_provider": "cash", "positions": [{"item": box["day"], "attendee_name": name}]},
+    )
+    assert order.status_code == 201, order.text
+    return order.json()["positions"][0]["secret"]
+
+
+def test_a_german_browser_gets_the_sign_in_page_in_german(german_page: Page):
+    response = german_page.goto("/")
+    assert asked_for(response).startswith("de-DE")
+    expect(german_page.locator("html")).to_have_attribute("lang", "de")
+    expect(german_page.locator("h1")).to_have_text("Anmelden")
+    expect(german_page.locator("label[for=token]")).to_have_text("Token eintippen oder scannen")
+    expect(german_page.locator("#signin-form button[type=submit]")).to_have_text("Anmelden")
+    expect(german_page.locator("nav.languages [aria-current=true]")).to_have_text("Deutsch")
+    expect(german_page.locator("nav.languages a")).to_have_text("English")
+    shows_no_english(german_page, "Sign in", "Type or scan your token")
+
+
+def test_a_german_browser_signed_in_works_the_door_in_german(german_page: Page, box: dict[str, Any]):
+    secret = paid_ticket(box, "Emmy Noether")
+    sign_in(german_page, box["door"])  # a check-in token has the door only, and lands on it
+    expect(german_page).to_have_url(re.compile(r"/door/\d+/entry/$"))
+    expect(german_page.locator("header a.tab")).to_have_text(["Einlass"])
+    expect(german_page.locator("html")).to_have_attribute("lang", "de")
+    expect(german_page.locator("label[for=scan]")).to_have_text("Einlass: Ticketcode scannen oder eintippen")
+    expect(german_page.locator("#scan-form button[type=submit]")).to_have_text("Prüfen")
+    expect(german_page.locator(".modes a")).to_have_text(["Einlass", "Auslass"])
+    expect(german_page.locator("#counts dt")).to_have_text(["Anwesend", "Eingecheckt", "Erwartet"])
+    expect(german_page.locator("#result")).to_have_text("Bereit. Ticket scannen.")
+    expect(german_page.locator("form.signout button")).to_have_text("Abmelden")
+    shows_no_english(
+        german_page, "Entry", "Exit", "Check", "Inside", "Checked in", "Expected", "Ready. Scan a ticket.",
+        "scan or type a ticket code", "Sign out",
+    )
+
+    expect(german_page.locator("#scan")).to_be_focused()
+    scan(german_page, secret)
+    expect(german_page.locator("#result")).to_have_attribute("data-result", "ok")
+    expect(german_page.locator("#result .result-headline")).to_have_text("Gültig")
+    expect(german_page.locator("#result .result-attendee")).to_have_text("Emmy Noether")
+    scan(german_page, secret)
+    expect(german_page.locator("#result")).to_have_attribute("data-result", "refused")
+    expect(german_page.locator("#result .result-headline")).to_have_text("Bereits eingecheckt")
+    scan(german_page, "NOSUCHTICKET")
+    expect(german_page.locator("#result")).to_have_attribute("data-result", "unknown")
+    expect(german_page.locator("#result .result-headline")).to_have_text("Unbekanntes Ticket")
+    shows_no_english(german_page, "Valid", "Already checked in", "Unknown ticket")
+
+
+def test_a_german_browser_signed_in_sells_in_german(german_page: Page, box: dict[str, Any]):
+    sign_in(german_page, box["till"])
+    german_page.goto("/sell/")
+    expect(german_page.locator("html")).to_have_attribute("lang", "de")
+    expect(german_page.locator("#cart h2")).to_have_text("Warenkorb")
+    expect(german_page.locator(".total span")).to_have_text("Summe")
+    expect(german_page.locator(".lines .empty")).to_have_text(
+        "Tippen Sie auf ein Produkt, um einen Verkauf zu beginnen. Jedes Tippen reserviert ein Ticket."
+    )
+    day = tile(german_page, box["day"]).locator("button[name=add]")
+    expect(day).to_have_text("+ Day ticket hinzufügen")
+    shows_no_english(german_page, "Cart", "Total", "Tap a product to start a sale.", "Add Day ticket", "Sign out")
+
+    day.click()
+    expect(german_page.locator(".line")).to_have_count(1)
+    expect(german_page.locator("#hold")).to_contain_text(re.compile(r"^Reserviert für (30:00|29:5\d)$"))
+    expect(german_page.locator("label[for=given]")).to_have_text("Bar erhalten (EUR)")
+    expect(german_page.locator("button[name=pay][value=cash]")).to_have_text("Bar bezahlt")
+    expect(german_page.locator("button[name=pay][value=card]")).to_have_text(
+        "Mit Karte bezahlt (Terminal hat bestätigt)"
+    )
+    german_page.locator("#given").fill("30")  # the change is written by the page's script, in the page's words
+    expect(german_page.locator("#change")).to_have_text("Wechselgeld 5.00")
+    shows_no_english(
+        german_page, "Held for", "Cash given", "Paid in cash", "Paid by card", "terminal approved", "Change"
+    )
+
+    german_page.get_by_role("button", name="Day ticket entfernen").click()  # nothing left held for the next test
+    expect(german_page.locator(".line")).to_have_count(0)
+
+
+def test_the_header_switch_turns_an_english_browser_german_and_the_choice_stays(
+    english_page: Page, box: dict[str, Any]
+):
+    response = english_page.goto("/")
+    assert asked_for(response).startswith("en-US")
+    expect(english_page.locator("h1")).to_have_text("Sign in")
+    expect(english_page.locator("nav.languages [aria-current=true]")).to_have_text("English")
+
+    english_page.locator("nav.languages").get_by_role("link", name="Deutsch").click()
+    expect(english_page.locator("html")).to_have_attribute("lang", "de")
+    expect(english_page.locator("h1")).to_have_text("Anmelden")
+    expect(english_page.locator("label[for=token]")).to_have_text("Token eintippen oder scannen")
+    expect(english_page.locator("nav.languages [aria-current=true]")).to_have_text("Deutsch")
+    shows_no_english(english_page, "Sign in", "Type or scan your token")
+
+    # The next pages, signed in, stay German though the browser still asks for English.
+    type_token(english_page, box["door"])
+    response = english_page.goto("/door/")
+    assert asked_for(response).startswith("en-US")
+    expect(english_page.locator("#scan-form button[type=submit]")).to_have_text("Prüfen")
+    expect(english_page.locator("#result")).to_have_text("Bereit. Ticket scannen.")
+    expect(english_page.locator("form.signout button")).to_have_text("Abmelden")
+    shows_no_english(english_page, "Check", "Ready. Scan a ticket.", "Sign out")
+
+    english_page.locator("nav.languages").get_by_role("link", name="English").click()
+    expect(english_page.locator("html")).to_have_attribute("lang", "en")
+    expect(english_page.locator("#scan-form button[type=submit]")).to_have_text("Check")
+    expect(english_page.locator("#result")).to_have_text("Ready. Scan a ticket.")
