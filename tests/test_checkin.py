@@ -587,13 +587,14 @@ def test_one_scan_may_name_a_list_of_each_event(api, shop):
 
 
 # The reason table: order fields, position fields, list fields, what happens before, the scan's fields,
-# and the expected (HTTP status, status, reason, explanation).
+# and the expected (HTTP status, status, reason, explanation). A forced scan that is still refused answers
+# 400, the answer that makes a device drop an offline scan from its upload queue instead of retrying it.
 REASONS = [
     ("paid", {}, {}, {}, [], {}, (201, "ok", None, None)),
     ("canceled order", {}, {}, {}, ["cancel"], {}, (200, "error", "canceled", None)),
-    ("canceled order, forced", {}, {}, {}, ["cancel"], {"force": True}, (200, "error", "canceled", None)),
+    ("canceled order, forced", {}, {}, {}, ["cancel"], {"force": True}, (400, "error", "canceled", None)),
     ("canceled position", {}, {}, {}, ["cancel_with_fee"], {}, (200, "error", "canceled", None)),
-    ("canceled position, forced", {}, {}, {}, ["cancel_with_fee"], {"force": True}, (200, "error", "canceled", None)),
+    ("canceled position, forced", {}, {}, {}, ["cancel_with_fee"], {"force": True}, (400, "error", "canceled", None)),
     ("expired order", PENDING, {}, {}, ["expire"], {}, (200, "error", "canceled", None)),
     (
         "expired order, pending list, forced",
@@ -602,7 +603,7 @@ REASONS = [
         {"include_pending": True},
         ["expire"],
         {"force": True, "ignore_unpaid": True},
-        (200, "error", "canceled", None),
+        (400, "error", "canceled", None),
     ),
     ("needs approval", {**PENDING, "require_approval": True}, {}, {}, [], {}, (200, "error", "unapproved", None)),
     (
@@ -660,7 +661,7 @@ REASONS = [
         {"all_products": False, "limit_products": ["$shirt"]},
         [],
         {"force": True},
-        (200, "error", "product", None),
+        (400, "error", "product", None),
     ),
     (
         "product on the list",

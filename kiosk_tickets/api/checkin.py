@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, request
 
 from .. import schemas
-from ..services import checkin, orders
+from ..services import checkin, devices, orders
 from ..store import Transaction
 from . import present
 from .collections import register_collection
@@ -23,6 +23,8 @@ register_collection(
     schemas.CheckinListSchema,
     read="checkin",
     write="catalog.write",
+    # Scanners fetch the lists on every sync; like the catalog lists, they answer If-Modified-Since.
+    conditional=True,
 )
 
 
@@ -88,11 +90,16 @@ def checkin_redeem(tx: Transaction, ctx: RequestContext, body: dict) -> Response
 def _list_and_position(tx: Transaction, ctx: RequestContext, list_id: str, lookup: str) -> tuple[dict, dict]:
     """The list and the position a legacy redeem URL names (404s before the body is read)."""
     checkin_list = checkin.get_list(tx, ctx.target, list_id)
-    untrusted = query_args(schemas.UntrustedInputQuery).get("untrusted_input", False)
+    # A scanning app passes on whatever the camera read: a number there is a barcode, never a position id.
+    untrusted = query_args(schemas.UntrustedInputQuery).get("untrusted_input", False) or devices.is_scanner_app(
+        tx, ctx.principal
+    )
     return checkin_list, checkin.position_on_list(tx, ctx.target, checkin_list, lookup, untrusted)
 
 
-@bp.post(EVENT + "/checkinlists/<list_id>/positions/<lookup>/redeem/")
+# `path`: offline scans arrive with the secret percent-encoded, and a signed secret's "/" (%2F) is decoded
+# before routing.
+@bp.post(EVENT + "/checkinlists/<list_id>/positions/<path:lookup>/redeem/")
 @endpoint("checkin", lookup=_list_and_position, body=schemas.RedeemSchema, responses=SCAN_ANSWERS)
 def checkin_redeem_legacy(tx: Transaction, ctx: RequestContext, found: tuple[dict, dict], body: dict) -> Response:
     checkin_list, position = found
@@ -151,3 +158,19 @@ def checkinlist_positions(tx: Transaction, ctx: RequestContext, list_id: str, qu
 def checkin_history(tx: Transaction, ctx: RequestContext, query: dict) -> Listing:
     return Listing(checkin.history(tx, ctx.target, query, ordering()))
 
+
+
+@bp.post(EVENT + "/checkinlists/<list_id>/failed_checkins/")
+@endpoint("checkin", body=schemas.FailedCheckinSchema, dump=schemas.CheckinHistorySchema, status=201)
+def checkin_failed_upload(tx: Transaction, ctx: RequestContext, list_id: str, body: dict) -> dict:
+    """A scan a device refused while offline, kept in the list's history."""
+    checkin_list = checkin.get_list(tx, ctx.target, list_id)
+    return checkin.record_failed(tx, checkin_list, body, ctx.principal.device, ctx.now)
+
+
+@bp.post(EVENT + "/orderpositions/<object_id>/printlog/")
+@endpoint("checkin", body=schemas.PrintLogSchema, dump=schemas.PrintLogSchema, status=201)
+def position_printlog(tx: Transaction, ctx: RequestContext, object_id: str, body: dict) -> dict:
+    """A ticket or badge a device printed."""
+    position = orders.get_position(tx, ctx.target, object_id, ctx.now)
+    return orders.record_print(tx, position, body, ctx.principal.device, ctx.now)

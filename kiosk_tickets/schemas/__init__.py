@@ -55,6 +55,17 @@ from .checkin import (
     RedeemSchema,
     UntrustedInputQuery,
 )
+from .devices import (
+    DeviceReportSchema,
+    DeviceSchema,
+    DeviceSelfSchema,
+    DeviceUpdateSchema,
+    EventSelectionQuery,
+    FailedCheckinSchema,
+    InitializationRequestSchema,
+    NoOptionsSchema,
+    PrintLogSchema,
+)
 from .events import (
     SLUG,
     EventListQuery,
@@ -110,6 +121,15 @@ from .vouchers import (
 )
 
 __all__ = [
+    "DeviceReportSchema",
+    "DeviceSchema",
+    "DeviceSelfSchema",
+    "DeviceUpdateSchema",
+    "EventSelectionQuery",
+    "FailedCheckinSchema",
+    "InitializationRequestSchema",
+    "NoOptionsSchema",
+    "PrintLogSchema",
     "AVAILABILITY_MODES",
     "AddOnSchema",
     "AnswerSchema",

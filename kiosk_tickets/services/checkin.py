@@ -22,9 +22,6 @@ class CheckinLists(Resource):
     orderings = ("id", "name")
     default_ordering = "id"
 
-    def changed(self, tx: Transaction, scope: EventContext, now: datetime) -> None:
-        """Check-in lists are not part of the catalog lists that answer If-Modified-Since."""
-
     def validate(self, tx: Transaction, scope: EventContext, data: Doc, existing: Doc | None, now: datetime) -> None:
         errors = FieldErrors()
         check_ref_list(tx, scope.event_id, data, "limit_products", "items", errors)
@@ -155,6 +152,9 @@ class Outcome:
     questions: list[dict] | None = None
     require_attention: bool = False
     checkin_texts: list[str] = field(default_factory=list)
+    # A refusal of a scan that already happened (`force`, an offline scan uploaded): sending it again can
+    # never change the answer, so a device must drop it from its upload queue rather than retry it forever.
+    final: bool = False
 
 
 def lists_for_scan(tx: Transaction, organizer: Doc, list_ids: list[int]) -> list[dict]:
@@ -218,6 +218,7 @@ def redeem(tx: Transaction, lists: list[dict], scan: Scan, now: datetime) -> Out
         _record(tx, checkin_list, position, scan, moment, now, error=reason)
         outcome = _outcome(tx, ScanResult.REFUSED, reason, position, order, checkin_list)
         outcome.reason_explanation = explanation
+        outcome.final = scan.force
         return outcome
     if scan.answers and scan.questions_supported:
         _store_answers(tx, position, scan.answers)
@@ -286,6 +287,18 @@ def _store_answers(tx: Transaction, position: dict, answers: dict[str, str]) -> 
     tx.update("orderpositions", position["id"], {"answers": kept + checked})
 
 
+def record_failed(
+    tx: Transaction, checkin_list: dict, data: Mapping[str, Any], device: int | None, now: datetime
+) -> dict:
+    """Keep a scan a device refused while offline, for the list's history, on the ticket it names if any."""
+    position = tx.get("orderpositions", data["position"]) if data.get("position") is not None else None
+    if position is not None and position["event"] != checkin_list["event"]:
+        position = None
+    scan = Scan(lists=[checkin_list["id"]], secret=data["raw_barcode"], type=data["type"], device=device)
+    moment = data.get("datetime") or format_datetime(now)
+    return _record(tx, checkin_list, position, scan, moment, now, error=data["error_reason"])
+
+
 def _record(
     tx: Transaction,
     checkin_list: dict,
@@ -294,8 +307,8 @@ def _record(
     moment: str,
     now: datetime,
     error: str | None = None,
-) -> None:
-    tx.insert(
+) -> dict:
+    recorded = tx.insert(
         "checkins",
         {
             "event": checkin_list["event"],
@@ -313,8 +326,14 @@ def _record(
             "device_id": None,
             "auto_checked_in": False,
             "forced": scan.force,
+            # What was scanned, where no ticket was found to keep it by.
+            "raw_barcode": scan.secret if position is None else None,
         },
     )
+    if position is not None:
+        # Devices fetch orders changed since their last sync: a scan changes the order they hold.
+        tx.update("orders", position["order"], {"last_modified": format_datetime(now)})
+    return recorded
 
 
 def _outcome(
