@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed
 from ..isotime import format_datetime, parse_datetime
 from ..store import Doc, Transaction
 from . import checkin_counts, order_search, orders
@@ -336,14 +336,21 @@ def _record(
     return recorded
 
 
+def needs_attention(tx: Transaction, position: Mapping[str, Any], order: Mapping[str, Any]) -> bool:
+    """Whether the door should look twice at this ticket: its product, variation or order says so."""
+    item = tx.peek_referenced("items", position["item"])
+    variation = tx.peek("variations", position["variation"]) if position.get("variation") else None
+    return bool(
+        item.get("checkin_attention") or (variation or {}).get("checkin_attention") or order.get("checkin_attention")
+    )
+
+
 def _outcome(
     tx: Transaction, result: ScanResult, reason: str | None, position: dict, order: dict, checkin_list: dict
 ) -> Outcome:
     item = tx.referenced("items", position["item"]) or {}
     variation = tx.get("variations", position["variation"]) if position.get("variation") else None
-    attention = bool(
-        item.get("checkin_attention") or (variation or {}).get("checkin_attention") or order.get("checkin_attention")
-    )
+    attention = needs_attention(tx, position, order)
     texts = [
         text
         for text in (order.get("checkin_text"), item.get("checkin_text"), (variation or {}).get("checkin_text"))
@@ -387,16 +394,15 @@ def get_list(tx: Transaction, scope: EventContext, list_id: Any) -> dict:
     return CHECKIN_LISTS.get(tx, scope, list_id)
 
 
-def position_on_list(tx: Transaction, scope: EventContext, checkin_list: dict, lookup: str, untrusted: bool) -> dict:
-    """The position a legacy redeem URL names: by secret, or by id unless the input is untrusted."""
-    found = tx.find_one("orderpositions", event=scope.event_id, secret=lookup)
-    if found is None and not untrusted and lookup.isdigit():
+def legacy_secret(tx: Transaction, scope: EventContext, lookup: str, untrusted: bool) -> str:
+    """The secret a legacy redeem URL names: the lookup itself, or unless the input is untrusted, the secret
+    of the event's position whose id it is. A secret no ticket has is redeemed as the unknown scan it is."""
+    by_secret = tx.find_one("orderpositions", event=scope.event_id, secret=lookup)
+    if by_secret is None and not untrusted and lookup.isdigit():
         found = tx.get("orderpositions", lookup)
-        if found is not None and found["event"] != scope.event_id:
-            found = None
-    if found is None:
-        raise NotFound()
-    return found
+        if found is not None and found["event"] == scope.event_id:
+            return found["secret"]
+    return lookup
 
 
 def history(tx: Transaction, scope: EventContext, filters: Mapping[str, Any], ordering: str | None) -> list[dict]:

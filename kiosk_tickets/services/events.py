@@ -21,9 +21,13 @@ def ensure_organizer(tx: Transaction, slug: str, name: str) -> dict:
     return tx.insert("organizers", {"slug": slug, "name": name, "plugins": []})
 
 
+def organizer_by_slug_or_none(tx: Transaction, slug: str) -> Doc | None:
+    return next(iter(tx.scan("organizers", slug=slug)), None)
+
+
 def organizer_by_slug(tx: Transaction, slug: str) -> Doc:
     """Return the organizer (read-only); raise PermissionDenied if there is none (pretix answers 403, not 404)."""
-    organizer = next(iter(tx.scan("organizers", slug=slug)), None)
+    organizer = organizer_by_slug_or_none(tx, slug)
     if organizer is None:
         raise PermissionDenied()
     return organizer
