@@ -19,7 +19,7 @@ from typing import Any
 from . import badges, create_app, demo, pairing
 from .config import load_config
 from .context import get_store
-from .errors import KioskError, StoreBusy, StoreCorrupt, ValidationFailed
+from .errors import KioskError, NotFound, StoreBusy, StoreCorrupt, ValidationFailed
 from .schemas import SLUG
 from .services import auth, devices, events, maintenance, quotas
 from .store import SNAPSHOT_NAME, Store, Transaction
@@ -157,7 +157,10 @@ def cmd_device(args: argparse.Namespace) -> int:
                 state = _device_state(device)
                 print(f"{device['device_id']}\t{device['name']}\t{state}\t{scope}\t{software}\t{device['created']}")
         else:
-            device = devices.get_device(tx, organizer, args.id)
+            try:
+                device = devices.get_device(tx, organizer, args.id)
+            except NotFound:
+                raise CommandError(f"{organizer['slug']} has no device {args.id}; `device list` shows them.") from None
             already = device["revoked"]
             devices.revoke(tx, device)
             print(f"Device {args.id} was already revoked." if already else f"Device {args.id} revoked.")
