@@ -41,7 +41,7 @@ def _server_url() -> str:
     if not loopback:
         return request.host_url.rstrip("/")
     try:
-        return pairing.server_url(None, request.server[1] if request.server else 8000)
+        return pairing.server_url(None, (request.server[1] if request.server else None) or 8000)
     except pairing.PairingError:
         return request.host_url.rstrip("/")
 
