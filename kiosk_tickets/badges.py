@@ -1,4 +1,4 @@
-"""A token as a QR code, for a badge that is scanned at the screens' sign-in instead of typing the token."""
+"""Secrets as QR codes: a token for a badge scanned at the screens' sign-in, a device's pairing handshake."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def print_terminal(token: str, out: TextIO) -> None:
 
 
 def write_png(token: str, path: Path) -> None:
-    """Write the code as a PNG only its owner may read: it holds the token in clear text."""
+    """Write the code as a PNG only its owner may read: it holds a credential in clear text."""
     if path.is_dir():
         raise BadgeNotWritten(f"the PNG file {path} is a directory; name a file.")
     try:

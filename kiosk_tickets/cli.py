@@ -1,4 +1,4 @@
-"""The kiosk-tickets command: init, demo, token, serve, backup, restore, check.
+"""The kiosk-tickets command: init, demo, token, device, serve, backup, restore, check.
 
 A mistake of the user (a wrong path, an unknown organizer or token, a directory that is no backup) ends
 in one or more `error: …` sentences on stderr and exit code 2, never in a traceback.
@@ -16,12 +16,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import badges, create_app, demo
+from . import badges, create_app, demo, pairing
 from .config import load_config
 from .context import get_store
-from .errors import KioskError, StoreBusy, StoreCorrupt, ValidationFailed
+from .errors import KioskError, NotFound, StoreBusy, StoreCorrupt, ValidationFailed
 from .schemas import SLUG
-from .services import auth, events, maintenance, quotas
+from .services import auth, devices, events, maintenance, quotas
 from .store import SNAPSHOT_NAME, Store, Transaction
 from .store.backup import BackupImage, read_backup, set_aside_tails
 
@@ -119,6 +119,51 @@ def cmd_token(args: argparse.Namespace) -> int:
             auth.revoke_token(tx, args.id)
             already = existing is not None and not existing["active"]
             print(f"Token {args.id} was already revoked." if already else f"Token {args.id} revoked.")
+    return 0
+
+
+def _device_state(device: dict) -> str:
+    return "revoked" if device["revoked"] else "paired" if device["initialized"] else "waiting"
+
+
+def cmd_device(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    with store.transaction() as tx:
+        organizer = dict(events.organizer_by_slug_or_none(tx, args.organizer) or {})
+        if not organizer:
+            raise ValidationFailed.field("organizer", f'Organizer "{args.organizer}" does not exist.')
+        if args.device_command == "create":
+            try:
+                url = pairing.server_url(args.url, args.port, args.allow_loopback)
+            except pairing.PairingError as error:
+                raise CommandError(str(error)) from error
+            data = {"name": args.name, "limit_events": args.events, "all_events": not args.events}
+            device = devices.create_device(tx, organizer, data, _now())
+            setup = pairing.handshake(url, device["initialization_token"])
+            png = Path(args.qr_png or f"device-{organizer['slug']}-{device['device_id']}.png")
+            try:
+                badges.write_png(setup, png)
+            except badges.BadgeNotWritten as error:
+                raise CommandError(str(error)) from error
+            badges.print_terminal(setup, sys.stdout)
+            print(f"Device {device['device_id']} ({device['name']}) of {organizer['slug']}: scan the code above in")
+            print(f"pretixSCAN (Settings, then set up a new device), or the PNG {png}. Its setup, valid once:")
+            print(setup)
+        elif args.device_command == "list":
+            print("ID\tNAME\tSTATE\tEVENTS\tSOFTWARE\tCREATED")
+            for device in devices.devices_of(tx, organizer):
+                scope = "all" if device["all_events"] else ",".join(device["limit_events"])
+                software = " ".join(filter(None, (device["software_brand"], device["software_version"])))
+                state = _device_state(device)
+                print(f"{device['device_id']}\t{device['name']}\t{state}\t{scope}\t{software}\t{device['created']}")
+        else:
+            try:
+                device = devices.get_device(tx, organizer, args.id)
+            except NotFound:
+                raise CommandError(f"{organizer['slug']} has no device {args.id}; `device list` shows them.") from None
+            already = device["revoked"]
+            devices.revoke(tx, device)
+            print(f"Device {args.id} was already revoked." if already else f"Device {args.id} revoked.")
     return 0
 
 
@@ -333,6 +378,40 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = token_commands.add_parser("revoke", help="revoke a token", description="Revoke an API token for good.")
     revoke.add_argument("id", type=int, help="the token's ID, as `token list` shows it")
     token.set_defaults(run=cmd_token)
+
+    device = commands.add_parser(
+        "device", help="pair, list or revoke scanning devices", description="Manage devices such as pretixSCAN."
+    )
+    device_commands = device.add_subparsers(dest="device_command", required=True, metavar="ACTION")
+    pair = device_commands.add_parser(
+        "create",
+        help="create a device and print its setup QR code",
+        description="Create a device and print the setup handshake for pretixSCAN to scan: as a QR code in the "
+        "terminal, as a PNG, and as JSON.",
+    )
+    pair.add_argument("--organizer", required=True, metavar="SLUG", help="the organizer the device scans for")
+    pair.add_argument("--name", required=True, help='what the device is called, e.g. "Door 1"')
+    pair.add_argument(
+        "--events", nargs="+", default=[], metavar="SLUG", help="only these events (default: all of the organizer's)"
+    )
+    pair.add_argument(
+        "--url", help="the address devices reach this box at, e.g. http://192.168.1.10:8000 (default: detected)"
+    )
+    pair.add_argument("--port", type=int, default=8000, help="the port `serve` listens on, for the detected address")
+    pair.add_argument(
+        "--allow-loopback", action="store_true", help="accept a --url of 127.0.0.1 (a scanner on this machine)"
+    )
+    pair.add_argument(
+        "--qr-png", metavar="PATH", help="where to write the QR code PNG (default: device-ORGANIZER-ID.png here)"
+    )
+    device_listing = device_commands.add_parser(
+        "list", help="list the organizer's devices (a header row, then tab-separated rows)"
+    )
+    device_listing.add_argument("--organizer", required=True, metavar="SLUG")
+    device_revoke = device_commands.add_parser("revoke", help="revoke a device for good: it can no longer sync or scan")
+    device_revoke.add_argument("--organizer", required=True, metavar="SLUG")
+    device_revoke.add_argument("id", type=int, help="the device's ID, as `device list` shows it")
+    device.set_defaults(run=cmd_device)
 
     serve = commands.add_parser("serve", help="serve the API with waitress")
     serve.add_argument(

@@ -22,3 +22,4 @@ def method_not_allowed(method: str) -> dict:
 def not_an_object(kind: str) -> dict:
     """The body DRF answers when a JSON value of type `kind` (str, list, int, bool) came where an object belongs."""
     return {"non_field_errors": [f"Invalid data. Expected a dictionary, but got {kind}."]}
+SECRET_CHARACTERS = "Use only letters, digits, dots, dashes, underscores, plus signs, slashes and equals signs."

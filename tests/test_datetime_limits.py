@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import EVENT_URL, EVENTS_URL, created
+from tests.messages import SECRET_CHARACTERS
 
 CARTS = f"{EVENT_URL}/cartpositions/"
 ORDERS = f"{EVENT_URL}/orders/"
@@ -142,7 +143,7 @@ def test_a_ticket_secret_must_be_the_whole_value(api, ticket):
     response = api.post(ORDERS, json={"positions": [{"item": ticket, "secret": "abc\n"}]})
     assert (response.status_code, response.get_json()) == (
         400,
-        {"positions": [{"secret": ["Use only letters, digits, dots, dashes and underscores."]}]},
+        {"positions": [{"secret": [SECRET_CHARACTERS]}]},
     )
 
 

@@ -162,6 +162,20 @@ VALID_BODIES: dict[str, Base] = {
     "checkin_redeem": lambda w: {"secret": w["secret"], "lists": [w["checkin_list"]]},
     "checkin_redeem_legacy": lambda w: {},
     "checkin_search_body": lambda w: {"lists": [w["checkin_list"]]},
+    "checkin_failed_upload": lambda w: {"raw_barcode": "unknown", "error_reason": "invalid"},
+    "position_printlog": lambda w: {"source": "pretixSCAN", "type": "badge"},
+    "device_create": lambda w: {"name": "Door"},
+    "device_update": lambda w: {},
+    "device_initialize": lambda w: {
+        "token": "unknown",
+        "hardware_brand": "Phone",
+        "hardware_model": "1",
+        "software_brand": "pretixSCAN Android",
+        "software_version": "2.0",
+    },
+    "device_update_self": lambda w: {},
+    "device_roll": lambda w: {},
+    "device_revoke": lambda w: {},
 }
 
 

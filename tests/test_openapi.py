@@ -7,6 +7,7 @@ every answer must be one the document lists, in the type and shape it gives.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from typing import Any
 
@@ -47,7 +48,7 @@ def test_every_api_operation_is_in_the_document_as_its_route_declares_it(app, an
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
         if rule.endpoint.startswith("api.") and hasattr(view, "permission"):
-            path = rule.rule.replace("<", "{").replace(">", "}")
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)  # "<path:lookup>" is "{lookup}"
             routes |= {(path, method.lower()) for method in rule.methods - {"HEAD", "OPTIONS"}}
 
     assert listed == routes

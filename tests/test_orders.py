@@ -21,7 +21,7 @@ from tests.helpers import (
     new_app,
     store_of,
 )
-from tests.messages import DATETIME_FORMAT, EMPTY_LIST, FORBIDDEN, NOT_FOUND, UNAUTHENTICATED
+from tests.messages import DATETIME_FORMAT, EMPTY_LIST, FORBIDDEN, NOT_FOUND, SECRET_CHARACTERS, UNAUTHENTICATED
 from tests.shop import (
     CARTS,
     CATALOG_QUOTAS,
@@ -606,7 +606,7 @@ REJECTED = [
     ),
     pytest.param(
         {"positions": [{"item": "$ticket", "secret": "a b"}]},
-        {"positions": [{"secret": ["Use only letters, digits, dots, dashes and underscores."]}]},
+        {"positions": [{"secret": [SECRET_CHARACTERS]}]},
         id="secret-characters",
     ),
     pytest.param(

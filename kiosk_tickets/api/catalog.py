@@ -50,7 +50,8 @@ def _event_out(tx: Transaction, ctx: RequestContext, event: dict) -> dict:
 )
 def event_list(tx: Transaction, ctx: RequestContext, query: dict) -> Listing:
     found = events.EVENTS.list(tx, ctx.target, {**query, "now": ctx.now}, ordering())
-    return Listing(found, lambda event: _event_out(tx, ctx, event))
+    seen = [event for event in found if ctx.principal.sees_event(event["slug"])]
+    return Listing(seen, lambda event: _event_out(tx, ctx, event))
 
 
 @bp.post(ORG + "/events/")

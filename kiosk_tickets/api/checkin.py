@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, request
 
 from .. import schemas
-from ..services import checkin, orders
+from ..services import checkin, devices, orders
 from ..store import Transaction
 from . import present
 from .collections import register_collection
@@ -23,6 +23,8 @@ register_collection(
     schemas.CheckinListSchema,
     read="checkin",
     write="catalog.write",
+    # Scanners fetch the lists on every sync; like the catalog lists, they answer If-Modified-Since.
+    conditional=True,
 )
 
 
@@ -56,23 +58,11 @@ def _scan(data: dict, ctx: RequestContext) -> checkin.Scan:
     )
 
 
-# The order position resource's fields, plus what the redeem answer adds to them.
-_SCAN_POSITION_EXTRAS = (
-    "require_attention",
-    "order__status",
-    "order__valid_if_pending",
-    "order__require_approval",
-    "order__locale",
-)
-
-
 def _scan_response(ctx: RequestContext, outcome: checkin.Outcome) -> Response:
     """pretix's redeem answer; a refused or unknown scan is an answer too, and its record is kept."""
     body, status = present.scan(outcome, ctx.organizer["slug"])
     if "position" in body:
-        position = body["position"]
-        dumped = schemas.instance(schemas.OrderPositionSchema).dump(position)
-        body["position"] = {**dumped, **{key: position[key] for key in _SCAN_POSITION_EXTRAS}}
+        body["position"] = schemas.instance(schemas.CheckinPositionSchema).dump(body["position"])
     if "questions" in body:
         body["questions"] = schemas.instance(schemas.QuestionSchema).dump(body["questions"], many=True)
     return json_response(body, status)
@@ -85,18 +75,23 @@ def checkin_redeem(tx: Transaction, ctx: RequestContext, body: dict) -> Response
     return _scan_response(ctx, checkin.redeem(tx, lists, _scan(body, ctx), ctx.now))
 
 
-def _list_and_position(tx: Transaction, ctx: RequestContext, list_id: str, lookup: str) -> tuple[dict, dict]:
-    """The list and the position a legacy redeem URL names (404s before the body is read)."""
+def _list_and_secret(tx: Transaction, ctx: RequestContext, list_id: str, lookup: str) -> tuple[dict, str]:
+    """The list (404s before the body is read) and the secret a legacy redeem URL names."""
     checkin_list = checkin.get_list(tx, ctx.target, list_id)
-    untrusted = query_args(schemas.UntrustedInputQuery).get("untrusted_input", False)
-    return checkin_list, checkin.position_on_list(tx, ctx.target, checkin_list, lookup, untrusted)
+    # A scanning app passes on whatever the camera read: a number there is a barcode, never a position id.
+    untrusted = query_args(schemas.UntrustedInputQuery).get("untrusted_input", False) or devices.is_scanner_app(
+        tx, ctx.principal
+    )
+    return checkin_list, checkin.legacy_secret(tx, ctx.target, lookup, untrusted)
 
 
-@bp.post(EVENT + "/checkinlists/<list_id>/positions/<lookup>/redeem/")
-@endpoint("checkin", lookup=_list_and_position, body=schemas.RedeemSchema, responses=SCAN_ANSWERS)
-def checkin_redeem_legacy(tx: Transaction, ctx: RequestContext, found: tuple[dict, dict], body: dict) -> Response:
-    checkin_list, position = found
-    scan = _scan({**body, "secret": position["secret"]}, ctx)
+# `path`: offline scans arrive with the secret percent-encoded, and a signed secret's "/" (%2F) is decoded
+# before routing.
+@bp.post(EVENT + "/checkinlists/<list_id>/positions/<path:lookup>/redeem/")
+@endpoint("checkin", lookup=_list_and_secret, body=schemas.RedeemSchema, responses=SCAN_ANSWERS)
+def checkin_redeem_legacy(tx: Transaction, ctx: RequestContext, found: tuple[dict, str], body: dict) -> Response:
+    checkin_list, secret = found
+    scan = _scan({**body, "secret": secret}, ctx)
     return _scan_response(ctx, checkin.redeem(tx, [checkin_list], scan, ctx.now))
 
 
@@ -105,7 +100,8 @@ def _position_out(tx: Transaction, ctx: RequestContext, position: Any) -> dict:
     event = tx.peek_referenced("events", position["event"])
     order = tx.peek_referenced("orders", position["order"])
     links = present.Links(ctx.organizer["slug"], event["slug"])
-    return present.position(orders.position_details(tx, position, order), links)
+    details = orders.position_details(tx, position, order)
+    return present.checkin_position(details, links, order, checkin.needs_attention(tx, position, order))
 
 
 def _search_list_ids() -> list[int]:
@@ -125,13 +121,13 @@ def _search(tx: Transaction, ctx: RequestContext, list_ids: list[int], filters: 
 
 
 @bp.get(ORG + "/checkinrpc/search/")
-@endpoint("checkin", query=schemas.CheckinSearchQuery, dump=schemas.OrderPositionSchema, listing=True)
+@endpoint("checkin", query=schemas.CheckinSearchQuery, dump=schemas.CheckinPositionSchema, listing=True)
 def checkin_search(tx: Transaction, ctx: RequestContext, query: dict) -> Listing:
     return _search(tx, ctx, _search_list_ids(), query, ordering())
 
 
 @bp.post(ORG + "/checkinrpc/search/")
-@endpoint("checkin", body=schemas.CheckinSearchBodySchema, dump=schemas.OrderPositionSchema, listing=True)
+@endpoint("checkin", body=schemas.CheckinSearchBodySchema, dump=schemas.CheckinPositionSchema, listing=True)
 def checkin_search_body(tx: Transaction, ctx: RequestContext, body: dict) -> Listing:
     """The same search with its parameters in a JSON body: {"lists": [1], "search": "…", …}."""
     list_ids, order_by = body.pop("lists"), body.pop("ordering", None)
@@ -139,7 +135,7 @@ def checkin_search_body(tx: Transaction, ctx: RequestContext, body: dict) -> Lis
 
 
 @bp.get(EVENT + "/checkinlists/<list_id>/positions/")
-@endpoint("checkin", query=schemas.CheckinSearchQuery, dump=schemas.OrderPositionSchema, listing=True)
+@endpoint("checkin", query=schemas.CheckinSearchQuery, dump=schemas.CheckinPositionSchema, listing=True)
 def checkinlist_positions(tx: Transaction, ctx: RequestContext, list_id: str, query: dict) -> Listing:
     checkin_list = checkin.get_list(tx, ctx.target, list_id)
     found = checkin.search(tx, [checkin_list], query, ordering(), query.get("ignore_status", False), ctx.now)
@@ -151,3 +147,19 @@ def checkinlist_positions(tx: Transaction, ctx: RequestContext, list_id: str, qu
 def checkin_history(tx: Transaction, ctx: RequestContext, query: dict) -> Listing:
     return Listing(checkin.history(tx, ctx.target, query, ordering()))
 
+
+
+@bp.post(EVENT + "/checkinlists/<list_id>/failed_checkins/")
+@endpoint("checkin", body=schemas.FailedCheckinSchema, dump=schemas.CheckinHistorySchema, status=201)
+def checkin_failed_upload(tx: Transaction, ctx: RequestContext, list_id: str, body: dict) -> dict:
+    """A scan a device refused while offline, kept in the list's history."""
+    checkin_list = checkin.get_list(tx, ctx.target, list_id)
+    return checkin.record_failed(tx, checkin_list, body, ctx.principal.device, ctx.now)
+
+
+@bp.post(EVENT + "/orderpositions/<object_id>/printlog/")
+@endpoint("checkin", body=schemas.PrintLogSchema, dump=schemas.PrintLogSchema, status=201)
+def position_printlog(tx: Transaction, ctx: RequestContext, object_id: str, body: dict) -> dict:
+    """A ticket or badge a device printed."""
+    position = orders.get_position(tx, ctx.target, object_id, ctx.now)
+    return orders.record_print(tx, position, body, ctx.principal.device, ctx.now)

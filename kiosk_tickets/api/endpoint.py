@@ -28,8 +28,8 @@ from marshmallow import Schema
 
 from .. import schemas
 from ..context import get_store, now
-from ..errors import KioskError, NotAuthenticated, ValidationFailed
-from ..services import auth
+from ..errors import KioskError, NotAuthenticated, PermissionDenied, ValidationFailed
+from ..services import auth, devices
 from ..services.events import event_by_slug, organizer_by_slug
 from ..services.resources import EventContext
 from ..store import Transaction
@@ -39,7 +39,10 @@ from .http import json_response, query_args, request_json
 from .pagination import Listing, paginate
 
 # How each scheme of the Authorization header is turned into a principal.
-AUTHENTICATORS: dict[str, Callable[[Transaction, str], auth.Principal]] = {"token": auth.token_principal}
+AUTHENTICATORS: dict[str, Callable[[Transaction, str], auth.Principal]] = {
+    "token": auth.token_principal,
+    "device": devices.device_principal,
+}
 
 
 def object_answer(description: str) -> dict[str, Any]:
@@ -129,24 +132,32 @@ def endpoint(
     lookup: Callable[..., Any] | None = None,
     listing: bool = False,
     responses: dict[int, dict[str, Any]] | None = None,
+    public: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
     """Wrap a view in the pipeline (see the module docstring) and keep its schemas on it.
 
     `body` is loaded from the JSON body (`many`: a list of entries, each loaded on its own; `partial`: fields
     may be left out, by default for PATCH); `query` from the query string; `dump` turns the result into JSON
     (with `listing`, the view returns a `Listing`, paginated in pretix's envelope). `responses` documents the
-    answers of a view that makes its own Response (status → OpenAPI response object).
+    answers of a view that makes its own Response (status → OpenAPI response object). A `public` route
+    takes no credential (a device's pairing, which is how it gets one) and keeps no idempotency keys.
     """
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Response]:
         @wraps(view)
         def run(**kwargs: Any) -> Response:
             store = get_store()
-            moment = now()
             with store.transaction() as tx:
+                # Read inside the transaction, so the moments of writes follow the order they are made in: a
+                # device's delta sync ("changed since the moment of my last list") can never miss a write that
+                # waited for the store while that list was made.
+                moment = now()
                 # Who asks comes first: nothing is recalled or remembered for a request without a valid credential.
-                principal = authenticate(tx, request.headers.get("Authorization"))
-                replay = idempotency.Replay.begin(tx, principal, moment)
+                if public:
+                    principal, replay = auth.ANONYMOUS, None
+                else:
+                    principal = authenticate(tx, request.headers.get("Authorization"))
+                    replay = idempotency.Replay.begin(tx, principal, moment)
                 if replay is not None and replay.stored is not None:
                     return replay.stored
                 savepoint = store.savepoint()
@@ -186,6 +197,8 @@ def endpoint(
             auth.require(principal, organizer["slug"], permission)
             event_slug = kwargs.pop("event", None)
             event = event_by_slug(tx, organizer, event_slug) if event_slug is not None else None
+            if event is not None and not principal.sees_event(event["slug"]):
+                raise PermissionDenied()
             return EventContext(organizer, event)
 
         def _respond(result: Any) -> Response | AfterCommit:
@@ -210,6 +223,7 @@ def endpoint(
         run.status = status  # type: ignore[attr-defined]
         run.listing = listing  # type: ignore[attr-defined]
         run.responses = responses  # type: ignore[attr-defined]
+        run.public = public  # type: ignore[attr-defined]
         return run
 
     return decorate

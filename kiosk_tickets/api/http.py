@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 from marshmallow import Schema
-from werkzeug.http import parse_date
+from werkzeug.http import http_date
 
 from .. import schemas
 from ..context import now
@@ -78,20 +78,23 @@ def ordering() -> str | None:
 
 
 def conditional_list(modified: datetime | None, build: Callable[[], Response]) -> Response:
-    """Answer 304 if the list has not changed since If-Modified-Since; else build it, with Last-Modified.
+    """Answer 304 if If-Modified-Since is the Last-Modified this list has now; else build it, with Last-Modified.
+
+    Only the exact date this server issued counts: a client that sends another date (pretixSCAN sends a
+    Java `Date.toString()` when its selection changes, which Werkzeug's lenient parser reads as about
+    now) must get the full list, never a 304 that keeps stale data.
 
     HTTP dates count whole seconds, and two changes within one second would share any date taken from
-    the first. So a 304 needs If-Modified-Since at or after the last change rounded up to the second, and
-    that date is only sent once its second is over; until then the rounded-down date goes out, which can
-    never produce a 304.
+    the first. So the date issued is the last change rounded up to the second, and only once that second
+    is over; until then the rounded-down date goes out, which never answers a 304.
     """
     if modified is None:
         return build()
     whole = modified.replace(microsecond=0)
     settled = whole + timedelta(seconds=1) if modified.microsecond else whole
-    since = parse_date(request.headers.get("If-Modified-Since"))
-    if since is not None and since >= settled:
+    issued = settled if now() >= settled else whole
+    if issued == settled and request.headers.get("If-Modified-Since", "").strip() == http_date(issued):
         return Response(status=304)
     response = build()
-    response.last_modified = settled if now() >= settled else whole
+    response.last_modified = issued
     return response

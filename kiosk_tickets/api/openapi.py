@@ -36,6 +36,7 @@ PATH_PARAMETERS = {
     "list_id": {"type": "integer", "description": "the check-in list's id"},
     "code": {"type": "string", "description": "the order's code"},
     "lookup": {"type": "string", "description": "the ticket's secret, or the order position's id"},
+    "device_id": {"type": "integer", "description": "the device's number within its organizer"},
     "output": {"type": "string", "description": "the ticket output (only `pdf`)"},
 }
 _VARIABLE = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
@@ -96,7 +97,7 @@ def _operation(rule_path: str, method: str, view: Callable[..., Any], endpoint: 
     operation: dict[str, Any] = {
         "operationId": f"{endpoint}_{method}",
         "summary": (view.__doc__ or endpoint.split(".")[-1].replace("_", " ")).strip().splitlines()[0],
-        "security": [{"Token": []}],
+        "security": [] if view.public else [{"Token": []}],  # type: ignore[attr-defined]
         "parameters": [
             {"in": "path", "name": name, "required": True, "schema": PATH_PARAMETERS[name]}
             for name in _VARIABLE.findall(rule_path)

@@ -42,11 +42,12 @@ def page_parameters() -> tuple[int, int]:
 
 
 def _page_url(page: int) -> str:
-    args = request.args.to_dict()
+    # Every parameter is kept, repeated ones too (`exclude=…&exclude=…`): clients fetch `next` verbatim.
+    args = request.args.to_dict(flat=False)
     args.pop("page", None)
     if page > 1:
-        args["page"] = str(page)
-    query = urlencode(args)
+        args["page"] = [str(page)]
+    query = urlencode(args, doseq=True)
     return request.base_url + (f"?{query}" if query else "")
 
 

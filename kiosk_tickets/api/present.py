@@ -117,9 +117,25 @@ SCAN_STATUS: dict[ScanResult, tuple[int, str]] = {
 }
 
 
+def checkin_position(
+    details: PositionDetails, links: Links, order_doc: Mapping[str, Any], require_attention: bool
+) -> dict[str, Any]:
+    """A position as check-in shows it: with its order's state, which a scanner decides on."""
+    return {
+        **position(details, links),
+        "require_attention": require_attention,
+        "order__status": order_doc["status"],
+        "order__valid_if_pending": order_doc["valid_if_pending"],
+        "order__require_approval": order_doc["require_approval"],
+        "order__locale": order_doc["locale"],
+    }
+
+
 def scan(outcome: Outcome, organizer_slug: str) -> tuple[dict[str, Any], int]:
     """The redeem answer's body and status: the position (with the check-ins of this list only), the list."""
     status, word = SCAN_STATUS[outcome.result]
+    if outcome.final:
+        status = 400  # as pretix answers any refusal: the one answer a device's upload queue takes as settled
     body: dict[str, Any] = {"status": word}
     if word == "error":
         body.update(reason=outcome.reason, reason_explanation=outcome.reason_explanation)
@@ -128,15 +144,9 @@ def scan(outcome: Outcome, organizer_slug: str) -> tuple[dict[str, Any], int]:
         return {**found, **body, "require_attention": False, "checkin_texts": []}, status
     assert outcome.order is not None and outcome.checkin_list is not None and outcome.event is not None
     checkin_list, order_doc = outcome.checkin_list, outcome.order
-    shown = position(outcome.position, Links(organizer_slug, outcome.event["slug"]))
+    links = Links(organizer_slug, outcome.event["slug"])
+    shown = checkin_position(outcome.position, links, order_doc, outcome.require_attention)
     shown["checkins"] = [c for c in shown["checkins"] if c["list"] == checkin_list["id"]]
-    shown.update(
-        require_attention=outcome.require_attention,
-        order__status=order_doc["status"],
-        order__valid_if_pending=order_doc["valid_if_pending"],
-        order__require_approval=order_doc["require_approval"],
-        order__locale=order_doc["locale"],
-    )
     body.update(
         position=shown,
         require_attention=outcome.require_attention,

@@ -55,6 +55,17 @@ from .checkin import (
     RedeemSchema,
     UntrustedInputQuery,
 )
+from .devices import (
+    DeviceReportSchema,
+    DeviceSchema,
+    DeviceSelfSchema,
+    DeviceUpdateSchema,
+    EventSelectionQuery,
+    FailedCheckinSchema,
+    InitializationRequestSchema,
+    NoOptionsSchema,
+    PrintLogSchema,
+)
 from .events import (
     SLUG,
     EventListQuery,
@@ -89,6 +100,7 @@ from .orders import (
     FEE_TYPES,
     ORDER_STATUSES,
     PAYMENT_PROVIDERS,
+    CheckinPositionSchema,
     CheckinSchema,
     FeeInputSchema,
     FeeSchema,
@@ -110,6 +122,15 @@ from .vouchers import (
 )
 
 __all__ = [
+    "DeviceReportSchema",
+    "DeviceSchema",
+    "DeviceSelfSchema",
+    "DeviceUpdateSchema",
+    "EventSelectionQuery",
+    "FailedCheckinSchema",
+    "InitializationRequestSchema",
+    "NoOptionsSchema",
+    "PrintLogSchema",
     "AVAILABILITY_MODES",
     "AddOnSchema",
     "AnswerSchema",
@@ -124,6 +145,7 @@ __all__ = [
     "CheckinHistoryQuery",
     "CheckinHistorySchema",
     "CheckinListSchema",
+    "CheckinPositionSchema",
     "CheckinSchema",
     "CheckinSearchBodySchema",
     "CheckinSearchQuery",

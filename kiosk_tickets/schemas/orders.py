@@ -52,14 +52,15 @@ class InvoiceAddressSchema(InputSchema):
     transmission_info = JSONObject(load_default=None, allow_none=True)
 
 
-_SECRET_CHARACTERS = "Use only letters, digits, dots, dashes and underscores."
+# Signed secrets are base64, so "+", "/" and "=" are ticket characters too; spaces and controls are not.
+_SECRET_CHARACTERS = "Use only letters, digits, dots, dashes, underscores, plus signs, slashes and equals signs."
 
 
 class OrderPositionInputSchema(PositionInputSchema):
     positionid = Integer(load_default=None, allow_none=True, min_value=1)
     addon_to = Integer(load_default=None, allow_none=True, min_value=1)
     secret = String(load_default=None, allow_none=True, max_length=255,
-                    validate=validate.Regexp(r"[A-Za-z0-9._-]+\Z", error=_SECRET_CHARACTERS))
+                    validate=validate.Regexp(r"[A-Za-z0-9._+/=-]+\Z", error=_SECRET_CHARACTERS))
     company = String(load_default=None, allow_none=True)
     street = String(load_default=None, allow_none=True)
     zipcode = String(load_default=None, allow_none=True, max_length=30)
@@ -195,6 +196,16 @@ class OrderPositionSchema(Schema):
     answers = Raw()
     seat = Raw()
     plugin_data = Raw()
+
+
+class CheckinPositionSchema(OrderPositionSchema):
+    """An order position as check-in answers show it: with what a scanner decides on at a glance."""
+
+    require_attention = Raw()
+    order__status = Raw()
+    order__valid_if_pending = Raw()
+    order__require_approval = Raw()
+    order__locale = Raw()
 
 
 class FeeSchema(Schema):

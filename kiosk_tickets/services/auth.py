@@ -38,6 +38,7 @@ SCOPE_PERMISSIONS: dict[str, frozenset[str]] = {
             "tickets.download",
             "checkin",
             "reports.read",
+            "devices.manage",
         }
     ),
     "boxoffice": frozenset(
@@ -88,6 +89,8 @@ class PrincipalKind(StrEnum):
     """What kind of credential a principal presented."""
 
     TOKEN = "token"
+    DEVICE = "device"
+    ANONYMOUS = "anonymous"
 
 
 @dataclass(frozen=True)
@@ -104,14 +107,23 @@ class Principal:
     permissions: frozenset[str]
     name: str = ""
     role: str = ""  # what the permissions are called: a token's scope
+    # The slugs of the organizer's events it may see; None for all of them.
+    events: frozenset[str] | None = None
 
     def may(self, permission: str, organizer: str) -> bool:
         return organizer == self.organizer and permission in self.permissions
 
+    def sees_event(self, slug: str) -> bool:
+        return self.events is None or slug in self.events
+
     @property
     def device(self) -> int | None:
         """The device that acts, which check-ins record; an API token is none."""
-        return None
+        return self.id if self.kind == PrincipalKind.DEVICE else None
+
+
+# Who asks on the few routes that take no credential; it may do nothing.
+ANONYMOUS = Principal(PrincipalKind.ANONYMOUS, 0, "", frozenset())
 
 
 def token_principal(tx: Transaction, credential: str) -> Principal:

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed
 from ..isotime import format_datetime, parse_datetime
 from ..store import Doc, Transaction
 from . import checkin_counts, order_search, orders
@@ -21,9 +21,6 @@ class CheckinLists(Resource):
     table = "checkinlists"
     orderings = ("id", "name")
     default_ordering = "id"
-
-    def changed(self, tx: Transaction, scope: EventContext, now: datetime) -> None:
-        """Check-in lists are not part of the catalog lists that answer If-Modified-Since."""
 
     def validate(self, tx: Transaction, scope: EventContext, data: Doc, existing: Doc | None, now: datetime) -> None:
         errors = FieldErrors()
@@ -155,6 +152,9 @@ class Outcome:
     questions: list[dict] | None = None
     require_attention: bool = False
     checkin_texts: list[str] = field(default_factory=list)
+    # A refusal of a scan that already happened (`force`, an offline scan uploaded): sending it again can
+    # never change the answer, so a device must drop it from its upload queue rather than retry it forever.
+    final: bool = False
 
 
 def lists_for_scan(tx: Transaction, organizer: Doc, list_ids: list[int]) -> list[dict]:
@@ -218,6 +218,7 @@ def redeem(tx: Transaction, lists: list[dict], scan: Scan, now: datetime) -> Out
         _record(tx, checkin_list, position, scan, moment, now, error=reason)
         outcome = _outcome(tx, ScanResult.REFUSED, reason, position, order, checkin_list)
         outcome.reason_explanation = explanation
+        outcome.final = scan.force
         return outcome
     if scan.answers and scan.questions_supported:
         _store_answers(tx, position, scan.answers)
@@ -286,6 +287,18 @@ def _store_answers(tx: Transaction, position: dict, answers: dict[str, str]) -> 
     tx.update("orderpositions", position["id"], {"answers": kept + checked})
 
 
+def record_failed(
+    tx: Transaction, checkin_list: dict, data: Mapping[str, Any], device: int | None, now: datetime
+) -> dict:
+    """Keep a scan a device refused while offline, for the list's history, on the ticket it names if any."""
+    position = tx.get("orderpositions", data["position"]) if data.get("position") is not None else None
+    if position is not None and position["event"] != checkin_list["event"]:
+        position = None
+    scan = Scan(lists=[checkin_list["id"]], secret=data["raw_barcode"], type=data["type"], device=device)
+    moment = data.get("datetime") or format_datetime(now)
+    return _record(tx, checkin_list, position, scan, moment, now, error=data["error_reason"])
+
+
 def _record(
     tx: Transaction,
     checkin_list: dict,
@@ -294,8 +307,8 @@ def _record(
     moment: str,
     now: datetime,
     error: str | None = None,
-) -> None:
-    tx.insert(
+) -> dict:
+    recorded = tx.insert(
         "checkins",
         {
             "event": checkin_list["event"],
@@ -313,7 +326,22 @@ def _record(
             "device_id": None,
             "auto_checked_in": False,
             "forced": scan.force,
+            # What was scanned, where no ticket was found to keep it by.
+            "raw_barcode": scan.secret if position is None else None,
         },
+    )
+    if position is not None:
+        # Devices fetch orders changed since their last sync: a scan changes the order they hold.
+        tx.update("orders", position["order"], {"last_modified": format_datetime(now)})
+    return recorded
+
+
+def needs_attention(tx: Transaction, position: Mapping[str, Any], order: Mapping[str, Any]) -> bool:
+    """Whether the door should look twice at this ticket: its product, variation or order says so."""
+    item = tx.peek_referenced("items", position["item"])
+    variation = tx.peek("variations", position["variation"]) if position.get("variation") else None
+    return bool(
+        item.get("checkin_attention") or (variation or {}).get("checkin_attention") or order.get("checkin_attention")
     )
 
 
@@ -322,9 +350,7 @@ def _outcome(
 ) -> Outcome:
     item = tx.referenced("items", position["item"]) or {}
     variation = tx.get("variations", position["variation"]) if position.get("variation") else None
-    attention = bool(
-        item.get("checkin_attention") or (variation or {}).get("checkin_attention") or order.get("checkin_attention")
-    )
+    attention = needs_attention(tx, position, order)
     texts = [
         text
         for text in (order.get("checkin_text"), item.get("checkin_text"), (variation or {}).get("checkin_text"))
@@ -368,16 +394,15 @@ def get_list(tx: Transaction, scope: EventContext, list_id: Any) -> dict:
     return CHECKIN_LISTS.get(tx, scope, list_id)
 
 
-def position_on_list(tx: Transaction, scope: EventContext, checkin_list: dict, lookup: str, untrusted: bool) -> dict:
-    """The position a legacy redeem URL names: by secret, or by id unless the input is untrusted."""
-    found = tx.find_one("orderpositions", event=scope.event_id, secret=lookup)
-    if found is None and not untrusted and lookup.isdigit():
+def legacy_secret(tx: Transaction, scope: EventContext, lookup: str, untrusted: bool) -> str:
+    """The secret a legacy redeem URL names: the lookup itself, or unless the input is untrusted, the secret
+    of the event's position whose id it is. A secret no ticket has is redeemed as the unknown scan it is."""
+    by_secret = tx.find_one("orderpositions", event=scope.event_id, secret=lookup)
+    if by_secret is None and not untrusted and lookup.isdigit():
         found = tx.get("orderpositions", lookup)
-        if found is not None and found["event"] != scope.event_id:
-            found = None
-    if found is None:
-        raise NotFound()
-    return found
+        if found is not None and found["event"] == scope.event_id:
+            return found["secret"]
+    return lookup
 
 
 def history(tx: Transaction, scope: EventContext, filters: Mapping[str, Any], ordering: str | None) -> list[dict]:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import PermissionDenied
-from ..isotime import format_datetime
+from ..isotime import format_datetime, parse_datetime
 from ..store import Doc, Transaction
 from .common import FieldErrors, invalid_pk, text_matches
 from .resources import EventContext, Resource
@@ -21,9 +21,13 @@ def ensure_organizer(tx: Transaction, slug: str, name: str) -> dict:
     return tx.insert("organizers", {"slug": slug, "name": name, "plugins": []})
 
 
+def organizer_by_slug_or_none(tx: Transaction, slug: str) -> Doc | None:
+    return next(iter(tx.scan("organizers", slug=slug)), None)
+
+
 def organizer_by_slug(tx: Transaction, slug: str) -> Doc:
     """Return the organizer (read-only); raise PermissionDenied if there is none (pretix answers 403, not 404)."""
-    organizer = next(iter(tx.scan("organizers", slug=slug)), None)
+    organizer = organizer_by_slug_or_none(tx, slug)
     if organizer is None:
         raise PermissionDenied()
     return organizer
@@ -35,6 +39,22 @@ def event_by_slug(tx: Transaction, organizer: Doc, slug: str) -> Doc:
     if event is None:
         raise PermissionDenied()
     return event
+
+
+def live_event_suggestion(
+    tx: Transaction, organizer: str, visible: Callable[[str], bool], now: datetime
+) -> tuple[Doc, int | None] | None:
+    """The live event a scanner should be on now: the running one, else the next; with its first check-in list."""
+    upcoming = [
+        event
+        for event in tx.scan("events", organizer=organizer)
+        if event["live"] and visible(event["slug"]) and parse_datetime(event["date_to"] or event["date_from"]) >= now
+    ]
+    if not upcoming:
+        return None
+    event = min(upcoming, key=lambda e: (parse_datetime(e["date_from"]), e["id"]))
+    lists = tx.ids("checkinlists", event=event["id"])
+    return event, min(lists) if lists else None
 
 
 def event_settings(event: Doc, defaults: Doc) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from .. import tickets as ticket_pdf
 from ..errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
 from ..isotime import format_datetime, parse_datetime
-from ..store import Transaction
+from ..store import Doc, Transaction
 from . import positions, quotas
 from .common import OUT_OF_RANGE, OrderStatus, event_object, i18n_text, representable
 from .resources import EventContext
@@ -74,6 +74,22 @@ def get_position(tx: Transaction, scope: EventContext, doc_id: Any, now: datetim
     if position is None or position["event"] != scope.event_id:
         raise NotFound()
     return position
+
+
+def record_print(tx: Transaction, position: Doc, data: Mapping[str, Any], device: int | None, now: datetime) -> dict:
+    """Keep that a ticket or badge of `position` was printed, and by which device."""
+    return tx.insert(
+        "printlogs",
+        {
+            "position": position["id"],
+            "device": device,
+            "source": data["source"],
+            "type": data["type"],
+            "datetime": data.get("datetime") or format_datetime(now),
+            "info": data.get("info") or {},
+            "created": format_datetime(now),
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------- tickets and details

@@ -27,6 +27,8 @@ INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
     "orderfees": ("order",),
     "checkinlists": ("event",),
     "checkins": ("position", "list", "nonce", "event"),
+    "devices": ("organizer", "api_token_hash", "initialization_token"),
+    "printlogs": ("position",),
 }
 
 _EMPTY: frozenset[int] = frozenset()

@@ -17,7 +17,7 @@ bp = Blueprint(
     "ui", __name__, template_folder="templates", static_folder="static", static_url_path="/ui/static"
 )
 
-from . import auth, door, i18n, orders, overview, sell  # noqa: E402, F401  (each module adds its routes to the blueprint)
+from . import auth, devices, door, i18n, orders, overview, sell  # noqa: E402, F401  (each module adds its routes to the blueprint)
 
 
 def register(app: Flask) -> None:

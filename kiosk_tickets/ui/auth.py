@@ -40,6 +40,7 @@ SCREENS = (
     Screen("ui.orders", N_("Orders"), "orders.create"),
     Screen("ui.door", N_("Door"), "checkin"),
     Screen("ui.overview", N_("Overview"), "reports.read"),
+    Screen("ui.devices", N_("Devices"), "devices.manage"),
 )
 
 

@@ -5,6 +5,15 @@
   if (search && search.value) search.select();
 })();
 
+/* Forms that undo something for good (revoking a device) ask first; without this file they post at once. */
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
+})();
+
 /* The door without page loads: the scan form is posted with fetch and the answer painted in place, a tone
    per result, the scan field kept focused, and the counts refreshed now and then. Without this file the
    plain form works the same, one page per scan. */
