@@ -120,6 +120,8 @@ SCAN_STATUS: dict[ScanResult, tuple[int, str]] = {
 def scan(outcome: Outcome, organizer_slug: str) -> tuple[dict[str, Any], int]:
     """The redeem answer's body and status: the position (with the check-ins of this list only), the list."""
     status, word = SCAN_STATUS[outcome.result]
+    if outcome.reason == "revoked":
+        status = 400  # pretix answers a revoked secret with 400, unlike the other refusals
     body: dict[str, Any] = {"status": word}
     if word == "error":
         body.update(reason=outcome.reason, reason_explanation=outcome.reason_explanation)

@@ -27,6 +27,8 @@ INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
     "orderfees": ("order",),
     "checkinlists": ("event",),
     "checkins": ("position", "list", "nonce", "event"),
+    "ticket_signing_keys": ("event",),
+    "revoked_secrets": ("event", "secret", "position"),
 }
 
 _EMPTY: frozenset[int] = frozenset()
