@@ -13,6 +13,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kiosk_tickets import schemas
+from kiosk_tickets.cli import main
 from kiosk_tickets.services import maintenance, ticket_secrets
 from tests.helpers import EVENT_URL, EVENTS_URL, ORGANIZER, created, one_page, page
 from tests.messages import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED
@@ -532,3 +533,36 @@ def test_checkin_and_admin_tokens_read_the_lists(api, client_for, anonymous, who
 
     expected = {200: page([]), 403: FORBIDDEN, 401: UNAUTHENTICATED}[status]
     assert answer(response) == (status, expected)
+
+
+# ---------------------------------------------------------------------------------------- the command line
+
+
+def test_the_secret_command_decodes_and_checks_a_secret_against_an_event(api, signing, data_dir, capsys):
+    order = buy(api, signing)
+    old = secrets_of(order)[0]
+    new = secrets_of(api.post(f"{ORDERS}{order['code']}/mark_canceled/").get_json())[0]
+    seed = ticket_secrets.decode(old).seed
+    at_event = ["--data-dir", str(data_dir), "secret", "--organizer", ORGANIZER, "--event", "sampleconf"]
+
+    assert main(["secret", PRETIX_VECTOR]) == 0
+    assert capsys.readouterr().out == (
+        "seed CTJqJOl1H, item 1, variation -, subevent 14, valid from -, valid until -\n"
+    )
+    assert main([*at_event, old]) == 1
+    assert capsys.readouterr().out == (
+        f"seed {seed}, item {signing['ticket']}, variation -, subevent -, valid from -, valid until -\n"
+        "signature: made with the key of bigevents/sampleconf\n"
+        f"revoked: {NOW}\n"
+        "ticket: none has this secret now\n"
+    )
+    assert main([*at_event, new]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "signature: made with the key of bigevents/sampleconf",
+        "revoked: no",
+        f"ticket: order {order['code']}, position 1",
+    ]
+    assert main([*at_event, PRETIX_VECTOR]) == 1
+    assert "signature: NOT made with the key of bigevents/sampleconf" in capsys.readouterr().out
+    assert main(["secret", "not-signed"]) == 2
+    assert capsys.readouterr().err == "error: this is not a pretix_sig1 secret (not base64).\n"

@@ -45,7 +45,8 @@ def event_settings(event: Doc, defaults: Doc) -> dict[str, Any]:
 
 
 def update_event_settings(tx: Transaction, event: Doc, changes: Doc, now: datetime) -> None:
-    """Set the given settings; a None value returns that setting to the server's default."""
+    """Set the given settings; a None value returns that setting to the server's default. An event that
+    switches to signed ticket secrets gets its signing key now."""
     current = dict(event.get("settings") or {})
     for key, value in changes.items():
         if value is None:

@@ -392,6 +392,25 @@ def forget_position(tx: Transaction, position: Mapping[str, Any], now: datetime)
         _revoke(tx, position["event"], None, position["secret"], now)
 
 
+@dataclass(frozen=True)
+class SecretFacts:
+    """What an event knows of a secret: whether its key signed it, when it was revoked, who has it now."""
+
+    signed: bool
+    revoked: str | None  # when it went on the revoked list
+    position: dict | None  # the position that has it now
+
+
+def inspect(tx: Transaction, event_id: int, secret: str) -> SecretFacts:
+    """What the event knows of `secret` (for people looking into a scan)."""
+    revoked = tx.find_one(REVOKED_TABLE, event=event_id, secret=secret)
+    return SecretFacts(
+        signed=signed_ticket(tx, event_id, secret) is not None,
+        revoked=revoked["created"] if revoked else None,
+        position=tx.find_one("orderpositions", event=event_id, secret=secret),
+    )
+
+
 # ---------------------------------------------------------------------------------------- the revoked list
 
 
