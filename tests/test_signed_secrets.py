@@ -110,7 +110,7 @@ def scanner_check(secret: str, keys: list[str]) -> dict[str, Any]:
     raise AssertionError(f"no key verifies {secret}")
 
 
-# ---------------------------------------------------------------------------------------- fixtures and helpers
+# ---------------------------------------------------------------------------------------- the shop and requests
 
 
 @pytest.fixture
