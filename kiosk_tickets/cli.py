@@ -1,4 +1,4 @@
-"""The kiosk-tickets command: init, demo, token, device, serve, backup, restore, check.
+"""The kiosk-tickets command: init, demo, token, device, serve, backup, restore, check, secret.
 
 A mistake of the user (a wrong path, an unknown organizer or token, a directory that is no backup) ends
 in one or more `error: …` sentences on stderr and exit code 2, never in a traceback.
@@ -20,8 +20,9 @@ from . import badges, create_app, demo, pairing
 from .config import load_config
 from .context import get_store
 from .errors import KioskError, NotFound, StoreBusy, StoreCorrupt, ValidationFailed
+from .isotime import format_datetime
 from .schemas import SLUG
-from .services import auth, devices, events, maintenance, quotas
+from .services import auth, devices, events, maintenance, quotas, ticket_secrets
 from .store import SNAPSHOT_NAME, Store, Transaction
 from .store.backup import BackupImage, read_backup, set_aside_tails
 
@@ -290,6 +291,47 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _unix_time(seconds: int) -> str:
+    if not seconds:
+        return "-"
+    try:
+        return format_datetime(datetime.fromtimestamp(seconds, UTC))
+    except (OverflowError, OSError, ValueError):
+        return f"{seconds} (Unix seconds, out of range)"
+
+
+def cmd_secret(args: argparse.Namespace) -> int:
+    try:
+        ticket = ticket_secrets.decode(args.secret)
+    except ticket_secrets.MalformedSecret as error:
+        raise CommandError(f"this is not a pretix_sig1 secret ({error}).") from error
+    print(
+        f"seed {ticket.seed}, item {ticket.item}, variation {ticket.variation or '-'}, "
+        f"subevent {ticket.subevent or '-'}, valid from {_unix_time(ticket.valid_from)}, "
+        f"valid until {_unix_time(ticket.valid_until)}"
+    )
+    if args.event is None:
+        return 0
+    if args.organizer is None:
+        raise CommandError("--event needs --organizer.")
+    store = _open_store(args)
+    with store.transaction() as tx:
+        _require_organizer(tx, args.organizer)
+        event = tx.find_one("events", organizer=args.organizer, slug=args.event)
+        if event is None:
+            raise ValidationFailed.field("event", f'Event "{args.event}" does not exist.')
+        facts = ticket_secrets.inspect(tx, event["id"], args.secret)
+        order = tx.get("orders", facts.position["order"]) if facts.position else None
+    where = f"{args.organizer}/{args.event}"
+    print(f"signature: {'made' if facts.signed else 'NOT made'} with the key of {where}")
+    print(f"revoked: {facts.revoked or 'no'}")
+    if facts.position is not None and order is not None:
+        print(f"ticket: order {order['code']}, position {facts.position['positionid']}")
+    else:
+        print("ticket: none has this secret now")
+    return 0 if facts.signed and not facts.revoked else 1
+
+
 class _HelpFormatter(argparse.HelpFormatter):
     """Every option's help ends with its default, or says that the option is required."""
 
@@ -477,6 +519,20 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     check.set_defaults(run=cmd_check)
+
+    secret = commands.add_parser(
+        "secret",
+        help="decode a signed ticket secret (pretix_sig1); with --event, check it there (exit 1: not valid)",
+        description=(
+            "Print the product, variation and validity a pretix_sig1 ticket secret carries. With --organizer "
+            "and --event, also whether that event's key signed it, whether it was revoked, and which ticket "
+            "has it now; exit 1 if it is not signed by the event's key or revoked."
+        ),
+    )
+    secret.add_argument("secret", help="the secret, as the QR code holds it")
+    secret.add_argument("--organizer", metavar="SLUG", help="the event's organizer (default: none)")
+    secret.add_argument("--event", metavar="SLUG", help="check the secret against this event (default: none)")
+    secret.set_defaults(run=cmd_secret)
 
     # --data-dir is accepted after the command too; there it is only set when given.
     for sub in [*commands.choices.values(), *token_commands.choices.values()]:

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, Request, current_app
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
+from .services import ticket_secrets
 from .services.events import event_settings as merged_settings
 from .store import Store
 
@@ -41,6 +42,7 @@ def event_settings(event: Mapping[str, Any]) -> dict[str, Any]:
     defaults = {
         "reservation_time": current_app.config["RESERVATION_MINUTES"],
         "payment_term_days": current_app.config["PAYMENT_TERM_DAYS"],
+        ticket_secrets.SETTING: ticket_secrets.DEFAULT_GENERATOR,
     }
     return merged_settings(event, defaults)
 

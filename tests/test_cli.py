@@ -95,7 +95,8 @@ def test_every_option_has_help_and_says_its_default(capsys):
     assert "what the token may do: admin (everything), boxoffice (sell), checkin (scan) (required)" in text
     assert "--name NAME a label shown by `token list` (default: none)" in text
     assert "--data-dir DIR the data directory (default: $KIOSK_TICKETS_DATA_DIR, then ./data)" in text
-    for command in (["init"], ["demo"], ["token", "list"], ["token", "revoke"], ["backup"], ["restore"], ["check"]):
+    for command in (["init"], ["demo"], ["token", "list"], ["token", "revoke"], ["backup"], ["restore"], ["check"],
+                    ["secret"]):
         with pytest.raises(SystemExit):
             main([*command, "--help"])
         help_text = capsys.readouterr().out

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from tests.scanner_check import scanner_check
 from tests.servers import Server, run_cli
 
 pytestmark = pytest.mark.slow  # a real server process
@@ -188,6 +189,7 @@ class Device:
         self.token: str | None = None
         self.last_modified: dict[str, str] = {}
         self.orders_cursor: str | None = None
+        self.secret_cursors: dict[str, str] = {}
 
     def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         auth = {"Authorization": f"Device {self.token}"} if self.token else {}
@@ -412,9 +414,14 @@ def sync(device: Device, box: dict) -> dict[str, Any]:
         results, _ = device.every_page(prefix + name)
         assert results == []
     seen["checkinlists"] = device.conditional(prefix + "checkinlists/?exclude=checkin_count&exclude=position_count")
-    for name in ("revokedsecrets/", "blockedsecrets/"):
-        results, _ = device.every_page(prefix + name)
-        seen[name.rstrip("/")] = results
+    for name, stamp in (("revokedsecrets", "created"), ("blockedsecrets", "updated")):
+        # Incremental: the newest entry's time seen so far comes back as the cursor.
+        cursor = device.secret_cursors.get(name)
+        query = f"?ordering=-{stamp}&{stamp}_since={requests.utils.quote(cursor, safe='')}" if cursor else ""
+        results, _ = device.every_page(prefix + name + "/" + query)
+        if results:
+            device.secret_cursors[name] = results[0][stamp]
+        seen[name] = results
     query = ORDERS_QUERY
     if device.orders_cursor:
         query += "&ordering=-last_modified&modified_since=" + requests.utils.quote(device.orders_cursor, safe="")
@@ -607,6 +614,39 @@ def test_offline_scans_upload_once_and_reach_the_next_delta_sync(box, paired):
     ]
     for checkin in position["checkins"]:
         assert_reads(checkin, CHECKIN_FIELDS, "checkin")
+
+
+# ---------------------------------------------------------------------------------------- signed secrets
+
+
+def test_with_signed_secrets_a_synced_scanner_admits_later_sales_and_refuses_canceled_ones(box, paired):
+    device: Device = paired["device"]
+    admin, base = box["admin"], box["base"]
+    assert admin.patch(f"{base}/settings/", json={"ticket_secret_generator": "pretix_sig1"}).status_code == 200
+    before = sync(device, box)
+    keys = before["event"]["valid_keys"]["pretix_sig1"]
+    assert len(keys) == 1 and before["revokedsecrets"] == []
+
+    # Sold after the scanner's sync; the scanner, offline, checks the signature with the key it has.
+    body = {"positions": [{"item": box["day"], "attendee_name": "Barbara Liskov"}], "status": "p"}
+    sold = admin.post(f"{base}/orders/", json={**body, "payment_provider": "cash"}).json()
+    secret = sold["positions"][0]["secret"]
+    assert scanner_check(secret, keys)["item"] == box["day"]
+
+    # Its offline scan is uploaded with the secret's "+", "/" and "=" percent-encoded.
+    list_id = entrance_id(device)
+    upload = {"datetime": "2026-11-30T10:00:00Z", "force": True, "nonce": "signed-1", "type": "entry"}
+    path = f"organizers/{ORGANIZER}/events/{EVENT}/checkinlists/{list_id}/positions/{strict_encode(secret)}/redeem/"
+    assert device.post(path, upload).status_code == 201
+
+    # Canceled online: the next sync brings the secret as revoked, so scanners refuse it with no network.
+    assert admin.post(f"{base}/orders/{sold['code']}/mark_canceled/", json={}).status_code == 200
+    after = sync(device, box)
+    assert [entry["secret"] for entry in after["revokedsecrets"]] == [secret]
+    for entry in after["revokedsecrets"]:
+        assert_reads(entry, {"id": integer, "secret": is_a(str), "created": offset_datetime}, "revokedsecret")
+    refused = scan_online(device, secret, list_id, "signed-2")
+    assert (refused.status_code, refused.json()["reason"]) == (400, "revoked")
 
 
 # ---------------------------------------------------------------------------------------- what a device may not do

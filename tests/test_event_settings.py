@@ -1,4 +1,5 @@
-"""Event settings: the reservation time and payment term an event uses, over the server's defaults."""
+"""Event settings: the reservation time, payment term and ticket secret generator an event uses, over the
+server's defaults."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from tests.helpers import EVENT_URL
 
 SETTINGS = f"{EVENT_URL}/settings/"
-DEFAULTS = {"reservation_time": 30, "payment_term_days": 14}
+DEFAULTS = {"reservation_time": 30, "payment_term_days": 14, "ticket_secret_generator": "random"}
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ def event_settings(tx: Transaction, ctx: RequestContext, query: dict) -> Respons
 @bp.patch(EVENT + "/settings/")
 @endpoint("events.write", body=schemas.EventSettingsSchema, dump=schemas.EventSettingsSchema)
 def event_settings_update(tx: Transaction, ctx: RequestContext, body: dict) -> dict:
-    events.update_event_settings(tx, ctx.event, body)
+    events.update_event_settings(tx, ctx.event, body, ctx.now)
     return settings_of(tx.referenced("events", ctx.event["id"]))
 
 

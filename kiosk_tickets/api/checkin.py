@@ -1,4 +1,5 @@
-"""Routes of check-in: lists and their status, redeeming scans (RPC and per list), search, the history."""
+"""Routes of check-in: lists and their status, redeeming scans (RPC and per list), search, the history, and the
+revoked and blocked secrets scanners download."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Any
 from flask import Response, request
 
 from .. import schemas
-from ..services import checkin, devices, orders
+from ..isotime import format_datetime
+from ..services import checkin, devices, orders, ticket_secrets
 from ..store import Transaction
 from . import present
 from .collections import register_collection
@@ -38,7 +40,7 @@ def checkinlist_status(tx: Transaction, ctx: RequestContext, object_id: str) -> 
 SCAN_ANSWERS = {
     201: object_answer("Checked in (status ok)"),
     200: object_answer("Refused (status error, with the reason)"),
-    400: object_answer("Required questions unanswered (status incomplete), or the secret is ambiguous"),
+    400: object_answer("Required questions unanswered (status incomplete), the secret is ambiguous, or revoked"),
     404: object_answer("No ticket has this secret"),
 }
 
@@ -163,3 +165,29 @@ def position_printlog(tx: Transaction, ctx: RequestContext, object_id: str, body
     """A ticket or badge a device printed."""
     position = orders.get_position(tx, ctx.target, object_id, ctx.now)
     return orders.record_print(tx, position, body, ctx.principal.device, ctx.now)
+
+
+# ---------------------------------------------------------------------------------------- secrets scanners refuse
+# Incremental lists: a scanner sends the newest `created` (`updated`) it saw back as `created_since`
+# (`updated_since`).
+
+
+@bp.get(EVENT + "/revokedsecrets/")
+@endpoint("checkin", query=schemas.RevokedSecretListQuery, dump=schemas.RevokedSecretSchema, listing=True)
+def revoked_secret_list(tx: Transaction, ctx: RequestContext, query: dict) -> Listing:
+    found = ticket_secrets.list_revoked(tx, ctx.target.event_id, query, ordering())
+    return Listing(found, headers={"X-Page-Generated": format_datetime(ctx.now)})
+
+
+@bp.get(EVENT + "/revokedsecrets/<object_id>/")
+@endpoint("checkin", dump=schemas.RevokedSecretSchema)
+def revoked_secret_detail(tx: Transaction, ctx: RequestContext, object_id: str) -> dict:
+    return ticket_secrets.get_revoked(tx, ctx.target.event_id, object_id)
+
+
+@bp.get(EVENT + "/blockedsecrets/")
+@endpoint("checkin", query=schemas.BlockedSecretListQuery, dump=schemas.BlockedSecretSchema, listing=True)
+def blocked_secret_list(tx: Transaction, ctx: RequestContext, query: dict) -> Listing:
+    # Tickets cannot be blocked on this server; pretixSCAN still downloads the list, and a missing one would
+    # fail its sync (a JSON 404 is not taken for "not implemented"), so it is a valid empty list.
+    return Listing([], headers={"X-Page-Generated": format_datetime(ctx.now)})

@@ -75,7 +75,7 @@ def order_update(tx: Transaction, ctx: RequestContext, code: str, body: dict) ->
 @bp.delete(EVENT + "/orders/<code>/")
 @endpoint("orders.write")
 def order_delete(tx: Transaction, ctx: RequestContext, code: str) -> None:
-    orders.delete(tx, _order(tx, ctx, code))
+    orders.delete(tx, _order(tx, ctx, code), ctx.now)
 
 
 def _register_transitions() -> None:

@@ -134,8 +134,10 @@ def checkin_position(
 def scan(outcome: Outcome, organizer_slug: str) -> tuple[dict[str, Any], int]:
     """The redeem answer's body and status: the position (with the check-ins of this list only), the list."""
     status, word = SCAN_STATUS[outcome.result]
-    if outcome.final:
-        status = 400  # as pretix answers any refusal: the one answer a device's upload queue takes as settled
+    if outcome.final or outcome.reason == "revoked":
+        # As pretix answers a revoked secret, and any refusal of a forced scan: the one answer a device's
+        # upload queue takes as settled, instead of sending that scan again forever.
+        status = 400
     body: dict[str, Any] = {"status": word}
     if word == "error":
         body.update(reason=outcome.reason, reason_explanation=outcome.reason_explanation)

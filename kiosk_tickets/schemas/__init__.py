@@ -46,6 +46,8 @@ from .catalog import (
     VariationSchema,
 )
 from .checkin import (
+    BlockedSecretListQuery,
+    BlockedSecretSchema,
     CheckinHistoryQuery,
     CheckinHistorySchema,
     CheckinListSchema,
@@ -53,6 +55,8 @@ from .checkin import (
     CheckinSearchQuery,
     RedeemRpcSchema,
     RedeemSchema,
+    RevokedSecretListQuery,
+    RevokedSecretSchema,
     UntrustedInputQuery,
 )
 from .devices import (
@@ -135,6 +139,8 @@ __all__ = [
     "AddOnSchema",
     "AnswerSchema",
     "AvailabilitySchema",
+    "BlockedSecretListQuery",
+    "BlockedSecretSchema",
     "Boolean",
     "BundleSchema",
     "CartPositionCreateSchema",
@@ -198,6 +204,8 @@ __all__ = [
     "Raw",
     "RedeemRpcSchema",
     "RedeemSchema",
+    "RevokedSecretListQuery",
+    "RevokedSecretSchema",
     "SALES_CHANNELS",
     "SLUG",
     "SalesChannelsMixin",

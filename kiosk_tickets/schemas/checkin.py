@@ -96,3 +96,31 @@ class CheckinHistoryQuery(InputSchema):
     gate = Integer()
     device = Integer()
     auto_checked_in = Boolean()
+
+
+class RevokedSecretSchema(Schema):
+    """A ticket secret scanners must refuse: its ticket was canceled or changed and has a new secret."""
+
+    id = Raw()
+    secret = Raw()
+    created = Raw()
+
+
+class RevokedSecretListQuery(InputSchema):
+    # The cursor of an incremental sync: the newest `created` a scanner has seen; those at or after it come.
+    created_since = fields.AwareDateTime(default_timezone=UTC)
+    secret = String(max_length=2000)
+
+
+class BlockedSecretSchema(Schema):
+    """A ticket secret blocked (or unblocked again, `blocked` false) for scanners that check offline."""
+
+    id = Raw()
+    secret = Raw()
+    updated = Raw()
+    blocked = Raw()
+
+
+class BlockedSecretListQuery(InputSchema):
+    updated_since = fields.AwareDateTime(default_timezone=UTC)
+    blocked = Boolean()

@@ -10,7 +10,19 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .base import InputSchema, SalesChannelsMixin
-from .fields import Boolean, DateTime, ErrorMessages, I18nString, Integer, JSONObject, List, Raw, String, StringMap
+from .fields import (
+    Boolean,
+    Choice,
+    DateTime,
+    ErrorMessages,
+    I18nString,
+    Integer,
+    JSONObject,
+    List,
+    Raw,
+    String,
+    StringMap,
+)
 
 
 class OrganizerSchema(InputSchema):
@@ -87,6 +99,17 @@ class EventSettingsSchema(InputSchema):
         metadata={
             "label": "Payment term in days",
             "help_text": "Days a pending order has to be paid before it expires.",
+        },
+    )
+    # pretix's generator identifiers; the schema names them itself, as schemas import nothing of the services.
+    ticket_secret_generator = Choice(
+        ("random", "pretix_sig1"),
+        allow_none=True,
+        metadata={
+            "label": "Ticket code generator",
+            "help_text": "random: 32 random characters, checked against the orders a scanner holds. pretix_sig1: "
+            "codes signed with the event's key (see valid_keys), which scanners verify offline; canceled or "
+            "changed tickets get new codes and their old ones go on the revoked list.",
         },
     )
 

@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import ValidationFailed
 from ..isotime import format_datetime, parse_datetime
 from ..store import Doc, Transaction
-from . import checkin_counts, order_search, orders
+from . import checkin_counts, order_search, orders, ticket_secrets
 from .answers import check_answers
 from .common import FieldErrors, OrderStatus, check_ref_list, i18n_text, invalid_pk, order_documents
 from .resources import EventContext, Resource
@@ -187,6 +187,12 @@ def redeem(tx: Transaction, lists: list[dict], scan: Scan, now: datetime) -> Out
         orders.expire_overdue(tx, event_id, now)
     matches = [p for p in tx.find("orderpositions", secret=scan.secret) if p["event"] in by_event]
     if not matches:
+        # A signed secret its ticket no longer has (canceled or changed): refused, unless the scan already
+        # happened offline (`force`), when the ticket it belonged to is checked as any other.
+        matches = ticket_secrets.revoked_positions(tx, scan.secret, by_event)
+        if len(matches) == 1 and not scan.force:
+            return _revoked(tx, by_event[matches[0]["event"]], matches[0], scan, now)
+    if not matches:
         # Recorded on the first list, as pretix does: the door's history shows the codes it could not place.
         _record(tx, lists[0], None, scan, scan.datetime or format_datetime(now), now, error="invalid")
         return Outcome(ScanResult.UNKNOWN, "invalid")
@@ -224,6 +230,13 @@ def redeem(tx: Transaction, lists: list[dict], scan: Scan, now: datetime) -> Out
         _store_answers(tx, position, scan.answers)
     _record(tx, checkin_list, position, scan, moment, now)
     return _outcome(tx, ScanResult.OK, None, tx.referenced("orderpositions", position["id"]), order, checkin_list)
+
+
+def _revoked(tx: Transaction, checkin_list: dict, position: dict, scan: Scan, now: datetime) -> Outcome:
+    """A revoked secret is refused and the attempt recorded on the ticket it belonged to, as pretix does."""
+    _record(tx, checkin_list, position, scan, scan.datetime or format_datetime(now), now, error="revoked")
+    order = tx.referenced("orders", position["order"])
+    return _outcome(tx, ScanResult.REFUSED, "revoked", position, order, checkin_list)
 
 
 def refusal(
@@ -330,8 +343,9 @@ def _record(
             "raw_barcode": scan.secret if position is None else None,
         },
     )
-    if position is not None:
-        # Devices fetch orders changed since their last sync: a scan changes the order they hold.
+    if position is not None and error is None:
+        # Devices fetch orders changed since their last sync: a check-in changes the order they hold (its
+        # position's `checkins`). A refused scan shows in no order, so it changes none.
         tx.update("orders", position["order"], {"last_modified": format_datetime(now)})
     return recorded
 

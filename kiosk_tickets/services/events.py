@@ -9,6 +9,7 @@ from typing import Any
 from ..errors import PermissionDenied
 from ..isotime import format_datetime, parse_datetime
 from ..store import Doc, Transaction
+from . import ticket_secrets
 from .common import FieldErrors, invalid_pk, text_matches
 from .resources import EventContext, Resource
 
@@ -63,15 +64,19 @@ def event_settings(event: Doc, defaults: Doc) -> dict[str, Any]:
     return {**defaults, **own}
 
 
-def update_event_settings(tx: Transaction, event: Doc, changes: Doc) -> None:
-    """Set the given settings; a None value returns that setting to the server's default."""
+def update_event_settings(tx: Transaction, event: Doc, changes: Doc, now: datetime) -> None:
+    """Set the given settings; a None value returns that setting to the server's default. An event that
+    switches to signed ticket secrets gets its signing key now."""
     current = dict(event.get("settings") or {})
     for key, value in changes.items():
         if value is None:
             current.pop(key, None)
         else:
             current[key] = value
-    tx.update("events", event["id"], {"settings": current})
+    updated = tx.update("events", event["id"], {"settings": current})
+    if ticket_secrets.generator(updated) == ticket_secrets.SIG1:
+        # Published from now on, so scanners that sync before the first sale can already verify its tickets.
+        ticket_secrets.ensure_key(tx, event["id"], now)
 
 
 # Tables whose documents carry the event id and go when the event goes.
@@ -89,6 +94,8 @@ EVENT_TABLES = (
     "cartpositions",
     "checkinlists",
     "checkins",
+    ticket_secrets.REVOKED_TABLE,
+    ticket_secrets.KEYS_TABLE,
 )
 
 
@@ -198,7 +205,11 @@ class Events(Resource):
     def present(
         self, tx: Transaction, ctx: EventContext, doc: dict, now: datetime, options: Mapping[str, Any] = {}
     ) -> dict:
-        return {**doc, "valid_keys": {}, "seat_category_mapping": doc.get("seat_category_mapping") or {}}
+        return {
+            **doc,
+            "valid_keys": ticket_secrets.valid_keys(tx, doc["id"]),
+            "seat_category_mapping": doc.get("seat_category_mapping") or {},
+        }
 
 
 def _bounded(moment: Callable[[dict], datetime | None], bound: datetime, after: bool) -> Callable[[dict], bool]:

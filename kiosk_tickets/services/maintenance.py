@@ -55,6 +55,9 @@ RELATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("checkinlists", "event", "events", "id"),
     ("checkins", "position", "orderpositions", "id"),
     ("checkins", "list", "checkinlists", "id"),
+    ("ticket_signing_keys", "event", "events", "id"),
+    ("revoked_secrets", "event", "events", "id"),
+    ("revoked_secrets", "position", "orderpositions", "id"),
 )
 
 

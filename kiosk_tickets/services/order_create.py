@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from ..errors import ValidationFailed
 from ..isotime import format_datetime, parse_datetime
 from ..store import Transaction
-from . import positions, quotas
+from . import positions, quotas, ticket_secrets
 from .answers import check_answers
 from .common import OUT_OF_RANGE, OrderStatus, event_object, invalid_pk, random_string, representable
 from .orders import OrderDetails, expire_overdue, invoice_address, order_details, tax_fields
@@ -261,6 +261,8 @@ def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, sett
     `settings.may_override`.
     """
     event_id = scope.event_id
+    event = scope.event
+    assert event is not None  # event_id above raised otherwise
     if data.get("force") and not settings.may_override:
         raise positions.OverrideRefused(positions.refused_fields(["force"]))
     expire_overdue(tx, event_id, now)
@@ -341,9 +343,8 @@ def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, sett
         fields = {key: value for key, value in position.items() if not key.startswith("_")}
         addon_to = fields.pop("addon_to_positionid")
         fields["addon_to"] = stored_ids[addon_to] if addon_to else None
-        fields["secret"] = fields["secret"] or _unique(
-            tx, "orderpositions", "secret", lambda: random_string(_SECRET_ALPHABET, 32)
-        )
+        # A secret an authorized client gave is kept as given; otherwise one is made as the event's setting says.
+        fields["secret"] = fields["secret"] or ticket_secrets.new_secret(tx, event, fields, now)
         fields["pseudonymization_id"] = _unique(
             tx,
             "orderpositions",

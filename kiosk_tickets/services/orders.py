@@ -17,7 +17,7 @@ from .. import tickets as ticket_pdf
 from ..errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
 from ..isotime import format_datetime, parse_datetime
 from ..store import Doc, Transaction
-from . import positions, quotas
+from . import positions, quotas, ticket_secrets
 from .common import OUT_OF_RANGE, OrderStatus, event_object, i18n_text, representable
 from .resources import EventContext
 
@@ -224,21 +224,25 @@ def mark_canceled(tx: Transaction, order: dict, now: datetime, cancellation_fee:
     """Pending, paid or expired → canceled, freeing quota and voucher uses.
 
     With a cancellation fee a paid order stays paid, its positions and fees canceled, the fee its only part.
+    Signed ticket secrets are revoked and replaced (see `ticket_secrets.invalidate`).
     """
     _require(
         order,
         (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.EXPIRED),
         "Only pending, paid or expired orders can be canceled.",
     )
+    with_fee = cancellation_fee is not None and order["status"] == OrderStatus.PAID
+    if with_fee and Decimal(cancellation_fee or 0) > Decimal(order["total"]):
+        raise BadRequest("The cancellation fee cannot be higher than the total of the order.")
     held = _holding_positions(tx, order)
+    for position in held:
+        ticket_secrets.invalidate(tx, position, now)
     for voucher, count in Counter(p["voucher"] for p in held if p.get("voucher")).items():
         stored = tx.referenced("vouchers", voucher)
         if stored is not None:
             tx.update("vouchers", voucher, {"redeemed": max(0, stored["redeemed"] - count)})
-    if cancellation_fee is not None and order["status"] == OrderStatus.PAID:
-        fee = Decimal(cancellation_fee)
-        if fee > Decimal(order["total"]):
-            raise BadRequest("The cancellation fee cannot be higher than the total of the order.")
+    if with_fee:
+        fee = Decimal(cancellation_fee or 0)
         for position in held:
             tx.update("orderpositions", position["id"], {"canceled": True})
         for existing in tx.find("orderfees", order=order["id"]):
@@ -318,11 +322,12 @@ def update(tx: Transaction, order: dict, changes: dict, now: datetime) -> dict:
     return _change(tx, order, now, **fields)
 
 
-def delete(tx: Transaction, order: dict) -> None:
+def delete(tx: Transaction, order: dict, now: datetime) -> None:
     """Delete a test-mode order and all of it; raise PermissionDenied for real orders."""
     if not order["testmode"]:
         raise PermissionDenied("Only orders created in test mode can be deleted.")
     for position in tx.find("orderpositions", order=order["id"]):
+        ticket_secrets.forget_position(tx, position, now)
         for checkin in tx.ids("checkins", position=position["id"]):
             tx.delete("checkins", checkin)
         tx.delete("orderpositions", position["id"])

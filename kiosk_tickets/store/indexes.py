@@ -29,6 +29,8 @@ INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
     "checkins": ("position", "list", "nonce", "event"),
     "devices": ("organizer", "api_token_hash", "initialization_token"),
     "printlogs": ("position",),
+    "ticket_signing_keys": ("event",),
+    "revoked_secrets": ("event", "secret", "position"),
 }
 
 _EMPTY: frozenset[int] = frozenset()
