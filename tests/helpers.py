@@ -41,12 +41,13 @@ class Clock:
 class ApiClient:
     """Flask's test client with a token and JSON bodies by default."""
 
-    def __init__(self, client: Any, token: str | None) -> None:
+    def __init__(self, client: Any, token: str | None, scheme: str = "Token") -> None:
         self.client = client
         self.token = token
+        self.scheme = scheme  # "Device" for a paired device's API token
 
     def request(self, method: str, url: str, json: Any = None, headers: dict[str, str] | None = None, **kwargs: Any):
-        all_headers = {"Authorization": f"Token {self.token}"} if self.token else {}
+        all_headers = {"Authorization": f"{self.scheme} {self.token}"} if self.token else {}
         all_headers.update(headers or {})
         if json is not None:
             kwargs["json"] = copy.deepcopy(json)

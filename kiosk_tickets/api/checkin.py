@@ -73,7 +73,7 @@ def _scan_response(ctx: RequestContext, outcome: checkin.Outcome) -> Response:
 @bp.post(ORG + "/checkinrpc/redeem/")
 @endpoint("checkin", body=schemas.RedeemRpcSchema, responses=SCAN_ANSWERS)
 def checkin_redeem(tx: Transaction, ctx: RequestContext, body: dict) -> Response:
-    lists = checkin.lists_for_scan(tx, ctx.organizer, body.get("lists") or [])
+    lists = checkin.lists_for_scan(tx, ctx.organizer, body.get("lists") or [], ctx.principal.sees_event)
     return _scan_response(ctx, checkin.redeem(tx, lists, _scan(body, ctx), ctx.now))
 
 
@@ -117,7 +117,7 @@ def _search_list_ids() -> list[int]:
 
 
 def _search(tx: Transaction, ctx: RequestContext, list_ids: list[int], filters: dict, order_by: str | None) -> Listing:
-    lists = checkin.lists_for_scan(tx, ctx.organizer, list_ids)
+    lists = checkin.lists_for_scan(tx, ctx.organizer, list_ids, ctx.principal.sees_event)
     found = checkin.search(tx, lists, filters, order_by, filters.get("ignore_status", False), ctx.now)
     return Listing(found, lambda position: _position_out(tx, ctx, position))
 

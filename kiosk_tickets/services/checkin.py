@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -157,15 +157,19 @@ class Outcome:
     final: bool = False
 
 
-def lists_for_scan(tx: Transaction, organizer: Doc, list_ids: list[int]) -> list[dict]:
-    """The organizer's check-in lists a scan names, at most one per event; raise ValidationFailed otherwise."""
+def lists_for_scan(
+    tx: Transaction, organizer: Doc, list_ids: list[int], visible: Callable[[str], bool] = lambda slug: True
+) -> list[dict]:
+    """The organizer's check-in lists a scan names, at most one per event; raise ValidationFailed otherwise.
+
+    `visible` tells the events whose lists the asker may use (a device limited to some events): a list of
+    any other event is as unknown to it as one that does not exist.
+    """
     found = []
     for list_id in list_ids:
         checkin_list = tx.get("checkinlists", list_id)
-        if (
-            checkin_list is None
-            or tx.peek_referenced("events", checkin_list["event"])["organizer"] != organizer["slug"]
-        ):
+        event = tx.peek_referenced("events", checkin_list["event"]) if checkin_list is not None else None
+        if event is None or event["organizer"] != organizer["slug"] or not visible(event["slug"]):
             raise ValidationFailed.field("lists", invalid_pk(list_id))
         found.append(checkin_list)
     if not found:
