@@ -165,11 +165,13 @@ def lists_for_scan(
     `visible` tells the events whose lists the asker may use (a device limited to some events): a list of
     any other event is as unknown to it as one that does not exist.
     """
-    found = []
+    found: list[dict] = []
     for list_id in list_ids:
         checkin_list = tx.get("checkinlists", list_id)
-        event = tx.peek_referenced("events", checkin_list["event"]) if checkin_list is not None else None
-        if event is None or event["organizer"] != organizer["slug"] or not visible(event["slug"]):
+        if checkin_list is None:
+            raise ValidationFailed.field("lists", invalid_pk(list_id))
+        event = tx.peek_referenced("events", checkin_list["event"])
+        if event["organizer"] != organizer["slug"] or not visible(event["slug"]):
             raise ValidationFailed.field("lists", invalid_pk(list_id))
         found.append(checkin_list)
     if not found:
