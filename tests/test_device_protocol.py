@@ -294,36 +294,29 @@ def box(tmp_path_factory) -> Iterator[dict[str, Any]]:
     server.stop()
 
 
+def initialize(url: str, token: str) -> requests.Response:
+    """SetupManager's pairing call: the handshake URL and the path concatenated, no Authorization header."""
+    body = json.dumps({"token": token, **SETUP_BODY})
+    return requests.post(url + "/api/v1/device/initialize", data=body, headers=ANDROID, timeout=30)
+
+
+def create_device(box: dict, name: str) -> dict:
+    """`kiosk-tickets device create` for this server; the handshake it printed last."""
+    png = Path(box["data_dir"]).parent / f"{name}.png"
+    options = ["--url", box["server"].url, "--allow-loopback", "--qr-png", str(png)]
+    out = run_cli(box["data_dir"], "device", "create", "--organizer", ORGANIZER, "--name", name, *options)
+    assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_mode & 0o077 == 0
+    return json.loads(out.strip().splitlines()[-1])
+
+
 @pytest.fixture(scope="module")
 def paired(box) -> dict[str, Any]:
     """A device created with the command line and paired with the handshake it printed."""
-    png = Path(box["data_dir"]).parent / "door.png"
-    out = run_cli(
-        box["data_dir"],
-        "device",
-        "create",
-        "--organizer",
-        ORGANIZER,
-        "--name",
-        "Door 1",
-        "--url",
-        box["server"].url,
-        "--allow-loopback",
-        "--qr-png",
-        str(png),
-    )
-    handshake = json.loads(out.strip().splitlines()[-1])
+    handshake = create_device(box, "Door 1")
     assert set(handshake) == {"handshake_version", "url", "token"} and handshake["handshake_version"] == 1
     assert handshake["url"] == box["server"].url and not handshake["token"].startswith("proxy=")
-    assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_mode & 0o077 == 0
     device = Device(handshake["url"])
-    # SetupManager concatenates the URL and the path, and sends no Authorization header.
-    response = requests.post(
-        handshake["url"] + "/api/v1/device/initialize",
-        data=json.dumps({"token": handshake["token"], **SETUP_BODY}),
-        headers=ANDROID,
-        timeout=30,
-    )
+    response = initialize(handshake["url"], handshake["token"])
     assert response.status_code == 200, response.text
     answer = response.json()
     assert_reads(
@@ -337,12 +330,7 @@ def paired(box) -> dict[str, Any]:
         "full",
         None,
     )
-    again = requests.post(
-        handshake["url"] + "/api/v1/device/initialize",
-        data=json.dumps({"token": handshake["token"], **SETUP_BODY}),
-        headers=ANDROID,
-        timeout=30,
-    )
+    again = initialize(handshake["url"], handshake["token"])
     assert (again.status_code, again.json()) == (400, {"token": ["This initialization token has already been used."]})
     device.token = answer["api_token"]
     return {"device": device, "device_id": answer["device_id"]}
@@ -352,36 +340,11 @@ def paired(box) -> dict[str, Any]:
 
 
 def test_a_bad_token_is_a_400_naming_the_field_and_a_url_typed_with_a_slash_still_pairs(box):
-    server = box["server"]
-    unknown = requests.post(
-        server.url + "/api/v1/device/initialize",
-        data=json.dumps({"token": "nosuchtoken00000", **SETUP_BODY}),
-        headers=ANDROID,
-        timeout=30,
-    )
+    unknown = initialize(box["server"].url, "nosuchtoken00000")
     assert (unknown.status_code, unknown.json()) == (400, {"token": ["Unknown initialization token."]})
-    out = run_cli(
-        box["data_dir"],
-        "device",
-        "create",
-        "--organizer",
-        ORGANIZER,
-        "--name",
-        "Typed",
-        "--url",
-        server.url,
-        "--allow-loopback",
-        "--qr-png",
-        str(Path(box["data_dir"]).parent / "typed.png"),
-    )
-    token = json.loads(out.strip().splitlines()[-1])["token"]
+    token = create_device(box, "Typed")["token"]
     # Typed by hand as "http://host:port/", the app's concatenation makes "//api/v1/…".
-    typed = requests.post(
-        server.url + "//api/v1/device/initialize",
-        data=json.dumps({"token": token, **SETUP_BODY}),
-        headers=ANDROID,
-        timeout=30,
-    )
+    typed = initialize(box["server"].url + "/", token)
     assert typed.status_code == 200 and typed.json()["name"] == "Typed"
 
 

@@ -6,6 +6,8 @@ whole sync on a 404 with a JSON body, so each is a real, empty, paginated list.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from marshmallow import Schema
 
 from ..isotime import format_datetime
@@ -19,41 +21,26 @@ class NothingSchema(Schema):
     """The entries of a list that is always empty."""
 
 
-def _nothing(ctx: RequestContext) -> Listing:
-    # Incremental lists carry the moment they were made, which a client sends back as its next cursor.
-    return Listing([], headers={"X-Page-Generated": format_datetime(ctx.now)})
+# (rule, name, permission, what the list would hold)
+ABSENT = (
+    (ORG + "/subevents/", "organizer_subevents", "organizer.read", "Dates of event series: single events only here."),
+    (EVENT + "/subevents/", "event_subevents", "organizer.read", "Dates of an event series: single events only here."),
+    (EVENT + "/badgelayouts/", "badge_layouts", "catalog.read", "Layouts for printing badges at the door: none."),
+    (EVENT + "/badgeitems/", "badge_items", "catalog.read", "Which product prints which badge layout: none."),
+    (ORG + "/reusablemedia/", "reusable_media", "orders.read", "NFC cards and wristbands linked to tickets: none."),
+)
 
 
-@bp.get(ORG + "/subevents/")
-@endpoint("organizer.read", dump=NothingSchema, listing=True)
-def organizer_subevents(tx: Transaction, ctx: RequestContext) -> Listing:
-    """Dates of event series: this server has single events only."""
-    return _nothing(ctx)
+def _empty_list(name: str, doc: str) -> Callable[[Transaction, RequestContext], Listing]:
+    def view(tx: Transaction, ctx: RequestContext) -> Listing:
+        # Incremental lists carry the moment they were made, which a client sends back as its next cursor.
+        return Listing([], headers={"X-Page-Generated": format_datetime(ctx.now)})
+
+    view.__name__, view.__doc__ = name, doc
+    return view
 
 
-@bp.get(EVENT + "/subevents/")
-@endpoint("organizer.read", dump=NothingSchema, listing=True)
-def event_subevents(tx: Transaction, ctx: RequestContext) -> Listing:
-    """Dates of an event series: this server has single events only."""
-    return _nothing(ctx)
-
-
-@bp.get(EVENT + "/badgelayouts/")
-@endpoint("catalog.read", dump=NothingSchema, listing=True)
-def badge_layouts(tx: Transaction, ctx: RequestContext) -> Listing:
-    """Layouts for printing badges at the door: none."""
-    return _nothing(ctx)
-
-
-@bp.get(EVENT + "/badgeitems/")
-@endpoint("catalog.read", dump=NothingSchema, listing=True)
-def badge_items(tx: Transaction, ctx: RequestContext) -> Listing:
-    """Which product prints which badge layout: none."""
-    return _nothing(ctx)
-
-
-@bp.get(ORG + "/reusablemedia/")
-@endpoint("orders.read", dump=NothingSchema, listing=True)
-def reusable_media(tx: Transaction, ctx: RequestContext) -> Listing:
-    """NFC cards and wristbands linked to tickets: none."""
-    return _nothing(ctx)
+for rule, name, permission, doc in ABSENT:
+    bp.add_url_rule(
+        rule, name, endpoint(permission, dump=NothingSchema, listing=True)(_empty_list(name, doc)), methods=["GET"]
+    )
