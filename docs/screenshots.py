@@ -3,6 +3,7 @@
     .venv/bin/python docs/screenshots.py            (needs Debian's chromium; writes docs/*.png)
     .venv/bin/python docs/screenshots.py orders     (only the orders screen's)
     .venv/bin/python docs/screenshots.py overview   (only the overview's)
+    .venv/bin/python docs/screenshots.py devices    (only the devices screen's)
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def main(only: str | None = None) -> None:
                     sell_screens(browser, server.url, counter)
                 if only in (None, "overview"):
                     overview_screens(browser, server.url, api, admin, [counter, second_counter(data_dir)])
+                if only in (None, "devices"):
+                    devices_screens(browser, server.url, api, admin)
                 browser.close()
         finally:
             server.stop()
@@ -195,6 +198,24 @@ def overview_screens(browser: Browser, url: str, api: requests.Session, admin: s
         page.goto("/overview/")
         page.screenshot(path=DOCS / f"overview-{size}.png")
         page.screenshot(path=DOCS / f"overview-full-{size}.png", full_page=True)
+        page.close()
+
+
+
+def devices_screens(browser: Browser, url: str, api: requests.Session, admin: str) -> None:
+    """The devices screen with one phone paired, and the setup code of the next one."""
+    door = api.post(f"{url}/api/v1/organizers/demo/devices/", json={"name": "Door 1", "all_events": True}).json()
+    setup = {"token": door["initialization_token"], "hardware_brand": "Google", "hardware_model": "Pixel 8",
+             "software_brand": "pretixSCAN Android", "software_version": "2.14.0"}
+    requests.post(f"{url}/api/v1/device/initialize", json=setup, timeout=30)
+    for size in SIZES:
+        page = sign_in(browser, url, admin, size)
+        page.goto("/devices")
+        page.screenshot(path=DOCS / f"devices-{size}.png")
+        page.fill("#device-name", f"Door 2 ({size})")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Show its setup code").click()
+        page.screenshot(path=DOCS / f"devices-pair-{size}.png")
         page.close()
 
 

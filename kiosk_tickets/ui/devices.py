@@ -113,7 +113,7 @@ def devices_pair(principal: Principal, device_id: int) -> str | Response:
         flash(_("Device “%(name)s” is %(state)s; its setup code is used up.", name=device["name"], state=state))
         return redirect(url_for("ui.devices"))
     setup = pairing.handshake(_server_url(), device["initialization_token"])
-    qr = Markup(segno.make(setup, error="m").svg_inline(scale=6, border=4, title=_("Setup code")))
+    qr = Markup(segno.make(setup, error="m").svg_inline(border=4, omitsize=True, title=_("Setup code")))
     return render_template("ui/devices_pair.html", device=device, qr=qr, setup=setup, url=_server_url())
 
 
