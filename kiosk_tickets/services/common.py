@@ -67,6 +67,14 @@ def random_string(alphabet: str, length: int) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
+def unique_value(tx: Transaction, table: str, field: str, make: Callable[[], str]) -> str:
+    """A value from `make` that no document of `table` holds in `field` (drawn again until it is so)."""
+    while True:
+        value = make()
+        if tx.find_one(table, **{field: value}) is None:
+            return value
+
+
 def i18n_text(value: Any) -> str:
     """The text of a multi-lingual string: English, else its first language; a plain value as text ('' for None)."""
     if isinstance(value, dict):

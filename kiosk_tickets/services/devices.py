@@ -18,7 +18,7 @@ from ..errors import NotAuthenticated, NotFound, ValidationFailed
 from ..isotime import format_datetime
 from ..store import Doc, Transaction
 from .auth import Principal, PrincipalKind, hash_token
-from .common import random_string
+from .common import random_string, unique_value
 
 TABLE = "devices"
 
@@ -66,10 +66,10 @@ def create_device(
         {
             "organizer": organizer["slug"],
             "device_id": max((d["device_id"] for d in existing), default=0) + 1,
-            "unique_serial": _unique(tx, "unique_serial", lambda: random_string(_SERIAL_ALPHABET, 16)),
+            "unique_serial": unique_value(tx, TABLE, "unique_serial", lambda: random_string(_SERIAL_ALPHABET, 16)),
             # Never "proxy=…": an app reads such a token as the pairing of its proxy mode.
-            "initialization_token": _unique(
-                tx, "initialization_token", lambda: random_string(_INIT_TOKEN_ALPHABET, 16)
+            "initialization_token": unique_value(
+                tx, TABLE, "initialization_token", lambda: random_string(_INIT_TOKEN_ALPHABET, 16)
             ),
             "api_token_hash": None,
             "name": data["name"],
@@ -215,10 +215,3 @@ def _check_events(tx: Transaction, organizer: Doc, slugs: list[str]) -> None:
 def _check_profile(profile: str) -> None:
     if profile not in SECURITY_PROFILES:
         raise ValidationFailed.field("security_profile", f'"{profile}" is not a valid choice.')
-
-
-def _unique(tx: Transaction, field: str, make: Any) -> str:
-    while True:
-        value = make()
-        if tx.find_one(TABLE, **{field: value}) is None:
-            return value

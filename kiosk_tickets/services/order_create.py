@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import string
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,7 +13,7 @@ from ..isotime import format_datetime, parse_datetime
 from ..store import Transaction
 from . import positions, quotas, ticket_secrets
 from .answers import check_answers
-from .common import OUT_OF_RANGE, OrderStatus, event_object, invalid_pk, random_string, representable
+from .common import OUT_OF_RANGE, OrderStatus, event_object, invalid_pk, random_string, representable, unique_value
 from .orders import OrderDetails, expire_overdue, invoice_address, order_details, tax_fields
 from .resources import EventContext
 
@@ -34,13 +33,6 @@ class OrderSettings:
     # Who sells (the id of the API token behind a box-office screen): stored on the order as `sold_by` when
     # given. No answer of the pretix API shows it; OrderSchema lists the fields it dumps.
     sold_by: int | None = None
-
-
-def _unique(tx: Transaction, table: str, field: str, make: Callable[[], str]) -> str:
-    while True:
-        value = make()
-        if tx.find_one(table, **{field: value}) is None:
-            return value
 
 
 def _validity(item: dict, data: dict, now: datetime) -> tuple[str | None, str | None]:
@@ -244,7 +236,7 @@ def _check_fees(tx: Transaction, event_id: int, entries: list[dict], positions_t
 def _order_code(tx: Transaction, data: dict) -> str:
     code = data.get("code")
     if code is None:
-        return _unique(tx, "orders", "code", lambda: random_string(CODE_ALPHABET, 5))
+        return unique_value(tx, "orders", "code", lambda: random_string(CODE_ALPHABET, 5))
     if not code or set(code) - GIVEN_CODE_ALPHABET:
         raise ValidationFailed.field("code", "Order codes may only contain A-Z and 0-9, without O and 1.")
     if tx.find_one("orders", code=code) is not None:
@@ -345,7 +337,7 @@ def create(tx: Transaction, scope: EventContext, data: dict, now: datetime, sett
         fields["addon_to"] = stored_ids[addon_to] if addon_to else None
         # A secret an authorized client gave is kept as given; otherwise one is made as the event's setting says.
         fields["secret"] = fields["secret"] or ticket_secrets.new_secret(tx, event, fields, now)
-        fields["pseudonymization_id"] = _unique(
+        fields["pseudonymization_id"] = unique_value(
             tx,
             "orderpositions",
             "pseudonymization_id",
