@@ -19,6 +19,7 @@ from .quotas import quota_usage
 RELATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("events", "organizer", "organizers", "slug"),
     ("api_tokens", "organizer", "organizers", "slug"),
+    ("devices", "organizer", "organizers", "slug"),
     ("categories", "event", "events", "id"),
     ("taxrules", "event", "events", "id"),
     ("items", "event", "events", "id"),
@@ -58,6 +59,7 @@ RELATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("ticket_signing_keys", "event", "events", "id"),
     ("revoked_secrets", "event", "events", "id"),
     ("revoked_secrets", "position", "orderpositions", "id"),
+    ("printlogs", "position", "orderpositions", "id"),
 )
 
 

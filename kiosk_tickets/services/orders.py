@@ -328,8 +328,9 @@ def delete(tx: Transaction, order: dict, now: datetime) -> None:
         raise PermissionDenied("Only orders created in test mode can be deleted.")
     for position in tx.find("orderpositions", order=order["id"]):
         ticket_secrets.forget_position(tx, position, now)
-        for checkin in tx.ids("checkins", position=position["id"]):
-            tx.delete("checkins", checkin)
+        for table in ("checkins", "printlogs"):
+            for doc_id in tx.ids(table, position=position["id"]):
+                tx.delete(table, doc_id)
         tx.delete("orderpositions", position["id"])
     for fee in tx.ids("orderfees", order=order["id"]):
         tx.delete("orderfees", fee)
