@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
+from datetime import UTC, datetime
 
-import cvttf_NotoSansCJK_Regular
-import font_roboto
 import segno
-from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
-# Roboto covers Latin, Greek and Cyrillic; Noto Sans CJK fills in Chinese, Japanese and Korean. The CJK
-# font is large (16 MB) and slow to embed, so it is added only to documents whose text needs it.
-LATIN_REGULAR = Path(font_roboto.font_directory) / "Roboto-Regular.ttf"
-LATIN_BOLD = Path(font_roboto.font_directory) / "Roboto-Bold.ttf"
-CJK = Path(cvttf_NotoSansCJK_Regular.get_TTF_path())
+from . import fonts, pdftext
+
 PAGE_FORMATS = ("A4", "A5", "A6", "letter")
+
+# Sizes in points for fpdf2's text; positions and lengths in millimetres.
+PT = 25.4 / 72
 
 
 @dataclass(frozen=True)
@@ -36,21 +32,11 @@ class Ticket:
     secret: str
 
 
-@functools.cache
-def _latin_code_points() -> frozenset[int]:
-    with TTFont(LATIN_REGULAR, lazy=True) as font:
-        return frozenset(font.getBestCmap())
-
-
-def _needs_fallback(tickets: list[Ticket]) -> bool:
-    covered = _latin_code_points()
-    text = "".join(f"{t.event_name}{t.event_date}{t.location or ''}{t.product}{t.attendee or ''}" for t in tickets)
-    return any(ord(character) not in covered for character in text if not character.isspace())
-
-
 def _qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
     """Draw the QR code as filled squares: sharp at any print resolution, readable by phones and scanners."""
-    code = segno.make(data, error="m", micro=False)
+    # A fixed mask pattern: choosing the best of the eight scores each one and costs five times the encoding, for
+    # a code that scanners read either way.
+    code = segno.make(data, error="m", micro=False, mask=0)
     modules = list(code.matrix)
     count = len(modules) + 8  # four modules of quiet zone on each side
     unit = size / count
@@ -67,49 +53,80 @@ def _qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
                 column += 1
 
 
-def render(tickets: list[Ticket], created: datetime, page_format: str = "A4") -> bytes:
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    size: float  # points, at A4 width
+    style: str = ""
+    gap: float = 2  # millimetres after the line, at A4 width
+
+
+def _lines(ticket: Ticket) -> list[_Line]:
+    lines = [_Line(ticket.event_name, 24, "B"), _Line(ticket.event_date, 13)]
+    if ticket.location:
+        lines.append(_Line(ticket.location, 13))
+    lines[-1] = _Line(lines[-1].text, lines[-1].size, lines[-1].style, 6)
+    lines.append(_Line(ticket.product, 18, "B"))
+    if ticket.attendee:
+        lines.append(_Line(ticket.attendee, 16))
+    lines.append(_Line(ticket.price, 13, gap=6))
+    lines.append(_Line(f"Order {ticket.order_code}-{ticket.position}", 11, gap=8))
+    return [_Line(fonts.printable(line.text), line.size, line.style, line.gap) for line in lines]
+
+
+def text_block(
+    pdf: FPDF, left: float, top: float, width: float, text: str, size: float, style: str = "", align: str = "L"
+) -> float:
+    """Draw `text` wrapped to `width` from `top` down, aligned left, centre ("C") or right ("R"); return the
+    height it took."""
+    line_height = size * PT * 1.2
+    lines = pdftext.wrap(pdf, text, style, size, width)
+    for number, line in enumerate(lines):
+        x = left
+        if align != "L":
+            spare = width - pdftext.width(pdf, line, style, size)
+            x += spare / 2 if align == "C" else spare
+        # The baseline sits about four fifths of the font size below the top of its line.
+        pdftext.draw(pdf, x, top + number * line_height + size * PT * 0.95, line, style, size)
+    return len(lines) * line_height
+
+
+def render(tickets: Sequence[Ticket], created: datetime, page_format: str = "A4") -> bytes:
     """Return a PDF with one page per ticket; the same tickets and `created` give the same bytes."""
     pdf = FPDF(format=page_format)
     pdf.set_creation_date(created)
     pdf.set_producer("kiosk-tickets")
     pdf.set_auto_page_break(False)
-    pdf.add_font("ticket", "", LATIN_REGULAR)
-    pdf.add_font("ticket", "B", LATIN_BOLD)
-    if _needs_fallback(tickets):
-        pdf.add_font("cjk", "", CJK)
-        pdf.set_fallback_fonts(["cjk"], exact_match=False)
-    for ticket in tickets:
-        _page(pdf, ticket)
+    pages = [_lines(ticket) for ticket in tickets]
+    texts: dict[str, str] = {"": ""}
+    for ticket, lines in zip(tickets, pages, strict=True):
+        for line in lines:
+            texts[line.style] = texts.get(line.style, "") + line.text
+        texts[""] += ticket.secret
+    fonts.embed(pdf, texts)
+    for ticket, lines in zip(tickets, pages, strict=True):
+        _page(pdf, ticket, lines)
     return bytes(pdf.output())
 
 
-def _page(pdf: FPDF, ticket: Ticket) -> None:
+def warm_up() -> None:
+    """Draw a throwaway ticket, so that the first one sold after start-up does not wait for the Latin fonts to be
+    read and for fontTools and the PDF writer to be loaded (about 0.3 s). Chinese, Japanese, Korean, Hebrew and
+    Arabic fonts are still read on first use: the CJK font holds some 60 MiB once read, which a box office that
+    never prints such a name should not pay."""
+    sample = Ticket("Warm-up", "", None, "Ticket", "Zoë", "0.00", "WARM0", 1, "warm-up")
+    render([sample], datetime(2000, 1, 1, tzinfo=UTC))
+
+
+def _page(pdf: FPDF, ticket: Ticket, lines: list[_Line]) -> None:
     pdf.add_page()
     width = pdf.w
     margin = width * 0.08
     scale = width / 210  # sizes are designed for A4 and scaled to the page
     text_width = width - 2 * margin
-    pdf.set_xy(margin, margin)
-
-    def line(text: str, size: float, style: str = "", gap: float = 2) -> None:
-        pdf.set_font("ticket", style, size * scale)
-        pdf.multi_cell(text_width, size * scale * 0.5, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_x(margin)
-        pdf.ln(gap * scale)
-
-    pdf.set_left_margin(margin)
-    line(ticket.event_name, 24, "B")
-    line(ticket.event_date, 13)
-    if ticket.location:
-        line(ticket.location, 13, gap=6)
-    line(ticket.product, 18, "B")
-    if ticket.attendee:
-        line(ticket.attendee, 16)
-    line(ticket.price, 13, gap=6)
-    line(f"Order {ticket.order_code}-{ticket.position}", 11, gap=8)
-    qr_size = min(width * 0.5, pdf.h - pdf.get_y() - margin - 12 * scale)
-    qr_x = (width - qr_size) / 2
-    _qr(pdf, ticket.secret, qr_x, pdf.get_y(), qr_size)
-    pdf.set_xy(margin, pdf.get_y() + qr_size)
-    pdf.set_font("ticket", "", 8 * scale)
-    pdf.cell(text_width, 5 * scale, ticket.secret, align="C")
+    y = margin
+    for line in lines:
+        y += text_block(pdf, margin, y, text_width, line.text, line.size * scale, line.style) + line.gap * scale
+    qr_size = min(width * 0.5, pdf.h - y - margin - 12 * scale)
+    _qr(pdf, ticket.secret, (width - qr_size) / 2, y, qr_size)
+    text_block(pdf, margin, y + qr_size, text_width, ticket.secret, 8 * scale, align="C")
