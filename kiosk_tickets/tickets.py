@@ -10,8 +10,10 @@ import segno
 from fpdf import FPDF
 
 from . import fonts, pdftext
+from .paper import PAGE_FORMATS, PAPERS
 
-PAGE_FORMATS = ("A4", "A5", "A6", "letter")
+__all__ = ["PAGE_FORMATS", "Ticket", "render", "text_block", "warm_up"]
+
 
 # Sizes in points for fpdf2's text; positions and lengths in millimetres.
 PT = 25.4 / 72
@@ -75,13 +77,21 @@ def _lines(ticket: Ticket) -> list[_Line]:
 
 
 def text_block(
-    pdf: FPDF, left: float, top: float, width: float, text: str, size: float, style: str = "", align: str = "L"
+    pdf: FPDF,
+    left: float,
+    top: float,
+    width: float,
+    text: str,
+    size: float,
+    style: str = "",
+    align: str = "L",
+    draw: bool = True,
 ) -> float:
     """Draw `text` wrapped to `width` from `top` down, aligned left, centre ("C") or right ("R"); return the
-    height it took."""
+    height it takes. With `draw` false only measure."""
     line_height = size * PT * 1.2
     lines = pdftext.wrap(pdf, text, style, size, width)
-    for number, line in enumerate(lines):
+    for number, line in enumerate(lines if draw else ()):
         x = left
         if align != "L":
             spare = width - pdftext.width(pdf, line, style, size)
@@ -92,11 +102,16 @@ def text_block(
 
 
 def render(tickets: Sequence[Ticket], created: datetime, page_format: str = "A4") -> bytes:
-    """Return a PDF with one page per ticket; the same tickets and `created` give the same bytes."""
-    pdf = FPDF(format=page_format)
+    """Return a PDF with one page per ticket on `page_format` (a name in paper.PAPERS); the same tickets and
+    `created` give the same bytes. Raise ValueError for an unknown paper."""
+    if page_format not in PAPERS:
+        raise ValueError(f"unknown paper {page_format!r}")
+    paper = PAPERS[page_format]
+    pdf = FPDF(unit="mm", format=(paper.width, paper.height or paper.width))
     pdf.set_creation_date(created)
     pdf.set_producer("kiosk-tickets")
     pdf.set_auto_page_break(False)
+    pdf.set_margin(0)
     pages = [_lines(ticket) for ticket in tickets]
     texts: dict[str, str] = {"": ""}
     for ticket, lines in zip(tickets, pages, strict=True):
@@ -105,7 +120,18 @@ def render(tickets: Sequence[Ticket], created: datetime, page_format: str = "A4"
         texts[""] += ticket.secret
     fonts.embed(pdf, texts)
     for ticket, lines in zip(tickets, pages, strict=True):
-        _page(pdf, ticket, lines)
+        if paper.landscape:
+            assert paper.height is not None
+            pdf.add_page(format=(paper.width, paper.height))
+            _side_by_side(pdf, ticket, lines, paper.width, paper.height)
+        elif paper.height is None:
+            # A roll: measure the ticket first, then cut the page to its length.
+            length = _stacked(pdf, ticket, lines, paper.width, None, draw=False)
+            pdf.add_page(format=(paper.width, length))
+            _stacked(pdf, ticket, lines, paper.width, None, draw=True)
+        else:
+            pdf.add_page(format=(paper.width, paper.height))
+            _stacked(pdf, ticket, lines, paper.width, paper.height, draw=True)
     return bytes(pdf.output())
 
 
@@ -118,15 +144,44 @@ def warm_up() -> None:
     render([sample], datetime(2000, 1, 1, tzinfo=UTC))
 
 
-def _page(pdf: FPDF, ticket: Ticket, lines: list[_Line]) -> None:
-    pdf.add_page()
-    width = pdf.w
-    margin = width * 0.08
-    scale = width / 210  # sizes are designed for A4 and scaled to the page
-    text_width = width - 2 * margin
-    y = margin
+def _text_lines(
+    pdf: FPDF, lines: list[_Line], left: float, top: float, width: float, scale: float, draw: bool
+) -> float:
+    """Draw (or only measure) the ticket's lines from `top` down; return where they end."""
+    y = top
     for line in lines:
-        y += text_block(pdf, margin, y, text_width, line.text, line.size * scale, line.style) + line.gap * scale
-    qr_size = min(width * 0.5, pdf.h - y - margin - 12 * scale)
-    _qr(pdf, ticket.secret, (width - qr_size) / 2, y, qr_size)
-    text_block(pdf, margin, y + qr_size, text_width, ticket.secret, 8 * scale, align="C")
+        height = text_block(pdf, left, y, width, line.text, line.size * scale, line.style, draw=draw)
+        y += height + line.gap * scale
+    return y
+
+
+def _stacked(pdf: FPDF, ticket: Ticket, lines: list[_Line], width: float, height: float | None, draw: bool) -> float:
+    """Text above, the QR code centred below it: portrait paper and rolls. Return the length used."""
+    margin = max(width * 0.08, 4)
+    scale = max(width / 210, 0.45)  # sizes are designed for A4, scaled down to the paper but kept readable
+    text_width = width - 2 * margin
+    y = _text_lines(pdf, lines, margin, margin, text_width, scale, draw)
+    secret_size = max(8 * scale, 6)
+    qr_size = width * 0.5 if height is None else min(width * 0.5, height - y - margin - secret_size * PT * 1.5)
+    qr_size = max(qr_size, 30) if height is None else qr_size
+    if draw:
+        _qr(pdf, ticket.secret, (width - qr_size) / 2, y, qr_size)
+    y += qr_size
+    y += text_block(pdf, margin, y, text_width, ticket.secret, secret_size, align="C", draw=draw)
+    return y + margin
+
+
+def _side_by_side(pdf: FPDF, ticket: Ticket, lines: list[_Line], width: float, height: float) -> None:
+    """Text on the left, the QR code on the right: landscape ticket stock, read like a concert ticket."""
+    margin = 4.0
+    secret_size = 6.0
+    qr_size = height - 2 * margin - secret_size * PT * 1.4
+    text_width = width - qr_size - 3 * margin
+    # Shrink the text until it fits the stock's height; a long event name wraps rather than overflowing.
+    scale = 0.5
+    while scale > 0.2 and _text_lines(pdf, lines, margin, margin, text_width, scale, draw=False) > height - margin:
+        scale -= 0.05
+    _text_lines(pdf, lines, margin, margin, text_width, scale, draw=True)
+    qr_left = width - margin - qr_size
+    _qr(pdf, ticket.secret, qr_left, margin, qr_size)
+    text_block(pdf, qr_left - margin, margin + qr_size, qr_size + 2 * margin, ticket.secret, secret_size, align="C")

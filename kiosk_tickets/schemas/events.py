@@ -9,6 +9,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from ..paper import PAGE_FORMATS
 from .base import InputSchema, SalesChannelsMixin
 from .fields import Boolean, DateTime, ErrorMessages, I18nString, Integer, JSONObject, List, Raw, String, StringMap
 
@@ -87,6 +88,13 @@ class EventSettingsSchema(InputSchema):
         metadata={
             "label": "Payment term in days",
             "help_text": "Days a pending order has to be paid before it expires.",
+        },
+    )
+    ticket_page_format = String(
+        allow_none=True, validate=validate.OneOf(PAGE_FORMATS, error='"{input}" is not a valid choice.'),
+        metadata={
+            "label": "Ticket paper",
+            "help_text": "A4, A5, A6, letter, ticket-2x5.5in (thermal ticket stock, landscape) or roll-80mm.",
         },
     )
 
