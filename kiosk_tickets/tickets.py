@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -21,17 +21,17 @@ PT = 25.4 / 72
 
 @dataclass(frozen=True)
 class Ticket:
-    """What one ticket page shows."""
+    """What one ticket page shows: texts by the variable names of pretix's layouts (`event_name`, `itemvar`,
+    `attendee_name`, `secret`, …; see services.ticket_content), a missing or empty one not shown."""
 
-    event_name: str
-    event_date: str
-    location: str | None
-    product: str
-    attendee: str | None
-    price: str
-    order_code: str
-    position: int
-    secret: str
+    variables: Mapping[str, str]
+
+    @property
+    def secret(self) -> str:
+        return self.variables["secret"]
+
+    def __getitem__(self, name: str) -> str:
+        return self.variables.get(name) or ""
 
 
 def _qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
@@ -64,16 +64,22 @@ class _Line:
 
 
 def _lines(ticket: Ticket) -> list[_Line]:
-    lines = [_Line(ticket.event_name, 24, "B"), _Line(ticket.event_date, 13)]
-    if ticket.location:
-        lines.append(_Line(ticket.location, 13))
+    """The default ticket's texts from the top: the event and when and where, what was bought (add-ons under
+    their ticket), for whom and for how much, then which order and whose event it is."""
+    lines = [_Line(ticket["event_name"], 24, "B"), _Line(ticket["event_begin"], 13)]
+    for name in ("admission_line", "event_location"):
+        if ticket[name]:
+            lines.append(_Line(ticket[name], 13))
     lines[-1] = _Line(lines[-1].text, lines[-1].size, lines[-1].style, 6)
-    lines.append(_Line(ticket.product, 18, "B"))
-    if ticket.attendee:
-        lines.append(_Line(ticket.attendee, 16))
-    lines.append(_Line(ticket.price, 13, gap=6))
-    lines.append(_Line(f"Order {ticket.order_code}-{ticket.position}", 11, gap=8))
-    return [_Line(fonts.printable(line.text), line.size, line.style, line.gap) for line in lines]
+    lines.append(_Line(ticket["itemvar"], 18, "B"))
+    lines.extend(_Line(f"+ {addon}", 13) for addon in ticket["addons"].splitlines())
+    if ticket["attendee_name"]:
+        lines.append(_Line(ticket["attendee_name"], 16))
+    price = ", ".join(text for text in (ticket["price"], ticket["tax_note"]) if text)
+    lines.append(_Line(price, 13, gap=6))
+    lines.append(_Line(f"Order {ticket['order']}-{ticket['positionid']}", 11))
+    lines.append(_Line(ticket["organizer"], 11, gap=8))
+    return [_Line(fonts.printable(line.text), line.size, line.style, line.gap) for line in lines if line.text]
 
 
 def text_block(
@@ -140,7 +146,7 @@ def warm_up() -> None:
     read and for fontTools and the PDF writer to be loaded (about 0.3 s). Chinese, Japanese, Korean, Hebrew and
     Arabic fonts are still read on first use: the CJK font holds some 60 MiB once read, which a box office that
     never prints such a name should not pay."""
-    sample = Ticket("Warm-up", "", None, "Ticket", "Zoë", "0.00", "WARM0", 1, "warm-up")
+    sample = Ticket({"event_name": "Warm-up", "itemvar": "Ticket", "attendee_name": "Zoë", "secret": "warm-up"})
     render([sample], datetime(2000, 1, 1, tzinfo=UTC))
 
 
