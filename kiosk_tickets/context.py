@@ -42,6 +42,7 @@ def event_settings(event: Mapping[str, Any]) -> dict[str, Any]:
         "reservation_time": current_app.config["RESERVATION_MINUTES"],
         "payment_term_days": current_app.config["PAYMENT_TERM_DAYS"],
         "ticket_page_format": current_app.config["TICKET_PAGE_FORMAT"],
+        "logo_image": None,
     }
     return merged_settings(event, defaults)
 

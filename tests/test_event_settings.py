@@ -7,7 +7,7 @@ import pytest
 from tests.helpers import EVENT_URL
 
 SETTINGS = f"{EVENT_URL}/settings/"
-DEFAULTS = {"reservation_time": 30, "payment_term_days": 14, "ticket_page_format": "A4"}
+DEFAULTS = {"reservation_time": 30, "payment_term_days": 14, "ticket_page_format": "A4", "logo_image": None}
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import carts, catalog, checkin, openapi, orders  # noqa: F401  (each module adds its routes to the blueprint)
+from . import carts, catalog, checkin, openapi, orders, ticketlayouts  # noqa: F401  (each module adds its routes to the blueprint)
 from .errors import register_error_handlers
 from .urls import bp
 

@@ -104,6 +104,7 @@ from .orders import (
     OrderSchema,
     OrderUpdateSchema,
 )
+from .ticketlayouts import ItemAssignmentSchema, TicketLayoutSchema
 from .vouchers import (
     VoucherListQuery,
     VoucherSchema,
@@ -184,6 +185,8 @@ __all__ = [
     "StringList",
     "StringMap",
     "TaxRuleSchema",
+    "TicketLayoutSchema",
+    "ItemAssignmentSchema",
     "UntrustedInputQuery",
     "ValidationFailed",
     "VariationListQuery",

@@ -97,6 +97,14 @@ class EventSettingsSchema(InputSchema):
             "help_text": "A4, A5, A6, letter, ticket-2x5.5in (thermal ticket stock, landscape) or roll-80mm.",
         },
     )
+    logo_image = String(
+        allow_none=True,
+        max_length=None,  # the request's size bounds it
+        metadata={
+            "label": "Logo",
+            "help_text": "A PNG or JPEG as a data URL; ticket layouts show it in an imagearea of content event_logo.",
+        },
+    )
 
 
 class ExplainQuery(InputSchema):

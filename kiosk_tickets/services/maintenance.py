@@ -55,6 +55,8 @@ RELATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("checkinlists", "event", "events", "id"),
     ("checkins", "position", "orderpositions", "id"),
     ("checkins", "list", "checkinlists", "id"),
+    ("ticketlayouts", "event", "events", "id"),
+    ("ticketlayouts", "items", "items", "id"),
 )
 
 

@@ -17,7 +17,7 @@ from .. import tickets as ticket_pdf
 from ..errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
 from ..isotime import format_datetime, parse_datetime
 from ..store import Transaction
-from . import positions, quotas
+from . import positions, quotas, ticket_layouts
 from .common import OUT_OF_RANGE, OrderStatus, event_object, i18n_text, representable
 from .resources import EventContext
 from .ticket_content import ticket_variables
@@ -387,6 +387,18 @@ class TicketPrint:
 def ticket_print(tx: Transaction, order: dict, position: dict | None = None) -> TicketPrint:
     """What the tickets of `order` (or of `position` alone) print; raise PermissionDenied as `tickets_of` does."""
     chosen = tickets_of(tx, order, position)
-    return TicketPrint(
-        tuple(ticket_pdf.Ticket(ticket_variables(tx, order, p)) for p in chosen), parse_datetime(order["datetime"])
-    )
+    event = tx.referenced("events", order["event"])
+    images = ticket_layouts.images_of(event)
+    read: dict[int, ticket_pdf.Layout] = {}
+    tickets = []
+    channel = order.get("sales_channel") or "web"
+    for chosen_position in chosen:
+        stored = ticket_layouts.layout_for(tx, event["id"], chosen_position["item"], channel)
+        layout = None
+        if stored is not None:
+            if stored["id"] not in read:
+                read[stored["id"]] = ticket_pdf.Layout(stored["layout"], ticket_layouts.background_of(stored))
+            layout = read[stored["id"]]
+        variables = ticket_variables(tx, order, chosen_position)
+        tickets.append(ticket_pdf.Ticket(variables, layout, images, order.get("locale") or "en"))
+    return TicketPrint(tuple(tickets), parse_datetime(order["datetime"]))

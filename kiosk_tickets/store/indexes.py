@@ -27,6 +27,7 @@ INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
     "orderfees": ("order",),
     "checkinlists": ("event",),
     "checkins": ("position", "list", "nonce", "event"),
+    "ticketlayouts": ("event", "items"),
 }
 
 _EMPTY: frozenset[int] = frozenset()
