@@ -6,10 +6,12 @@ from __future__ import annotations
 import base64
 import copy
 import io
+import json
 import shutil
 import struct
 import subprocess
 import zlib
+from pathlib import Path
 
 import pypdf
 import pytest
@@ -201,6 +203,12 @@ def test_a_missing_required_property_is_named():
 
 def test_every_element_layout_is_valid():
     assert layouts.check(copy.deepcopy(EVERY_ELEMENT)) == EVERY_ELEMENT
+
+
+def test_the_example_layout_in_the_docs_is_valid():
+    example = json.loads((Path(__file__).parent.parent / "docs" / "example-layout.json").read_text(encoding="utf-8"))
+
+    assert [element["type"] for element in layouts.check(example)].count("textarea") == 9
 
 
 # ---------------------------------------------------------------------------------------- the resource
