@@ -102,31 +102,42 @@ def width(pdf: FPDF, text: str, style: str, size: float) -> float:
     return total
 
 
-def wrap(pdf: FPDF, text: str, style: str, size: float, limit: float | None) -> list[str]:
+def _advances(pdf: FPDF, text: str, style: str, size: float) -> list[float]:
+    """Each character's advance width: a line's width is their sum, as fpdf2 draws without kerning."""
+    known: dict[str, float] = {}
+    for character in set(text):
+        _select(pdf, fonts.FAMILY if character == " " else fonts.family_for(character, style), style, size)
+        known[character] = pdf.get_string_width(character)
+    return [known[character] for character in text]
+
+
+def wrap(pdf: FPDF, text: str, style: str, size: float, limit: float | None, most: int = 100) -> list[str]:
     """Break `text` into lines no wider than `limit` (at spaces, or inside a word longer than a line), keeping
-    the line breaks it has. Lines are in logical order, each to be drawn with `draw`."""
+    the line breaks it has; at most `most` lines, so that a layout cannot make a ticket endless. Lines are in
+    logical order, each to be drawn with `draw`."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         if limit is None:
             lines.append(paragraph)
             continue
-        line = ""
-        for word in paragraph.split(" "):
-            candidate = f"{line} {word}" if line else word
-            if width(pdf, candidate, style, size) <= limit or not line and len(word) <= 1:
-                line = candidate
-                continue
-            if line:
-                lines.append(line)
-            line = word
-            while len(line) > 1 and width(pdf, line, style, size) > limit:
-                cut = len(line) - 1
-                while cut > 1 and width(pdf, line[:cut], style, size) > limit:
-                    cut -= 1
-                lines.append(line[:cut])
-                line = line[cut:]
-        lines.append(line)
-    return lines
+        advances = _advances(pdf, paragraph, style, size)
+        start = 0
+        while start < len(paragraph) and len(lines) < most:
+            used, end, last_space = 0.0, start, -1
+            while end < len(paragraph) and (used + advances[end] <= limit or end == start):
+                if paragraph[end] == " ":
+                    last_space = end
+                used += advances[end]
+                end += 1
+            if end < len(paragraph) and last_space > start:
+                end = last_space  # break at the last space that fits; the space itself is dropped
+            lines.append(paragraph[start:end].rstrip(" "))
+            start = end
+            while start < len(paragraph) and paragraph[start] == " ":
+                start += 1
+        if not paragraph:
+            lines.append("")
+    return lines[:most]
 
 
 def draw(pdf: FPDF, x: float, baseline: float, text: str, style: str, size: float) -> None:

@@ -11,6 +11,7 @@ import pypdf
 import pypdfium2
 import pytest
 import zxingcpp
+from fpdf import FPDF
 
 from kiosk_tickets import fonts, pdftext
 from kiosk_tickets.tickets import Ticket, render
@@ -136,3 +137,21 @@ def test_visual_order(logical, drawn):
 def test_a_right_to_left_name_is_one_run_in_its_own_font():
     assert pdftext.runs("דוד כהן", "") == [pdftext.Run("hebrew", "ןהכ דוד")]
     assert [run.family for run in pdftext.runs("Li 王芳 Wu", "B")] == [fonts.FAMILY, "cjk", fonts.FAMILY]
+
+
+@pytest.mark.parametrize(
+    "text, limit, lines",
+    [
+        pytest.param("The quick brown fox jumps over the lazy dog", 30,
+                     ["The quick", "brown fox", "jumps over the", "lazy dog"], id="at-spaces"),
+        pytest.param("The quick brown fox", None, ["The quick brown fox"], id="no-limit"),
+        pytest.param("Wwwwwwwwwwwwwwwwwwww fox", 30, ["Wwwwwwwww", "wwwwwwwww", "ww fox"], id="inside-a-long-word"),
+        pytest.param("a\n\nb", 30, ["a", "", "b"], id="line-breaks-kept"),
+        pytest.param("W" * 500, 1, ["W"] * 100, id="at-most-100-lines"),
+    ],
+)
+def test_wrapping(text, limit, lines):
+    pdf = FPDF(unit="mm")
+    fonts.embed(pdf, {"": text})
+
+    assert pdftext.wrap(pdf, text, "", 12, limit) == lines
