@@ -299,6 +299,20 @@ def test_a_product_prints_with_its_layout_else_the_default_else_the_built_in_one
     assert first_lines(api, code) == ["TICKETS", "Sample Conference"]
 
 
+def test_a_box_office_sale_uses_the_layout_for_its_channel_else_the_web_shops(api, shop):
+    online = paid_order(api, shop, [{"item": shop["ticket"]}])
+    counter = api.post(ORDERS, json={"status": "p", "payment_provider": "cash", "sales_channel": "box_office",
+                                     "positions": [{"item": shop["ticket"]}]}).get_json()["code"]
+    api.post(LAYOUTS, json={"name": "Web", "layout": [text("other", 10, 280, text="WEB")],
+                            "item_assignments": [{"item": shop["ticket"]}]})
+    assert (first_lines(api, online), first_lines(api, counter)) == (["WEB"], ["WEB"])
+
+    api.post(LAYOUTS, json={"name": "Counter", "layout": [text("other", 10, 280, text="COUNTER")],
+                            "item_assignments": [{"item": shop["ticket"], "sales_channel": "box_office"}]})
+
+    assert (first_lines(api, online), first_lines(api, counter)) == (["WEB"], ["COUNTER"])
+
+
 def test_a_product_assigned_again_moves_to_the_newer_layout(api, shop):
     first = api.post(LAYOUTS, json={"name": "A", "item_assignments": [{"item": shop["ticket"]}]}).get_json()
     api.post(LAYOUTS, json={"name": "B", "item_assignments": [{"item": shop["ticket"]}]})

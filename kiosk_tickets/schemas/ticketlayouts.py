@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from .base import InputSchema
-from .fields import Boolean, Integer, Nested, Raw, String
+from .base import SALES_CHANNELS, InputSchema
+from .fields import Boolean, Choice, Integer, Nested, Raw, String
 
 
 class ItemAssignmentSchema(InputSchema):
     item = Integer(required=True)
-    sales_channel = String(load_default="web", max_length=190)
+    sales_channel = Choice(SALES_CHANNELS, load_default="web")
 
 
 class TicketLayoutSchema(InputSchema):

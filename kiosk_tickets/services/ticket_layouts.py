@@ -145,15 +145,17 @@ def remove_item(tx: Transaction, item_id: int) -> None:
 
 
 def layout_for(tx: Transaction, event_id: int, item_id: int, sales_channel: str) -> Doc | None:
-    """The layout a product prints with on an order of `sales_channel`: its own, else the event's default; None
-    for the built-in one."""
-    assigned = [
-        layout
-        for layout in tx.find("ticketlayouts", items=item_id)
-        if any(a["item"] == item_id and a["sales_channel"] == sales_channel for a in layout["item_assignments"])
-    ]
-    if assigned:
-        return assigned[0]
+    """The layout a product prints with on an order of `sales_channel`: the one assigned to it for that channel,
+    else the one assigned for the web shop, else the event's default; None for the built-in one.
+
+    The web shop's assignment stands in because layouts made in pretix are mostly assigned for the web shop
+    only, and a ticket sold at this box office (channel box_office) should look like the one bought online.
+    """
+    candidates = tx.find("ticketlayouts", items=item_id)
+    for channel in (sales_channel, "web"):
+        for layout in candidates:
+            if any(a["item"] == item_id and a["sales_channel"] == channel for a in layout["item_assignments"]):
+                return layout
     return next((layout for layout in tx.find("ticketlayouts", event=event_id) if layout.get("default")), None)
 
 
