@@ -274,6 +274,7 @@ def render(tickets: Sequence[Ticket], created: datetime, page_format: str = "A4"
                     texts[style] = texts.get(style, "") + _text_of(element, ticket)
     fonts.embed(pdf, texts)
     backgrounds: list[tuple[bytes, int] | None] = []  # per page drawn: the background and its page to put under
+    sizes: dict[int, tuple[float, float]] = {}  # by layout: a background is read once per document
     for ticket in tickets:
         if ticket.layout is None:
             measured, height = default_layout(pdf, ticket, paper)
@@ -281,7 +282,9 @@ def render(tickets: Sequence[Ticket], created: datetime, page_format: str = "A4"
             size = (paper.width, height)
         else:
             elements = [Element.read(raw) for raw in ticket.layout.elements]
-            size = _page_size(ticket.layout, paper)
+            if id(ticket.layout) not in sizes:
+                sizes[id(ticket.layout)] = _page_size(ticket.layout, paper)
+            size = sizes[id(ticket.layout)]
         pages = max([1, *(element.page for element in elements)])
         for page in range(1, pages + 1):
             pdf.add_page(format=size)

@@ -43,18 +43,25 @@ def data_url(value: str, types: tuple[str, ...]) -> tuple[str, bytes]:
 
 
 def _readable_pdf(data: bytes) -> None:
+    """Raise ValueError unless tickets can be drawn over `data`: a PDF whose pages pypdf reads and merges."""
     import pypdf  # only here and when rendering over a background
 
     try:
         reader = pypdf.PdfReader(BytesIO(data))
-        if not reader.pages:
-            raise ValueError("The background PDF has no page.")
-        box = reader.pages[0].mediabox
-        float(box.width), float(box.height)
-    except ValueError:
-        raise
+        pages = len(reader.pages)
+        if pages:
+            # What rendering does, once: a page drawn over the background's first page, written out.
+            box = reader.pages[0].mediabox
+            width, height = float(box.width), float(box.height)
+            writer = pypdf.PdfWriter()
+            writer.add_page(reader.pages[0]).merge_page(pypdf.PageObject.create_blank_page(None, width, height))
+            writer.write(BytesIO())
     except Exception:  # pypdf raises many kinds on broken files; any of them means "not a PDF we can use"
         raise ValueError("The background is not a readable PDF.") from None
+    if not pages:
+        raise ValueError("The background PDF has no page.")
+    if not (0 < width <= 6000 and 0 < height <= 6000):  # points: up to about two metres a side
+        raise ValueError("The background's page size is not a paper size.")
 
 
 def encoded(data: bytes) -> str:
