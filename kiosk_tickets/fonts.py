@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ class SourceFont:
     def _open(self) -> TTFont:
         if self._font is None:
             font = TTFont(self.path, lazy=True, recalcTimestamp=False)
-            self._cmap = dict(font.getBestCmap())
+            self._cmap = font.getBestCmap()  # fontTools' own map, not a copy: the CJK one has 44,000 entries
             self._header = _header_of(font)
             if len(self._cmap) <= _BLOCKWISE_UP_TO:
                 blocks: dict[int, set[int]] = {}
@@ -76,11 +77,11 @@ class SourceFont:
             self._font = font
         return self._font
 
-    def code_points(self) -> frozenset[int]:
+    def code_points(self) -> AbstractSet[int]:
         """The characters this font draws."""
         with self._lock:
             self._open()
-            return frozenset(self._cmap)
+            return self._cmap.keys()
 
     def build(self, code_points: Iterable[int]) -> bytes:
         """Return a TrueType font with `code_points` (each must be in `code_points()`) and .notdef.
@@ -199,9 +200,9 @@ class _Coverage:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._maps: dict[int, frozenset[int]] = {}
+        self._maps: dict[int, AbstractSet[int]] = {}
 
-    def of(self, font: SourceFont) -> frozenset[int]:
+    def of(self, font: SourceFont) -> AbstractSet[int]:
         with self._lock:
             key = id(font)
             if key not in self._maps:
