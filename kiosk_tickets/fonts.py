@@ -62,6 +62,7 @@ class SourceFont:
         self._header: dict[str, Any] = {}
         self._blocks: dict[int, frozenset[int]] = {}
         self._built: OrderedDict[frozenset[int], bytes] = OrderedDict()
+        self._widths: dict[int, int] = {}
 
     def _open(self) -> TTFont:
         if self._font is None:
@@ -82,6 +83,16 @@ class SourceFont:
         with self._lock:
             self._open()
             return self._cmap.keys()
+
+    def width(self, code_point: int) -> int:
+        """The advance of a character this font draws, in thousandths of the font size, rounded as fpdf2 does."""
+        known = self._widths.get(code_point)
+        if known is None:
+            with self._lock:
+                font = self._open()
+                advance = font["hmtx"][self._cmap[code_point]][0]
+                known = self._widths[code_point] = round(advance * 1000 / self._header["units_per_em"] + 0.001)
+        return known
 
     def build(self, code_points: Iterable[int]) -> bytes:
         """Return a TrueType font with `code_points` (each must be in `code_points()`) and .notdef.
@@ -236,6 +247,17 @@ def family_for(character: str, style: str) -> str:
         if ord(character) in _coverage.of(font):
             return name
     return FAMILY
+
+
+def width(character: str, style: str) -> int:
+    """The advance of `character` in `style` as drawn (by the font `family_for` names), in thousandths of the font
+    size: measuring text this way costs a dictionary lookup per character instead of a pass through fpdf2."""
+    if ord(character) in _coverage.of(STYLES[style]):
+        return STYLES[style].width(ord(character))
+    for _, font in _FALLBACKS:
+        if ord(character) in _coverage.of(font):
+            return font.width(ord(character))
+    return 0
 
 
 def warm_up() -> None:

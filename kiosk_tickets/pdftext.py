@@ -95,19 +95,16 @@ def _select(pdf: FPDF, family: str, style: str, size: float) -> None:
 
 def width(pdf: FPDF, text: str, style: str, size: float) -> float:
     """The width of `text` on one line, in the document's unit."""
-    total = 0.0
-    for run in runs(text, style):
-        _select(pdf, run.family, style, size)
-        total += pdf.get_string_width(run.text)
-    return total
+    return sum(_advances(pdf, text, style, size))
 
 
 def _advances(pdf: FPDF, text: str, style: str, size: float) -> list[float]:
-    """Each character's advance width: a line's width is their sum, as fpdf2 draws without kerning."""
-    known: dict[str, float] = {}
-    for character in set(text):
-        _select(pdf, fonts.FAMILY if character == " " else fonts.family_for(character, style), style, size)
-        known[character] = pdf.get_string_width(character)
+    """Each character's advance in the document's unit: a line's width is their sum, as fpdf2 draws without
+    kerning. A space inside a right-to-left run is drawn in that run's font; measured in Roboto's, it may
+    differ by a fraction of a millimetre."""
+    # fpdf2's unit is pdf.k points; the font's widths are thousandths of the size in points.
+    scale = size / 1000 / pdf.k
+    known = {character: fonts.width(character, style) * scale for character in set(text)}
     return [known[character] for character in text]
 
 
@@ -145,4 +142,4 @@ def draw(pdf: FPDF, x: float, baseline: float, text: str, style: str, size: floa
     for run in runs(text, style):
         _select(pdf, run.family, style, size)
         pdf.text(x, baseline, run.text)
-        x += pdf.get_string_width(run.text)
+        x += width(pdf, run.text, style, size)
