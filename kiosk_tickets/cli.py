@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import badges, create_app, demo, pairing
+from . import badges, create_app, demo, pairing, tickets
 from .config import load_config
 from .context import get_store
 from .errors import KioskError, NotFound, StoreBusy, StoreCorrupt, ValidationFailed
@@ -185,6 +185,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Read the store and build the quota counts now, so the first sale after a restart is not the slow one.
     with get_store(app).transaction() as tx:
         quotas.ledger(tx)
+    tickets.warm_up()
     # What was just read lives as long as the process: exempt it from the cyclic garbage collector, whose
     # full passes over it took some 100 ms with 100,000 order positions, stalling whichever request ran.
     gc.collect()

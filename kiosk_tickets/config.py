@@ -20,7 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "IDEMPOTENCY_HOURS": 24,
     # Pending orders are expired when this much time has passed without payment (pretix's default).
     "PAYMENT_TERM_DAYS": 14,
-    # Paper size of ticket PDFs: A4, A5, A6 or letter.
+    # Paper of ticket PDFs unless the event's settings choose another: A4, A5, A6, letter, "ticket-2x5.5in"
+    # (the 2" x 5.5" stock of thermal ticket printers, landscape) or "roll-80mm" (a receipt roll, cut per ticket).
     "TICKET_PAGE_FORMAT": "A4",
     # Signs session cookies; empty means the key generated into the data directory (file `secret_key`).
     "SECRET_KEY": "",

@@ -43,6 +43,8 @@ def event_settings(event: Mapping[str, Any]) -> dict[str, Any]:
         "reservation_time": current_app.config["RESERVATION_MINUTES"],
         "payment_term_days": current_app.config["PAYMENT_TERM_DAYS"],
         ticket_secrets.SETTING: ticket_secrets.DEFAULT_GENERATOR,
+        "ticket_page_format": current_app.config["TICKET_PAGE_FORMAT"],
+        "logo_image": None,
     }
     return merged_settings(event, defaults)
 
@@ -55,6 +57,12 @@ def reservation_time(event: Mapping[str, Any]) -> timedelta:
 def payment_term(event: Mapping[str, Any]) -> timedelta:
     """How long a pending order of the event waits for its payment."""
     return timedelta(days=event_settings(event)["payment_term_days"])
+
+
+def ticket_page_format(event: Mapping[str, Any]) -> str:
+    """The paper the event's tickets are printed on."""
+    page_format: str = event_settings(event)["ticket_page_format"]
+    return page_format
 
 
 class SessionsOutsideTheApi(SecureCookieSessionInterface):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from fpdf import FPDF
 
-from .tickets import LATIN_BOLD, LATIN_REGULAR
+from .fonts import LATIN_BOLD, LATIN_REGULAR
 
 # A thermal roll is 80 mm wide and prints about 72 mm of it.
 WIDTH_MM = 80.0

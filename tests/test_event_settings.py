@@ -8,7 +8,13 @@ import pytest
 from tests.helpers import EVENT_URL
 
 SETTINGS = f"{EVENT_URL}/settings/"
-DEFAULTS = {"reservation_time": 30, "payment_term_days": 14, "ticket_secret_generator": "random"}
+DEFAULTS = {
+    "reservation_time": 30,
+    "payment_term_days": 14,
+    "ticket_secret_generator": "random",
+    "ticket_page_format": "A4",
+    "logo_image": None,
+}
 
 
 @pytest.fixture

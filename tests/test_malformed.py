@@ -87,6 +87,7 @@ def world(tmp_path_factory) -> dict[str, Any]:
     create("/quotas/", {"name": "Unlimited", "size": None, "items": [pass_item["id"]]})
     order = create("/orders/", {"positions": [{"item": pass_item["id"]}]})
     checkin_list = create("/checkinlists/", {"name": "Door"})
+    layout = create("/ticketlayouts/", {"name": "Design", "item_assignments": [{"item": pass_item["id"]}]})
     ids = {
         "categories": category["id"],
         "taxrules": taxrule["id"],
@@ -99,6 +100,7 @@ def world(tmp_path_factory) -> dict[str, Any]:
         "options": question["options"][0]["id"],
         "vouchers": voucher["id"],
         "checkinlists": checkin_list["id"],
+        "ticketlayouts": layout["id"],
     }
     return {
         "client": client,
@@ -159,6 +161,7 @@ VALID_BODIES: dict[str, Base] = {
     "order_approve": lambda w: {},
     "order_deny": lambda w: {},
     "checkinlists": lambda w: {"name": "Side door"},
+    "ticketlayouts": lambda w: {"name": "Side layout"},
     "checkin_redeem": lambda w: {"secret": w["secret"], "lists": [w["checkin_list"]]},
     "checkin_redeem_legacy": lambda w: {},
     "checkin_search_body": lambda w: {"lists": [w["checkin_list"]]},

@@ -99,8 +99,8 @@ def redeem(api, secret: str, list_id: int, **fields: Any):
 
 
 def test_the_setting_is_random_until_set_and_takes_only_the_known_generators(api):
-    defaults = {"reservation_time": 30, "payment_term_days": 14, "ticket_secret_generator": "random"}
-    assert answer(api.get(SETTINGS)) == (200, defaults)
+    defaults = api.get(SETTINGS).get_json()
+    assert defaults["ticket_secret_generator"] == "random"
     assert answer(api.patch(SETTINGS, json={"ticket_secret_generator": "md5"})) == (
         400,
         {"ticket_secret_generator": ['"md5" is not a valid choice.']},

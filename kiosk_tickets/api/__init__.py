@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import absent, carts, catalog, checkin, devices, openapi, orders  # noqa: F401  (each module adds its routes to the blueprint)
+from . import absent, carts, catalog, checkin, devices, openapi, orders, ticketlayouts  # noqa: F401  (each module adds its routes to the blueprint)
 from .errors import register_error_handlers
 from .urls import bp
 

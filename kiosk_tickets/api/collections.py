@@ -41,12 +41,14 @@ def register_collection(
     query: type[Schema] | None = None,
     update_schema: type[Schema] | None = None,
     conditional: bool = False,
+    finish: Callable[[EventContext, dict], dict] | None = None,
 ) -> None:
     """Add list, create, detail, update (PATCH/PUT) and delete views for one resource.
 
     With `conditional`, the list sends Last-Modified and answers If-Modified-Since (pretix does so for the
     catalog lists), except when it shows availability, which changes with every sale. `query` holds the
-    list's filters and the options of what every view shows.
+    list's filters and the options of what every view shows. `finish` adds what only the HTTP layer knows
+    (absolute URLs) to each presented object.
     """
 
     answers = {304: NOT_MODIFIED_ANSWER} if conditional else None
@@ -61,7 +63,9 @@ def register_collection(
     def presenter(
         tx: Transaction, target: EventContext, ctx: RequestContext, options: Mapping[str, Any] | None
     ) -> Callable[[dict], dict]:
-        return lambda doc: resource.present(tx, target, doc, ctx.now, options or {})
+        if finish is None:
+            return lambda doc: resource.present(tx, target, doc, ctx.now, options or {})
+        return lambda doc: finish(target, resource.present(tx, target, doc, ctx.now, options or {}))
 
     @endpoint(read, lookup=find_target, query=query, dump=schema, listing=True, responses=answers)
     def list_view(tx: Transaction, ctx: RequestContext, target: EventContext, query: dict | None = None) -> Any:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from flask import Response, current_app
 
 from .. import schemas
-from ..context import payment_term
+from ..context import payment_term, ticket_page_format
 from ..errors import NotFound
 from ..isotime import format_datetime
 from ..services import order_create as creation
@@ -118,9 +119,9 @@ def order_extend(tx: Transaction, ctx: RequestContext, code: str, body: dict) ->
     return _shown(tx, ctx, order)
 
 
-def _pdf(job: orders.TicketPrint, filename: str) -> AfterCommit:
+def _pdf(job: orders.TicketPrint, filename: str, event: Mapping[str, Any]) -> AfterCommit:
     """The tickets' data is read now (`job`); the PDF is drawn once the transaction is over."""
-    page_format = current_app.config["TICKET_PAGE_FORMAT"]
+    page_format = ticket_page_format(event)
 
     def build() -> Response:
         response = current_app.response_class(job.render(page_format), mimetype="application/pdf")
@@ -136,7 +137,7 @@ def order_download(tx: Transaction, ctx: RequestContext, code: str, output: str)
     order = _order(tx, ctx, code)
     if output != "pdf":
         raise NotFound()
-    return _pdf(orders.ticket_print(tx, order), f"{ctx.event['slug']}-{order['code']}")
+    return _pdf(orders.ticket_print(tx, order), f"{ctx.event['slug']}-{order['code']}", ctx.event)
 
 
 @bp.get(EVENT + "/orderpositions/")
@@ -168,4 +169,4 @@ def position_download(tx: Transaction, ctx: RequestContext, object_id: str, outp
         raise NotFound()
     order = tx.referenced("orders", position["order"])
     job = orders.ticket_print(tx, order, position)
-    return _pdf(job, f"{ctx.event['slug']}-{order['code']}-{position['positionid']}")
+    return _pdf(job, f"{ctx.event['slug']}-{order['code']}-{position['positionid']}", ctx.event)

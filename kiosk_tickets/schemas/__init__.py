@@ -120,6 +120,7 @@ from .orders import (
     OrderSchema,
     OrderUpdateSchema,
 )
+from .ticketlayouts import ItemAssignmentSchema, TicketLayoutSchema
 from .vouchers import (
     VoucherListQuery,
     VoucherSchema,
@@ -214,6 +215,8 @@ __all__ = [
     "StringList",
     "StringMap",
     "TaxRuleSchema",
+    "TicketLayoutSchema",
+    "ItemAssignmentSchema",
     "UntrustedInputQuery",
     "ValidationFailed",
     "VariationListQuery",

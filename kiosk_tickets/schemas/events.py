@@ -9,6 +9,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from ..paper import PAGE_FORMATS
 from .base import InputSchema, SalesChannelsMixin
 from .fields import (
     Boolean,
@@ -110,6 +111,21 @@ class EventSettingsSchema(InputSchema):
             "help_text": "random: 32 random characters, checked against the orders a scanner holds. pretix_sig1: "
             "codes signed with the event's key (see valid_keys), which scanners verify offline; canceled or "
             "changed tickets get new codes and their old ones go on the revoked list.",
+        },
+    )
+    ticket_page_format = String(
+        allow_none=True, validate=validate.OneOf(PAGE_FORMATS, error='"{input}" is not a valid choice.'),
+        metadata={
+            "label": "Ticket paper",
+            "help_text": "A4, A5, A6, letter, ticket-2x5.5in (thermal ticket stock, landscape) or roll-80mm.",
+        },
+    )
+    logo_image = String(
+        allow_none=True,
+        max_length=None,  # the request's size bounds it
+        metadata={
+            "label": "Logo",
+            "help_text": "A PNG or JPEG as a data URL; ticket layouts show it in an imagearea of content event_logo.",
         },
     )
 

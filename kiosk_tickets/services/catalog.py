@@ -11,6 +11,7 @@ from typing import Any
 from ..errors import PermissionDenied, ValidationFailed
 from ..store import Doc, Transaction
 from . import quotas as quota_engine
+from . import ticket_layouts
 from .common import (
     FieldErrors,
     check_ref_list,
@@ -295,6 +296,7 @@ class Items(Resource):
             )
         remove_from_list_field(tx, "questions", "items", doc["id"])
         remove_from_list_field(tx, "checkinlists", "limit_products", doc["id"])
+        ticket_layouts.remove_item(tx, doc["id"])
         for other in tx.find("items", event=doc["event"], hidden_if_item_available=doc["id"]):
             tx.update("items", other["id"], {"hidden_if_item_available": None})
 

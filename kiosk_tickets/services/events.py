@@ -6,12 +6,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ..errors import PermissionDenied
+from ..errors import PermissionDenied, ValidationFailed
 from ..isotime import format_datetime, parse_datetime
 from ..store import Doc, Transaction
 from . import ticket_secrets
 from .common import FieldErrors, invalid_pk, text_matches
 from .resources import EventContext, Resource
+from .ticket_layouts import check_image
 
 
 def ensure_organizer(tx: Transaction, slug: str, name: str) -> dict:
@@ -65,8 +66,14 @@ def event_settings(event: Doc, defaults: Doc) -> dict[str, Any]:
 
 
 def update_event_settings(tx: Transaction, event: Doc, changes: Doc, now: datetime) -> None:
-    """Set the given settings; a None value returns that setting to the server's default. An event that
-    switches to signed ticket secrets gets its signing key now."""
+    """Set the given settings; a None value returns that setting to the server's default. Raise ValidationFailed
+    for a logo that is not a PNG or JPEG data URL. An event that switches to signed ticket secrets gets its
+    signing key now."""
+    if changes.get("logo_image") is not None:
+        try:
+            check_image(changes["logo_image"])
+        except ValueError as error:
+            raise ValidationFailed.field("logo_image", str(error)) from None
     current = dict(event.get("settings") or {})
     for key, value in changes.items():
         if value is None:
@@ -96,6 +103,7 @@ EVENT_TABLES = (
     "checkins",
     ticket_secrets.REVOKED_TABLE,
     ticket_secrets.KEYS_TABLE,
+    "ticketlayouts",
 )
 
 

@@ -60,6 +60,8 @@ RELATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("revoked_secrets", "event", "events", "id"),
     ("revoked_secrets", "position", "orderpositions", "id"),
     ("printlogs", "position", "orderpositions", "id"),
+    ("ticketlayouts", "event", "events", "id"),
+    ("ticketlayouts", "items", "items", "id"),
 )
 
 

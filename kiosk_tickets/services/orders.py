@@ -17,9 +17,10 @@ from .. import tickets as ticket_pdf
 from ..errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
 from ..isotime import format_datetime, parse_datetime
 from ..store import Doc, Transaction
-from . import positions, quotas, ticket_secrets
+from . import positions, quotas, ticket_layouts, ticket_secrets
 from .common import OUT_OF_RANGE, OrderStatus, event_object, i18n_text, representable
 from .resources import EventContext
+from .ticket_content import ticket_variables
 
 
 def tax_fields(tx: Transaction, event_id: int, rule_id: int | None, gross: Decimal) -> dict[str, Any]:
@@ -337,25 +338,6 @@ def delete(tx: Transaction, order: dict, now: datetime) -> None:
     tx.delete("orders", order["id"])
 
 
-def ticket_fields(tx: Transaction, order: dict, position: dict) -> dict[str, Any]:
-    """What the ticket of `position` shows, as plain fields (the ticket renderer's input)."""
-    event = tx.referenced("events", order["event"])
-    item, variation = tx.referenced("items", position["item"]), tx.get("variations", position["variation"])
-    start = parse_datetime(event["date_from"]).astimezone(ZoneInfo(event.get("timezone") or "UTC"))
-    location = event.get("location")
-    return {
-        "event_name": i18n_text(event["name"]),
-        "event_date": f"{start:%a, %d %b %Y, %H:%M} ({start.tzname()})",
-        "location": i18n_text(location) if location else None,
-        "product": positions.product_name(item, variation),
-        "attendee": positions.full_name(position["attendee_name_parts"]),
-        "price": f"{position['price']} {event['currency']}",
-        "order_code": order["code"],
-        "position": position["positionid"],
-        "secret": position["secret"],
-    }
-
-
 def receipt_fields(tx: Transaction, order: Mapping[str, Any]) -> dict[str, Any]:
     """What the order's receipt shows, as plain fields: each product once with its count, the fees, the tax
     in each rate, the total and how it was paid (the receipt renderer's input, but for cash given and change,
@@ -427,6 +409,18 @@ class TicketPrint:
 def ticket_print(tx: Transaction, order: dict, position: dict | None = None) -> TicketPrint:
     """What the tickets of `order` (or of `position` alone) print; raise PermissionDenied as `tickets_of` does."""
     chosen = tickets_of(tx, order, position)
-    return TicketPrint(
-        tuple(ticket_pdf.Ticket(**ticket_fields(tx, order, p)) for p in chosen), parse_datetime(order["datetime"])
-    )
+    event = tx.referenced("events", order["event"])
+    images = ticket_layouts.images_of(event)
+    read: dict[int, ticket_pdf.Layout] = {}
+    tickets = []
+    channel = order.get("sales_channel") or "web"
+    for chosen_position in chosen:
+        stored = ticket_layouts.layout_for(tx, event["id"], chosen_position["item"], channel)
+        layout = None
+        if stored is not None:
+            if stored["id"] not in read:
+                read[stored["id"]] = ticket_pdf.Layout(stored["layout"], ticket_layouts.background_of(stored))
+            layout = read[stored["id"]]
+        variables = ticket_variables(tx, order, chosen_position)
+        tickets.append(ticket_pdf.Ticket(variables, layout, images, order.get("locale") or "en"))
+    return TicketPrint(tuple(tickets), parse_datetime(order["datetime"]))

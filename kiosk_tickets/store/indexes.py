@@ -31,6 +31,7 @@ INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
     "printlogs": ("position",),
     "ticket_signing_keys": ("event",),
     "revoked_secrets": ("event", "secret", "position"),
+    "ticketlayouts": ("event", "items"),
 }
 
 _EMPTY: frozenset[int] = frozenset()

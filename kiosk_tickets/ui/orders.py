@@ -14,11 +14,11 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ..context import get_store, now
+from ..context import get_store, now, ticket_page_format
 from ..errors import BadRequest, KioskError, NotFound
 from ..isotime import parse_datetime
 from ..services import order_search, orders
@@ -403,7 +403,8 @@ def orders_tickets(principal: Principal, event: str, code: str) -> Response | tu
             job = orders.ticket_print(tx, order)
     except KioskError as error:
         return _refused(principal, event, code, error)
-    return pdf_response(job.render(current_app.config["TICKET_PAGE_FORMAT"]), f"{event}-{order['code']}")
+    assert scope.event is not None
+    return pdf_response(job.render(ticket_page_format(scope.event)), f"{event}-{order['code']}")
 
 
 @bp.post("/orders/<event>/<code>/receipt.pdf")

@@ -19,11 +19,11 @@ from fpdf import FPDF
 from werkzeug.wrappers import Response
 
 from ..context import get_store, now
+from ..fonts import LATIN_BOLD, LATIN_REGULAR
 from ..services import reports
 from ..services.auth import Principal
 from ..services.common import i18n_text
 from ..store import Transaction
-from ..tickets import LATIN_BOLD, LATIN_REGULAR
 from . import bp
 from .auth import screen
 from .events import choose_event, event_context, events_of

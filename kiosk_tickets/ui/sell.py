@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ..context import get_store, now, payment_term, reservation_time
+from ..context import get_store, now, payment_term, reservation_time, ticket_page_format
 from ..errors import KioskError, ValidationFailed
 from ..services import carts, idempotency, orders, positions
 from ..services import order_create as creation
@@ -430,7 +430,7 @@ def sell_tickets(principal: Principal, event: str, code: str) -> Response:
             job = orders.ticket_print(tx, order)
         except KioskError as refused:
             abort(403, str(refused))
-    return pdf_response(job.render(current_app.config["TICKET_PAGE_FORMAT"]), f"{event_doc['slug']}-{order['code']}")
+    return pdf_response(job.render(ticket_page_format(event_doc)), f"{event_doc['slug']}-{order['code']}")
 
 
 @bp.get("/sell/<event>/sold/<code>/receipt.pdf")
