@@ -11,9 +11,12 @@ VENV=".venv-pretix"
 PYTHON="${PYTHON:-python3}"
 
 installed() {
-  [ -x "$VENV/bin/python" ] && [ -x "$VENV/bin/waitress-serve" ] && "$VENV/bin/python" - "$PRETIX_VERSION" <<'PY' 2>/dev/null
+  [ -x "$VENV/bin/python" ] && "$VENV/bin/python" - "$PRETIX_VERSION" <<'PY' 2>/dev/null
 import sys
 from importlib.metadata import version
+
+import waitress
+
 sys.exit(0 if version("pretix") == sys.argv[1] else 1)
 PY
 }

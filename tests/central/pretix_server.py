@@ -27,7 +27,6 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PRETIX_VENV = REPO_ROOT / ".venv-pretix"
 PRETIX_PYTHON = PRETIX_VENV / "bin" / "python"
-WAITRESS = PRETIX_VENV / "bin" / "waitress-serve"
 TEMPLATE_DIR = PRETIX_VENV / "templates"
 SETTINGS_MODULE = "central_pretix_settings"
 MIGRATE_TIMEOUT = 600.0
@@ -68,7 +67,8 @@ class PretixError(RuntimeError):
 
 def installed() -> bool:
     """Whether install_pretix.sh has made .venv-pretix/ with pretix and waitress in it."""
-    return PRETIX_PYTHON.exists() and WAITRESS.exists() and pretix_version() is not None
+    has_waitress = any(PRETIX_VENV.glob("lib/python*/site-packages/waitress-*.dist-info"))
+    return PRETIX_PYTHON.exists() and has_waitress and pretix_version() is not None
 
 
 def pretix_version() -> str | None:
@@ -226,7 +226,16 @@ class PretixServer:
         # A file, not a pipe: a pipe nobody reads fills up with the request log and stalls the server.
         self.log = open(self.data_dir / "server.log", "wb")  # closed by stop()
         self.process = subprocess.Popen(
-            [str(WAITRESS), "--listen", f"127.0.0.1:{self.port}", "--threads", "4", "pretix.wsgi:application"],
+            [
+                str(PRETIX_PYTHON),
+                "-m",
+                "waitress",
+                "--listen",
+                f"127.0.0.1:{self.port}",
+                "--threads",
+                "4",
+                "pretix.wsgi:application",
+            ],
             cwd=self.data_dir,
             env=pretix_env(self.data_dir),
             stdin=subprocess.DEVNULL,
