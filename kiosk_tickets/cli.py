@@ -206,14 +206,12 @@ def cmd_pull(args: argparse.Namespace) -> int:
     from .central import Central
     from .pull import PullFailed, pull
 
-    store = _open_store(args, create=True)
-
     def orders_bar(event: str, total: int) -> Any:
         return _progress_bar(total, "order", f"{event} orders")
 
     central = Central(getattr(args, "from"), args.token, args.organizer)
     try:
-        reports = pull(store, central, args.event, _now, orders_bar)
+        reports = pull(lambda: _open_store(args, create=True), central, args.event, _now, orders_bar)
     except PullFailed as error:
         raise CommandError(str(error)) from None
     for report in reports:

@@ -57,13 +57,13 @@ ORDER_QUERY = {"ordering": "-last_modified", "include_canceled_positions": "true
 
 
 def pull(
-    store: Store,
+    open_store: Callable[[], Store],
     central: Central,
     events: Iterable[str],
     now: Callable[[], datetime],
     progress: Callable[[str, int], Progress],
 ) -> list[EventPull]:
-    """Copy each event from `central` into `store`; return what each pull brought.
+    """Copy each event from `central` into the store `open_store` opens; return what each pull brought.
 
     `progress(event, number of orders)` makes the progress bar of one event's orders. Raises PullFailed
     (central unreachable, token refused, event unknown, an object this server cannot read) and
@@ -72,7 +72,11 @@ def pull(
     try:
         organizer = central.organizer_doc()
         owner = {"slug": central.organizer, "name": str(organizer.get("name") or central.organizer)}
-        return [_pull_event(store, central, owner, slug, now, progress) for slug in events]
+        # Every event is read once before the store is opened: a wrong address, token or event name then
+        # leaves no trace, not even a new data directory.
+        found = {slug: central.event(slug) for slug in events}
+        store = open_store()
+        return [_pull_event(store, central, owner, slug, data, now, progress) for slug, data in found.items()]
     except CentralError as error:
         raise PullFailed(str(error)) from None
     except central_json.UnreadableObject as error:
@@ -86,6 +90,7 @@ def _pull_event(
     central: Central,
     organizer: dict[str, str],
     slug: str,
+    event_json: dict[str, Any],
     now: Callable[[], datetime],
     progress: Callable[[str, int], Progress],
 ) -> EventPull:
@@ -96,7 +101,7 @@ def _pull_event(
     cursors: dict[str, str] = dict(state["catalog_last_modified"]) if state and same_central else {}
     orders_since = state["orders_cursor"] if state and same_central else None
 
-    event_doc = central_json.event(central.event(slug))
+    event_doc = central_json.event(event_json)
     settings = central_json.event_settings(central.event_settings(slug))
     lists: list[tuple[str, str, list[Any], str | None]] = []
     for path, table in sync.CATALOG_LISTS:

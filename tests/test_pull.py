@@ -74,10 +74,10 @@ def wait_until_catalog_settles(api: Api) -> None:
         time.sleep(0.05)
 
 
-def pull(box: Path, url: str, token: str, *more: str) -> subprocess.CompletedProcess:
+def pull(box: Path, url: str, token: str, event: str = EVENT) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "kiosk_tickets", "--data-dir", str(box), "pull", "--from", url, "--token", token,
-         "--organizer", ORGANIZER, "--event", EVENT, *more],
+         "--organizer", ORGANIZER, "--event", event],
         capture_output=True, text=True, timeout=120,
     )
 
@@ -250,13 +250,12 @@ def test_mistakes_end_in_one_sentence_with_exit_2_and_leave_the_store_unchanged(
         f"'nosuchevent' of organizer '{ORGANIZER}' (403): check --organizer, --event and the token's permissions.\n",
     }
     for (url, given_token, event), message in mistakes.items():
-        result = subprocess.run(
-            [sys.executable, "-m", "kiosk_tickets", "--data-dir", str(box), "pull", "--from", url,
-             "--token", given_token, "--organizer", ORGANIZER, "--event", event],
-            capture_output=True, text=True, timeout=120,
-        )
+        result = pull(box, url, given_token, event)
         assert (result.returncode, result.stdout, result.stderr) == (2, "", message)
         assert files_of(box) == before
+        # Into a data directory that does not exist yet: it is not even created.
+        result = pull(tmp_path / "fresh", url, given_token, event)
+        assert (result.returncode, result.stderr, (tmp_path / "fresh").exists()) == (2, message, False)
     # A store with objects of its own under the central's ids is refused whole.
     own = tmp_path / "own"
     run_cli(own, "demo")

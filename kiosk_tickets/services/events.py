@@ -96,6 +96,9 @@ EVENT_TABLES = (
     "checkins",
     ticket_secrets.REVOKED_TABLE,
     ticket_secrets.KEYS_TABLE,
+    # What was pulled from a central (services/sync.py, which imports this module): a deleted event is
+    # pulled afresh.
+    "sync_state",
 )
 
 

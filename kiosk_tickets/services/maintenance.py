@@ -58,6 +58,7 @@ RELATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("ticket_signing_keys", "event", "events", "id"),
     ("revoked_secrets", "event", "events", "id"),
     ("revoked_secrets", "position", "orderpositions", "id"),
+    ("sync_state", "event", "events", "id"),
 )
 
 
