@@ -205,6 +205,8 @@ def test_a_second_pull_brings_exactly_the_changes_with_unchanged_catalog_lists_n
         assert result.stdout.endswith(": 2 order(s) new or changed; catalog lists changed: none.\n")
         for name in CATALOG:
             assert proxy.statuses(f"/events/{EVENT}/{name}/") == [304], name
+        # The organizer, the event, its settings, six lists answered 304, and one page of orders.
+        assert len(proxy.log) == 10
         (orders_request,) = [path for path, _ in proxy.log if f"/events/{EVENT}/orders/" in path]
         assert "modified_since=" in orders_request and "ordering=-last_modified" in orders_request
 
@@ -269,9 +271,10 @@ def test_mistakes_end_in_one_sentence_with_exit_2_and_leave_the_store_unchanged(
 
 def stored(box: Path) -> tuple[dict, dict]:
     """The box's tables and id counters, without what depends on when a pull ran."""
-    with Store(box).transaction() as tx:
-        tables = {name: dict(docs) for name, docs in tx._store.contents()[0].items()}
-        counters = dict(tx._store.contents()[1])
+    store = Store(box)
+    with store.transaction():
+        raw, next_ids = store.contents()
+        tables, counters = {name: dict(docs) for name, docs in raw.items()}, dict(next_ids)
     tables["events"] = {key: {**doc, "catalog_modified": None} for key, doc in tables["events"].items()}
     tables["sync_state"] = {
         key: {**doc, "orders_cursor": None, "last_pull": None} for key, doc in tables["sync_state"].items()
@@ -315,6 +318,9 @@ def test_a_pull_killed_midway_and_run_again_leaves_what_one_uninterrupted_pull_d
         whole = tmp_path / "whole"
         assert pull(whole, proxy.url, token).returncode == 0
         assert stored(killed) == stored(whole)
+        with Store(whole).transaction() as tx:
+            # Every page of every list: 5 items came in two pages of 4, and 12 orders in three.
+            assert (tx.count("items"), tx.count("variations"), tx.count("orders")) == (5, 4, 12)
     finally:
         proxy.stop()
         server.stop()
