@@ -90,6 +90,13 @@ def test_an_event_of_the_store_own_is_not_taken_over(data_dir):
     )
 
 
+def test_an_event_series_is_refused(data_dir):
+    with pytest.raises(sync.PullRefused) as refused:
+        with Store(data_dir).transaction() as tx:
+            sync.begin(tx, ORGANIZER, CENTRAL, {**EVENT, "has_subevents": True}, {}, NOW)
+    assert refused.value.detail == "the event fair is an event series, which this server does not support."
+
+
 def test_an_event_pulled_from_one_central_is_not_pulled_from_another(data_dir):
     store = Store(data_dir)
     with store.transaction() as tx:
@@ -134,3 +141,18 @@ def test_an_order_pulled_again_is_updated_in_place_and_the_box_check_ins_stay(da
         # The voucher is not copied, so the position points at none.
         assert (position["id"], position["canceled"], position["voucher"]) == (5, True, None)
         assert tx.ids("checkins", position=5) == [9, box_scan["id"]]
+
+
+def test_an_order_of_the_central_never_replaces_a_sale_of_the_box_with_the_same_code(data_dir):
+    store = Store(data_dir)
+    with store.transaction() as tx:
+        state = begin(tx)
+        own = tx.insert("orders", {"event": state["event"], "code": "ABC12", "status": "p"})
+        tx.insert("orderpositions", {"event": state["event"], "order": own["id"], "secret": "OWN"})
+    with pytest.raises(sync.PullRefused) as refused:
+        with store.transaction() as tx:
+            sync.import_order(tx, state["event"], *read_order(order_json()))
+    assert refused.value.detail == (
+        "the central has an order ABC12, a code this server gave one of its own sales; "
+        "the two orders cannot both be kept."
+    )

@@ -74,9 +74,12 @@ def begin(
 ) -> dict:
     """Write the event and its settings (creating the organizer and the sync state if missing); return the state.
 
-    Raises PullRefused if the store has an event of that slug that was not pulled from this central.
+    Raises PullRefused for an event series, or if the store has an event of that slug that was not pulled
+    from this central.
     """
     slug = event_doc["slug"]
+    if event_doc.get("has_subevents"):
+        raise PullRefused(f"the event {slug} is an event series, which this server does not support.")
     for table in CENTRAL_ID_TABLES:
         tx.reserve_ids(table, LOCAL_IDS_FROM)
     ensure_organizer(tx, organizer["slug"], organizer["name"])
@@ -208,6 +211,15 @@ def import_order(
     if existing is not None and existing["event"] != event_id:
         raise PullRefused(
             f"this store already has an order {order['code']} in another event; pull into a fresh data directory."
+        )
+    made_here = existing is not None and any(
+        doc_id >= LOCAL_IDS_FROM for doc_id in tx.ids("orderpositions", order=existing["id"])
+    )
+    if made_here:
+        # Its tickets were made here: it is this server's own sale, which an order of the central must not replace.
+        raise PullRefused(
+            f"the central has an order {order['code']}, a code this server gave one of its own sales; "
+            "the two orders cannot both be kept."
         )
     fields = {**order, "event": event_id}
     stored = tx.insert("orders", fields) if existing is None else tx.put("orders", existing["id"], fields)
