@@ -113,7 +113,8 @@ def _pull_event(
         report.changed_lists.append(table)
 
     with store.transaction() as tx:
-        state = sync.begin(tx, organizer, central.url, event_doc, settings, now())
+        keys = tuple(central_json.signing_keys(event_json))
+        state = sync.begin(tx, organizer, central.url, event_doc, settings, now(), keys)
         for path, table, docs, last_modified in lists:
             sync.import_catalog_list(tx, state["event"], table, docs, now())
             sync.record_catalog(tx, tx.referenced(sync.SYNC_TABLE, state["id"]), path, last_modified)
@@ -140,7 +141,11 @@ def _pull_event(
     finally:
         if bar is not None:
             bar.close()
+    # After the orders: a revoked secret may be one a ticket of them held before it changed.
+    revoked = central.whole_list(slug, "revokedsecrets/")
     with store.transaction() as tx:
+        secrets = [central_json.revoked_secret(entry) for entry in revoked.results or []]
+        sync.import_revoked_secrets(tx, state["event"], secrets)
         sync.finish(tx, tx.referenced(sync.SYNC_TABLE, state["id"]), cursor or orders_since, now())
     return report
 

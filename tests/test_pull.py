@@ -205,8 +205,8 @@ def test_a_second_pull_brings_exactly_the_changes_with_unchanged_catalog_lists_n
         assert result.stdout.endswith(": 2 order(s) new or changed; catalog lists changed: none.\n")
         for name in CATALOG:
             assert proxy.statuses(f"/events/{EVENT}/{name}/") == [304], name
-        # The organizer, the event, its settings, six lists answered 304, and one page of orders.
-        assert len(proxy.log) == 10
+        # The organizer, the event, its settings, six lists answered 304, one page of orders, revoked secrets.
+        assert len(proxy.log) == 11
         (orders_request,) = [path for path, _ in proxy.log if f"/events/{EVENT}/orders/" in path]
         assert "modified_since=" in orders_request and "ordering=-last_modified" in orders_request
 
@@ -324,3 +324,38 @@ def test_a_pull_killed_midway_and_run_again_leaves_what_one_uninterrupted_pull_d
     finally:
         proxy.stop()
         server.stop()
+
+
+def test_signed_tickets_of_the_central_verify_at_the_box_and_its_revocations_come_along(central, tmp_path):
+    api, token = central
+    answer = api.session.patch(
+        f"{api.url}{API}/events/{EVENT}/settings/", json={"ticket_secret_generator": "pretix_sig1"}, timeout=30
+    )
+    assert answer.status_code == 200, answer.text
+    kept = api.order({"status": "p", "payment_provider": "cash", "positions": [{"item": 1}]})
+    canceled = api.order({"status": "p", "payment_provider": "cash", "positions": [{"item": 1}]})
+    assert api.post(f"/events/{EVENT}/orders/{canceled['code']}/mark_canceled/", {}).status_code == 200
+    central_keys = api.get(f"/events/{EVENT}/")["valid_keys"]["pretix_sig1"]
+    central_revoked = api.everything(f"/events/{EVENT}/revokedsecrets/")
+    assert [entry["secret"] for entry in central_revoked] == [canceled["positions"][0]["secret"]]
+
+    box = tmp_path / "box"
+    assert pull(box, api.url, token).returncode == 0
+    server, local = box_api(box)
+    try:
+        box_keys = local.get(f"/events/{EVENT}/")["valid_keys"]["pretix_sig1"]
+        # The central's key, then the box's own for the tickets it signs itself.
+        assert len(box_keys) == 2 and box_keys[0] == central_keys[0] and len(central_keys) == 1
+        assert local.everything(f"/events/{EVENT}/revokedsecrets/") == central_revoked
+        status, body = local.redeem(kept["positions"][0]["secret"])
+        assert (status, body["status"]) == (201, "ok")
+        # Refused: the central's revoked list does not name the ticket a secret belonged to, so the box knows
+        # the code only as one no ticket holds (scanners syncing offline find it on the revoked list).
+        status, body = local.redeem(canceled["positions"][0]["secret"])
+        assert (status, body["status"], body["reason"]) == (404, "error", "invalid")
+        own = local.order({"status": "p", "payment_provider": "cash", "positions": [{"item": 1}]})
+    finally:
+        server.stop()
+    for secret in (kept["positions"][0]["secret"], own["positions"][0]["secret"]):
+        verdict = run_cli(box, "secret", secret, "--organizer", ORGANIZER, "--event", EVENT)
+        assert f"signature: made with the key of {ORGANIZER}/{EVENT}" in verdict.splitlines()

@@ -54,6 +54,20 @@ def event(data: Mapping[str, Any]) -> dict[str, Any]:
     return _loaded(EventSchema, data, f"event {data.get('slug')!r}")
 
 
+def signing_keys(data: Mapping[str, Any]) -> list[str]:
+    """The public keys the central signs the event's tickets with (its `valid_keys`), as it publishes them."""
+    keys = (data.get("valid_keys") or {}).get("pretix_sig1") or []
+    return [key for key in keys if isinstance(key, str)]
+
+
+def revoked_secret(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A secret the central revoked (its ticket was canceled or changed); the ticket it belonged to is not named."""
+    what = f"revoked secret {data.get('id')}"
+    if not isinstance(data.get("secret"), str):
+        raise UnreadableObject(f"{what} has no secret")
+    return _with_id({"secret": data["secret"], "created": data.get("created"), "position": None}, data, what)
+
+
 def event_settings(data: Mapping[str, Any]) -> dict[str, Any]:
     """The settings this server acts on, of those the central sent; values it cannot act on are left out."""
     settings: dict[str, Any] = {}

@@ -41,6 +41,7 @@ CENTRAL_ID_TABLES: dict[str, str] = {
     "orderpositions": "event",
     "orderfees": "order",
     "checkins": "event",
+    ticket_secrets.REVOKED_TABLE: "event",
 }
 
 # The catalog lists a pull copies, in the order they are written: the path under the event, and the table.
@@ -70,9 +71,12 @@ def state_of(tx: Transaction, organizer: str, slug: str) -> dict | None:
 
 def begin(
     tx: Transaction, organizer: Mapping[str, str], central_url: str, event_doc: Mapping[str, Any],
-    settings: Mapping[str, Any], now: datetime,
+    settings: Mapping[str, Any], now: datetime, signing_keys: tuple[str, ...] = (),
 ) -> dict:
     """Write the event and its settings (creating the organizer and the sync state if missing); return the state.
+
+    `signing_keys` are the central's public keys of signed tickets: published and verified here too, so
+    scanners that sync with this server accept the tickets sold online without the orders.
 
     Raises PullRefused for an event series, or if the store has an event of that slug that was not pulled
     from this central.
@@ -100,6 +104,7 @@ def begin(
         stored = tx.insert("events", {**fields, "catalog_modified": format_datetime(now)})
     else:
         stored = tx.put("events", existing["id"], {**existing, **fields})
+    ticket_secrets.adopt_public_keys(tx, stored["id"], signing_keys, now)
     if ticket_secrets.generator(stored) == ticket_secrets.SIG1:
         ticket_secrets.ensure_key(tx, stored["id"], now)
     if state is None:
@@ -250,6 +255,13 @@ def import_order(
         if "id" not in fee:
             tx.insert("orderfees", {**fee, "order": stored["id"]})
     return stored
+
+
+def import_revoked_secrets(tx: Transaction, event_id: int, docs: list[dict]) -> None:
+    """Add the central's revoked secrets (`schemas.central.revoked_secret`) not yet here; the central never
+    takes a revocation back, and this server's own stay."""
+    for doc in docs:
+        put(tx, ticket_secrets.REVOKED_TABLE, {**doc, "event": event_id}, event_id)
 
 
 def record_catalog(tx: Transaction, state: Mapping[str, Any], path: str, last_modified: str | None) -> None:
