@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import requests
 
@@ -39,7 +39,7 @@ class CatalogList:
 
 
 class Central:
-    """The central server at `url`, read with `token` for `organizer`; counts the requests it makes."""
+    """The central server at `url`, read with `token` for `organizer`."""
 
     def __init__(self, url: str, token: str, organizer: str, session: requests.Session | None = None) -> None:
         self.url = url.rstrip("/") + "/"
@@ -47,7 +47,6 @@ class Central:
         self.session = session or requests.Session()
         self.session.headers["Authorization"] = f"Token {token}"
         self.session.headers["Accept"] = "application/json"
-        self.requests = 0
 
     def _event_url(self, event: str, path: str = "") -> str:
         return urljoin(
@@ -56,7 +55,6 @@ class Central:
 
     def _get(self, url: str, params: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None,
              event: str | None = None) -> requests.Response:
-        self.requests += 1
         try:
             response = self.session.get(url, params=params, headers=headers, timeout=TIMEOUT)
         except requests.RequestException as error:
@@ -114,7 +112,16 @@ class Central:
                 response.headers.get("Last-Modified"),
             )
             # `next` carries every parameter already; only the first page is conditional.
-            url, query, headers = body.get("next"), None, None
+            url, query, headers = self._same_server(body.get("next")), None, None
+
+    def _same_server(self, link: str | None) -> str | None:
+        """The link's path and query on the server given as --from: the token goes nowhere else, whatever
+        host the central names in its links (it may know itself under another name)."""
+        if not link:
+            return None
+        target = urlsplit(link)
+        base = urlsplit(self.url)
+        return urlunsplit((base.scheme, base.netloc, target.path, target.query, ""))
 
     def whole_list(self, event: str, path: str, if_modified_since: str | None = None) -> CatalogList:
         """Return every object of the list, or None for one unchanged since `if_modified_since`."""
@@ -130,8 +137,9 @@ class Central:
 
 
 def _reason(error: requests.RequestException) -> str:
-    if isinstance(error, requests.ConnectionError):
-        return "connection refused or no route"
+    # A connect timeout is both; no answer in time is what the user can act on.
     if isinstance(error, requests.Timeout):
         return f"no answer within {TIMEOUT:.0f} seconds"
+    if isinstance(error, requests.ConnectionError):
+        return "connection refused or no route"
     return type(error).__name__

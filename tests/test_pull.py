@@ -61,7 +61,7 @@ class Api:
 def wait_until_catalog_settles(api: Api) -> None:
     """Return once the central answers its catalog lists' Last-Modified with 304.
 
-    It issues a date that can answer 304 only once the second of the last catalog change is over (see
+    It sends a date that can answer 304 only once the second of the last catalog change is over (see
     `conditional_list`); a test counting 304s starts after that. A real process: there is no clock to move.
     """
     url = f"{api.url}{API}/events/{EVENT}/categories/"
