@@ -1,4 +1,4 @@
-"""The kiosk-tickets command: init, demo, token, device, serve, backup, restore, check, secret.
+"""The kiosk-tickets command: init, demo, token, device, serve, pull, backup, restore, check, secret.
 
 A mistake of the user (a wrong path, an unknown organizer or token, a directory that is no backup) ends
 in one or more `error: …` sentences on stderr and exit code 2, never in a traceback.
@@ -201,6 +201,27 @@ def _progress_bar(total: int, unit: str, description: str) -> Any:
 
     # On a terminal a bar; in logs and pipes nothing, so scripts read only the summary lines.
     return tqdm(total=total, unit=unit, unit_scale=True, desc=description, disable=not sys.stderr.isatty())
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    from .central import Central
+    from .pull import PullFailed, pull
+
+    def orders_bar(event: str, total: int) -> Any:
+        return _progress_bar(total, "order", f"{event} orders")
+
+    central = Central(getattr(args, "from"), args.token, args.organizer)
+    try:
+        reports = pull(lambda: _open_store(args, create=True), central, args.event, _now, orders_bar)
+    except PullFailed as error:
+        raise CommandError(str(error)) from None
+    for report in reports:
+        changed = ", ".join(report.changed_lists) or "none"
+        print(
+            f"Pulled {args.organizer}/{report.event} from {central.url}: {report.orders} order(s) new or changed; "
+            f"catalog lists changed: {changed}."
+        )
+    return 0
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -494,6 +515,25 @@ def build_parser() -> argparse.ArgumentParser:
         "a request in progress",
     )
     serve.set_defaults(run=cmd_serve)
+
+    pull_command = commands.add_parser(
+        "pull",
+        help="copy events, with their orders and check-ins, from a central pretix",
+        description=(
+            "Copy each event from a central pretix (or another kiosk-tickets server) through its REST API: the "
+            "event and its settings, categories, tax rules, items, questions, quotas, check-in lists, and the "
+            "orders with their tickets and check-ins, under the central's ids. Later pulls bring only what "
+            "changed. An interrupted pull is completed by running it again. The data directory is created if "
+            "missing; a store with objects of its own under ids the central uses is refused."
+        ),
+    )
+    pull_command.add_argument("--from", required=True, metavar="URL", help="the central's address, e.g. https://pretix.eu")
+    pull_command.add_argument("--token", required=True, help="an API token of the central that may read the orders")
+    pull_command.add_argument("--organizer", required=True, metavar="SLUG", help="the organizer on the central")
+    pull_command.add_argument(
+        "--event", required=True, action="append", metavar="SLUG", help="an event to copy (repeat for more)"
+    )
+    pull_command.set_defaults(run=cmd_pull)
     backup = commands.add_parser("backup", help="copy a consistent image of the store (safe while serving)")
     backup.add_argument("destination", help="a directory that does not exist yet")
     backup.set_defaults(run=cmd_backup)

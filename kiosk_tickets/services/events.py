@@ -104,6 +104,9 @@ EVENT_TABLES = (
     ticket_secrets.REVOKED_TABLE,
     ticket_secrets.KEYS_TABLE,
     "ticketlayouts",
+    # What was pulled from a central (services/sync.py, which imports this module): a deleted event is
+    # pulled afresh.
+    "sync_state",
 )
 
 

@@ -62,6 +62,7 @@ RELATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("printlogs", "position", "orderpositions", "id"),
     ("ticketlayouts", "event", "events", "id"),
     ("ticketlayouts", "items", "items", "id"),
+    ("sync_state", "event", "events", "id"),
 )
 
 

@@ -259,8 +259,20 @@ def ensure_key(tx: Transaction, event_id: int, now: datetime) -> None:
     _signing_key(tx, event_id, now)
 
 
+def adopt_public_keys(tx: Transaction, event_id: int, keys: Iterable[str], now: datetime) -> None:
+    """Publish and verify with `keys` too (base64 of the PEM), keys another server signs the event's tickets
+    with (a central pretix the event was pulled from); this server never signs with them."""
+    known = set(public_keys(tx, event_id))
+    for key in keys:
+        if key not in known:
+            adopted = {"event": event_id, "scheme": SIG1, "private_key": None, "public_key": key}
+            tx.insert(KEYS_TABLE, {**adopted, "created": format_datetime(now)})
+            known.add(key)
+
+
 def _signing_key(tx: Transaction, event_id: int, now: datetime) -> Doc:
-    existing = tx.find_one(KEYS_TABLE, event=event_id, scheme=SIG1)
+    # A key adopted from another server has no private half: this server signs with its own.
+    existing = next((key for key in tx.find(KEYS_TABLE, event=event_id, scheme=SIG1) if key["private_key"]), None)
     if existing is not None:
         return existing
     private = Ed25519PrivateKey.generate()

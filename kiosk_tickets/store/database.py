@@ -171,8 +171,10 @@ class Store:
         else:
             raw[key] = doc
             self._indexes.add(table, doc_id, doc)
-            if doc_id >= self._next_ids.get(table, 1):
-                self._next_ids[table] = doc_id + 1
+        # Every id a change names is used up, a deletion's too: that is how `reserve_ids` raises a counter
+        # through the journal (ordinary deletions name ids below the counter, so for them nothing moves).
+        if doc_id >= self._next_ids.get(table, 1):
+            self._next_ids[table] = doc_id + 1
         self._db.follow(table, self._next_ids.get(table, 1))
         for view in self._derived.values():
             view.changed(table, doc_id, old, doc)
@@ -210,6 +212,20 @@ class Store:
             # Compacting once the journal outgrows the snapshot keeps the amortised cost per write constant.
             self._compact()
         return position
+
+    def reserve_ids(self, table: str, floor: int) -> None:
+        """Make `table` hand out ids from `floor` on (if it would hand out lower ones), durably with the transaction.
+
+        Recorded as the deletion of the id just below `floor`, which replays (journal, snapshot, backup) like
+        any other change. Ids given explicitly (`Transaction.put`) below the counter never move it, so after
+        this the ids under `floor` stay free for documents whose ids come from elsewhere.
+        """
+        if self._next_ids.get(table, 1) < floor:
+            self._apply(table, floor - 1, None)
+
+    def next_id(self, table: str) -> int:
+        """Return the id the next insert into `table` gets."""
+        return self._next_ids.get(table, 1)
 
     def _table(self, name: str) -> Table:
         """Return TinyDB's table `name` for a write, handing out this store's next ids."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from tinydb.table import Document
 
 from ..errors import StoreCorrupt
 from .documents import StoredDocument, clone
@@ -118,6 +120,35 @@ class Transaction:
         # The store holds a copy of its own (see Store._apply), so `fields` can be handed back as it is.
         fields["id"] = doc_id
         return fields
+
+    def put(self, table: str, doc_id: int, doc: Mapping[str, Any]) -> dict:
+        """Store `doc` under the given id, replacing the whole document held there; return it with its id.
+
+        For documents whose ids come from elsewhere (a central server's): an id below the table's counter
+        leaves the counter where it is, a higher one moves it past (see `reserve_ids`).
+        """
+        fields = {key: value for key, value in doc.items() if key != "id"}
+        doc_id = int(doc_id)
+        target = self._store._table(table)
+        if str(doc_id) in self._raw(table):
+
+            def replace(stored: MutableMapping[Any, Any]) -> None:
+                stored.clear()
+                stored.update(fields)
+
+            target.update(replace, doc_ids=[doc_id])
+        else:
+            target.insert(Document(fields, doc_id=doc_id))
+        fields["id"] = doc_id
+        return fields
+
+    def reserve_ids(self, table: str, floor: int) -> None:
+        """Make inserts into `table` hand out ids from `floor` on; nothing changes if they already do."""
+        self._store.reserve_ids(table, floor)
+
+    def next_id(self, table: str) -> int:
+        """Return the id the next `insert` into `table` gets."""
+        return self._store.next_id(table)
 
     def update(self, table: str, doc_id: int, changes: Mapping[str, Any]) -> dict:
         """Set the given fields on one document and return the whole document; KeyError if there is none."""

@@ -1,0 +1,61 @@
+"""A forwarding HTTP proxy in front of a central server, for pull tests: it logs every request with its answer,
+and can hold one request until the test lets it go (to kill a pull at a known point)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import requests
+
+# The request headers a pull sends that the central must see, and the answer headers it reads.
+FORWARDED_REQUEST = ("Authorization", "Accept", "If-Modified-Since")
+FORWARDED_ANSWER = ("Content-Type", "Last-Modified", "X-Page-Generated")
+
+
+class CentralProxy:
+    """Listens on 127.0.0.1; `log` holds (path with query, status) of each request answered."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target.rstrip("/")
+        self.log: list[tuple[str, int]] = []
+        self.hold: Callable[[str], bool] = lambda path: False
+        self.held = threading.Event()
+        self.release = threading.Event()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+                if proxy.hold(self.path):
+                    proxy.held.set()
+                    proxy.release.wait(timeout=60)
+                headers = {name: self.headers[name] for name in FORWARDED_REQUEST if self.headers.get(name)}
+                # The central builds its `next` links from Host: they must lead back through the proxy.
+                headers["Host"] = self.headers["Host"]
+                answer = requests.get(proxy.target + self.path, headers=headers, timeout=30)
+                proxy.log.append((self.path, answer.status_code))
+                self.send_response(answer.status_code)
+                for name in FORWARDED_ANSWER:
+                    if name in answer.headers:
+                        self.send_header(name, answer.headers[name])
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet: the test reads `log`."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def statuses(self, fragment: str) -> list[int]:
+        """The answers to the requests whose path contains `fragment`, in order."""
+        return [status for path, status in self.log if fragment in path]
+
+    def stop(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
