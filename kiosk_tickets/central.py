@@ -21,6 +21,10 @@ class CentralError(Exception):
     """The central could not be read: unreachable, the token refused, the event unknown, an odd answer."""
 
 
+class TokenRefused(CentralError):
+    """The central answered 401: it did nothing with the request."""
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of a list, with the headers a pull keeps as cursors."""
@@ -148,7 +152,7 @@ class Central:
         except requests.RequestException as error:
             raise CentralError(f"the central server {self.url} cannot be reached ({_reason(error)}).") from None
         if response.status_code == 401:
-            raise CentralError(f"the central server {self.url} refused the token (401): check --token.")
+            raise TokenRefused(f"the central server {self.url} refused the token (401): check --token.")
         try:
             answer = response.json()
         except ValueError:

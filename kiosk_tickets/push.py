@@ -8,13 +8,14 @@ the first answer replayed instead of a second order.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .central import Answer, Central, CentralError
+from .central import Answer, Central, CentralError, TokenRefused
 from .services import allotments, sync
 from .services.allotments import CANCEL, CHECKIN, FAILED, ORDER, PUSHED, REFUSED
 from .store import Store, Transaction
@@ -39,7 +40,7 @@ def _detail(answer: Answer) -> str:
     body = answer.body
     if isinstance(body, dict) and set(body) == {"detail"}:
         return str(body["detail"])
-    return f"{answer.status} {body}" if body is not None else str(answer.status)
+    return f"{answer.status} {json.dumps(body)}" if body is not None else str(answer.status)
 
 
 @dataclass
@@ -56,6 +57,11 @@ def allot(store: Store, central: Central, event: str, quota_id: int, units: int,
           sales_channel: str, now: Callable[[], datetime]) -> Allotted:
     """Take `units` of the central's quota for this box (or change the box's allotment to `units`).
 
+    The local quota is never larger than what the central's voucher holds: a new allotment is recorded with
+    0 units (and its voucher code) before the voucher is created, a smaller one is made locally first, a
+    larger one on the central first. An allot killed midway and run again reuses the recorded code, whose
+    idempotency key replays the first answer, so it never makes a second voucher.
+
     Raises SyncFailed (never pulled, unknown quota, fewer units than the box has sold, the central refused).
     """
     if units < 0:
@@ -66,11 +72,19 @@ def allot(store: Store, central: Central, event: str, quota_id: int, units: int,
             quota = allotments.central_quota(tx, state["event"], quota_id)
             allotments.check_units(tx, quota, units)
             existing = allotments.allotment_of(tx, state["event"], quota_id)
+            if existing is None or existing["voucher"] is None:
+                code = existing["voucher_code"] if existing else "BOX" + "".join(
+                    secrets.choice(_CODE_ALPHABET) for _ in range(12)
+                )
+                existing = allotments.record(tx, quota, {"id": None, "code": code}, 0, box)
+            elif units < existing["units"]:
+                allotments.record(tx, quota, {"id": existing["voucher"], "code": existing["voucher_code"]}, units, box)
     except allotments.AllotmentRefused as error:
         raise SyncFailed(str(error.detail)) from None
+    created = existing["voucher"] is None
     try:
-        if existing is None:
-            code = "BOX" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+        if created:
+            code = existing["voucher_code"]
             body = {
                 "code": code, "max_usages": units, "block_quota": True, "quota": quota_id,
                 # Only the box uses it: it ignores no quota, and it is offered on no online channel.
@@ -79,22 +93,35 @@ def allot(store: Store, central: Central, event: str, quota_id: int, units: int,
                 "comment": f"Allotment of the offline box office {box}; its sales arrive with kiosk-tickets push.",
             }
             answer = central.write("POST", event, "vouchers/", body, f"kiosk-allot-{event}-{quota_id}-{code}")
-            created = True
         else:
             answer = central.write("PATCH", event, f"vouchers/{existing['voucher']}/", {"max_usages": units})
-            created = False
-    except CentralError as error:
+    except TokenRefused as error:
+        _forget_refused(store, existing, created)
         raise SyncFailed(str(error)) from None
-    if answer.status not in (200, 201):
+    except CentralError as error:
+        # No answer: the voucher may exist there now, so the code stays recorded for the next allot.
+        raise SyncFailed(str(error)) from None
+    if answer.status not in (200, 201) or not isinstance(answer.body, dict):
+        _forget_refused(store, existing, created)
         raise SyncFailed(f"the central refused the allotment voucher: {_detail(answer)}.")
     voucher = answer.body
     try:
         with store.transaction() as tx:
             quota = allotments.central_quota(tx, state["event"], quota_id)
+            # The box may have sold since the check above; then the central holds more than the box's size
+            # allows, which is safe, and the next allot with enough units settles it.
+            allotments.check_units(tx, quota, units)
             allotments.record(tx, quota, voucher, units, box)
     except allotments.AllotmentRefused as error:
         raise SyncFailed(str(error.detail)) from None
     return Allotted(quota_id, units, str(voucher["code"]), created)
+
+
+def _forget_refused(store: Store, allotment: dict, created: bool) -> None:
+    """A new allotment the central answered with a refusal exists nowhere: the box forgets it again."""
+    if created:
+        with store.transaction() as tx:
+            allotments.forget(tx, allotment)
 
 
 @dataclass

@@ -58,10 +58,14 @@ def test_the_local_quota_holds_the_allotment_beside_the_central_orders_and_follo
         allotments.apply_sizes(tx, event)
         assert (tx.get("quotas", 1)["size"], allotments.box_units(tx, quota)) == (6, 1)
         assert allotments.allotment_of(tx, event, 1) == {
-            "id": 1, "event": event, "quota": 1, "voucher": 12, "voucher_code": "BOXABC", "units": 3, "box": "gate-1"
+            "id": 1, "event": event, "quota": 1, "voucher": 12, "voucher_code": "BOXABC", "units": 3, "box": "gate-1",
+            "central_size": 10,
         }
         assert allotments.voucher_code_for(tx, event, {"item": 1, "variation": None}) == "BOXABC"
         assert allotments.voucher_code_for(tx, event, {"item": 2, "variation": None}) is None
+        # Refused by the central after all: the quota gets the size the central gave back.
+        allotments.forget(tx, allotments.allotment_of(tx, event, 1))
+        assert (tx.get("quotas", 1)["size"], allotments.allotment_of(tx, event, 1)) == (10, None)
 
 
 @pytest.mark.parametrize(("units", "refused"), [(1, True), (2, False), (0, True)])

@@ -12,7 +12,7 @@ import pytest
 
 from tests.central_proxy import CentralProxy
 from tests.servers import Server, run_cli
-from tests.test_pull import EVENT, ORGANIZER, Api, box_api, pull
+from tests.test_pull import API, EVENT, ORGANIZER, Api, box_api, pull
 
 pytestmark = pytest.mark.slow  # real processes
 
@@ -218,3 +218,72 @@ def test_a_push_killed_midway_and_run_again_duplicates_nothing(central_dir, tmp_
     finally:
         proxy.stop()
         server.stop()
+
+
+def test_a_code_taken_online_is_reported_on_every_push_and_goes_through_once_freed(central_dir, tmp_path):
+    data_dir, token = central_dir
+    server, api = start_central(data_dir, token)
+    box = tmp_path / "box"
+    try:
+        assert pull(box, api.url, token).returncode == 0
+        assert allot(box, token, UNITS).returncode == 0
+        box_server, local = box_api(box)
+        try:
+            taken, free = local.order(TICKET), local.order(TICKET)
+        finally:
+            box_server.stop()
+        # A test order online holds the code (test orders are the ones the central lets the operator delete).
+        online = api.order({**TICKET, "code": taken["code"], "testmode": True})
+        refusal = (
+            f"not pushed: order {taken['code']}: refused by the central: "
+            '400 {"code": ["This order code is already in use."]}\n'
+        )
+        for pushed in (1, 0):
+            result = push(box, token)
+            assert (result.returncode, result.stdout, result.stderr) == (
+                1, f"Pushed to {api.url}/: {pushed} order(s), 0 check-in(s), 0 cancellation(s).\n", refusal
+            )
+        assert sorted(o["code"] for o in api.everything(f"/events/{EVENT}/orders/")) == sorted(
+            [online["code"], free["code"]]
+        )
+        # The operator frees the code on the central; the next push uploads the order under a new key.
+        answer = api.session.delete(f"{api.url}{API}/events/{EVENT}/orders/{taken['code']}/", timeout=30)
+        assert answer.status_code == 204, answer.text
+        result = push(box, token)
+        assert (result.returncode, result.stderr) == (0, "")
+        (copy,) = [o for o in api.everything(f"/events/{EVENT}/orders/") if o["code"] == taken["code"]]
+        assert copy["positions"][0]["secret"] == taken["positions"][0]["secret"]
+    finally:
+        server.stop()
+
+
+def test_mistakes_end_in_one_sentence_with_exit_2(central_dir, tmp_path):
+    data_dir, token = central_dir
+    server, api = start_central(data_dir, token)
+    box = tmp_path / "box"
+    try:
+        run_cli(box, "init", "--organizer", ORGANIZER, "--name", "Demo")
+        never = f"error: the event {ORGANIZER}/{EVENT} was never pulled from a central; run pull first.\n"
+        assert (allot(box, token, UNITS).returncode, allot(box, token, UNITS).stderr) == (2, never)
+        assert (push(box, token).returncode, push(box, token).stderr) == (2, never)
+        pulled = tmp_path / "pulled"
+        assert pull(pulled, api.url, token).returncode == 0
+        result = allot(pulled, token, UNITS, "--quota", "99")
+        assert (result.returncode, result.stderr) == (
+            2, "error: the event has no quota 99 pulled from the central; pull first.\n"
+        )
+        result = allot(pulled, "wrong", UNITS)
+        assert (result.returncode, result.stderr) == (
+            2, f"error: the central server {api.url}/ refused the token (401): check --token.\n"
+        )
+        box_server, local = box_api(pulled)
+        try:
+            local.order(TICKET)
+        finally:
+            box_server.stop()
+    finally:
+        server.stop()
+    result = push(pulled, token)
+    assert (result.returncode, result.stderr) == (
+        2, f"error: the central server {api.url}/ cannot be reached (connection refused or no route).\n"
+    )

@@ -90,11 +90,20 @@ def record(tx: Transaction, quota: Mapping[str, Any], voucher: Mapping[str, Any]
         "units": units, "box": box,
     }
     if existing is None:
-        stored = tx.insert(ALLOTMENTS_TABLE, fields)
+        # The size the central gave, for when the central refuses to create the voucher after all.
+        stored = tx.insert(ALLOTMENTS_TABLE, {**fields, "central_size": quota["size"]})
     else:
-        stored = tx.put(ALLOTMENTS_TABLE, existing["id"], fields)
+        stored = tx.put(ALLOTMENTS_TABLE, existing["id"], {**existing, **fields})
     apply_sizes(tx, quota["event"])
     return stored
+
+
+def forget(tx: Transaction, allotment: Mapping[str, Any]) -> None:
+    """Remove an allotment whose voucher the central refused to create, and give the quota its central size back."""
+    tx.delete(ALLOTMENTS_TABLE, allotment["id"])
+    quota = tx.get("quotas", allotment["quota"])
+    if quota is not None:
+        tx.update("quotas", quota["id"], {"size": allotment["central_size"]})
 
 
 def apply_sizes(tx: Transaction, event_id: int) -> None:
