@@ -99,7 +99,8 @@ def test_an_allotment_sold_offline_and_pushed_keeps_the_central_quota_exact(cent
         assert len(box_sold) == UNITS
         assert refusal == {"positions": [{"item": ["There is not enough quota available on quota \"Admission\" "
                                                    "to perform the operation."]}]}
-        for order in box_sold[:2]:
+        # Two of its own tickets, and one sold online before.
+        for order in [*box_sold[:2], online_before]:
             status, body = local.redeem(order["positions"][0]["secret"])
             assert (status, body["status"]) == (201, "ok")
     finally:
@@ -113,7 +114,7 @@ def test_an_allotment_sold_offline_and_pushed_keeps_the_central_quota_exact(cent
         assert len(online) == SIZE - 1 - UNITS
         result = push(box, token)
         assert (result.returncode, result.stderr) == (0, "")
-        assert result.stdout == f"Pushed to {proxy.url}/: {UNITS} order(s), 2 check-in(s), 0 cancellation(s).\n"
+        assert result.stdout == f"Pushed to {proxy.url}/: {UNITS} order(s), 3 check-in(s), 0 cancellation(s).\n"
 
         orders = api.everything(f"/events/{EVENT}/orders/")
         assert sum(len(order["positions"]) for order in orders if order["status"] in ("n", "p")) == SIZE
@@ -126,6 +127,7 @@ def test_an_allotment_sold_offline_and_pushed_keeps_the_central_quota_exact(cent
             assert copy["positions"][0]["voucher"] == api.everything(f"/events/{EVENT}/vouchers/")[0]["id"]
         scanned = [central_by_code[order["code"]]["positions"][0]["checkins"] for order in box_sold]
         assert [len(checkins) for checkins in scanned] == [1, 1, 0]
+        assert len(central_by_code[online_before["code"]]["positions"][0]["checkins"]) == 1
         assert sorted(o["code"] for o in orders) == sorted(o["code"] for o in [online_before, *online, *box_sold])
 
         # Nothing is pushed twice, and a later pull keeps the box's own orders instead of refusing them.
@@ -287,3 +289,29 @@ def test_mistakes_end_in_one_sentence_with_exit_2(central_dir, tmp_path):
     assert (result.returncode, result.stderr) == (
         2, f"error: the central server {api.url}/ cannot be reached (connection refused or no route).\n"
     )
+
+
+def test_a_cancellation_at_the_box_reaches_the_central_once_and_frees_the_unit_there(central_dir, tmp_path):
+    data_dir, token = central_dir
+    server, api = start_central(data_dir, token)
+    box = tmp_path / "box"
+    try:
+        assert pull(box, api.url, token).returncode == 0
+        assert allot(box, token, UNITS).returncode == 0
+        box_server, local = box_api(box)
+        try:
+            kept, canceled, never_pushed = local.order(TICKET), local.order(TICKET), local.order(TICKET)
+            assert local.post(f"/events/{EVENT}/orders/{never_pushed['code']}/mark_canceled/", {}).status_code == 200
+            assert push(box, token).stdout == f"Pushed to {api.url}/: 2 order(s), 0 check-in(s), 0 cancellation(s).\n"
+            assert local.post(f"/events/{EVENT}/orders/{canceled['code']}/mark_canceled/", {}).status_code == 200
+        finally:
+            box_server.stop()
+        for cancellations in (1, 0):
+            result = push(box, token)
+            assert (result.returncode, result.stdout) == (
+                0, f"Pushed to {api.url}/: 0 order(s), 0 check-in(s), {cancellations} cancellation(s).\n"
+            )
+        statuses = {order["code"]: order["status"] for order in api.everything(f"/events/{EVENT}/orders/")}
+        assert statuses == {kept["code"]: "p", canceled["code"]: "c"}
+    finally:
+        server.stop()
