@@ -108,6 +108,15 @@ def test_what_waits_for_a_push_and_the_attempt_its_key_carries(store):
         # A failure (no answer, 409, 5xx) keeps the key; a refusal (400) takes a new one next time.
         allotments.note(tx, event, ORDER, "BOX01", FAILED, 1, NOW, "503")
         assert allotments.attempt_of(tx, event, ORDER, "BOX01") == 1
+        # An order whose upload failed without an answer is sent again even once canceled: the central may
+        # hold it, and must then learn of the cancellation.
+        third = tx.find_one("orders", code="BOX03")
+        allotments.note(tx, event, ORDER, "BOX03", FAILED, 1, NOW, "no answer")
+        assert [o["code"] for o in allotments.waiting_orders(tx, event)] == ["BOX01", "BOX02", "BOX03"]
+        allotments.note(tx, event, ORDER, "BOX03", PUSHED, 1, NOW)
+        assert [o["code"] for o in allotments.waiting_cancellations(tx, event)] == ["BOX03"]
+        allotments.note(tx, event, CANCEL, "BOX03", PUSHED, 1, NOW)
+        assert third["status"] == "c"
         allotments.note(tx, event, ORDER, "BOX02", REFUSED, 1, NOW, "{'code': ['taken']}")
         assert allotments.attempt_of(tx, event, ORDER, "BOX02") == 2
         assert [(d["kind"], d["ref"], d["state"], d["error"]) for d in allotments.problems(tx, event)] == [
@@ -116,7 +125,7 @@ def test_what_waits_for_a_push_and_the_attempt_its_key_carries(store):
 
         allotments.note(tx, event, ORDER, "BOX01", PUSHED, 1, NOW)
         assert [o["code"] for o in allotments.waiting_orders(tx, event)] == ["BOX02"]
-        assert allotments.pushed_order_codes(tx, event) == {"BOX01"}
+        assert allotments.pushed_order_codes(tx, event) == {"BOX01", "BOX03"}
         assert [d["ref"] for d in allotments.problems(tx, event)] == ["BOX02"]
 
         # Scans of the box's own tickets wait for their order; scans of the central's tickets go at once.

@@ -166,15 +166,21 @@ def pushed_order_codes(tx: Transaction, event_id: int) -> set[str]:
 
 
 def waiting_orders(tx: Transaction, event_id: int) -> list[dict]:
-    """The box's own orders not yet in the central, oldest first (canceled ones before any upload are skipped:
-    they hold nothing the central must know)."""
-    return sorted(
-        (
-            order for order in tx.find("orders", event=event_id)
-            if made_here(tx, order) and not is_pushed(tx, event_id, ORDER, order["code"]) and order["status"] != "c"
-        ),
-        key=lambda order: order["id"],
-    )
+    """The box's own orders not yet in the central, oldest first.
+
+    An order canceled here before any upload holds nothing the central must know, and is skipped; unless an
+    upload of it failed without an answer: the central may hold it then, so it is sent again under the same
+    key (which creates nothing new if it does) and canceled after.
+    """
+    waiting = []
+    for order in tx.find("orders", event=event_id):
+        found = record_of(tx, event_id, ORDER, order["code"])
+        if not made_here(tx, order) or (found is not None and found["state"] == PUSHED):
+            continue
+        if order["status"] == "c" and (found is None or found["state"] != FAILED):
+            continue
+        waiting.append(order)
+    return sorted(waiting, key=lambda order: order["id"])
 
 
 def waiting_checkins(tx: Transaction, event_id: int) -> list[tuple[dict, dict]]:
