@@ -1,4 +1,5 @@
-"""An HTTP client of a central pretix's REST API: the reads a pull makes, every list followed to its end.
+"""An HTTP client of a central pretix's REST API: the reads a pull makes (every list followed to its end)
+and the writes of allot and push.
 
 Every failure ends as `CentralError`, one sentence saying what went wrong and what to check.
 """
@@ -18,6 +19,10 @@ TIMEOUT = 60.0
 
 class CentralError(Exception):
     """The central could not be read: unreachable, the token refused, the event unknown, an odd answer."""
+
+
+class TokenRefused(CentralError):
+    """The central answered 401: it did nothing with the request."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,37 @@ class Central:
         base = urlsplit(self.url)
         return urlunsplit((base.scheme, base.netloc, target.path, target.query, ""))
 
+    def write(self, method: str, event: str, path: str, body: Mapping[str, Any],
+              idempotency_key: str | None = None) -> Answer:
+        """Send one write under the event; return the answer whatever its status.
+
+        Raises CentralError only when no answer came or the token was refused: everything else (a 400, a
+        409 of a busy central) the caller records against the object it was uploading.
+        """
+        return self._write(method, self._event_url(event, path), body, idempotency_key)
+
+    def write_organizer(self, method: str, path: str, body: Mapping[str, Any],
+                        idempotency_key: str | None = None) -> Answer:
+        """Send one write under the organizer (e.g. the check-in RPC); as `write`."""
+        url = urljoin(self.url, f"api/v1/organizers/{quote(self.organizer, safe='')}/{path}")
+        return self._write(method, url, body, idempotency_key)
+
+    def _write(self, method: str, url: str, body: Mapping[str, Any], idempotency_key: str | None) -> Answer:
+        headers = {"X-Idempotency-Key": idempotency_key} if idempotency_key else None
+        try:
+            response = self.session.request(
+                method, url, json=dict(body), headers=headers, timeout=TIMEOUT
+            )
+        except requests.RequestException as error:
+            raise CentralError(f"the central server {self.url} cannot be reached ({_reason(error)}).") from None
+        if response.status_code == 401:
+            raise TokenRefused(f"the central server {self.url} refused the token (401): check --token.")
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        return Answer(response.status_code, answer)
+
     def whole_list(self, event: str, path: str, if_modified_since: str | None = None) -> CatalogList:
         """Return every object of the list, or None for one unchanged since `if_modified_since`."""
         results: list[dict[str, Any]] = []
@@ -134,6 +170,14 @@ class Central:
                 last_modified = page.last_modified
             results.extend(page.results)
         return CatalogList(results, last_modified)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The central's answer to a write: its status and its JSON body (None if it sent none)."""
+
+    status: int
+    body: Any
 
 
 def _reason(error: requests.RequestException) -> str:

@@ -1,4 +1,4 @@
-"""The kiosk-tickets command: init, demo, token, device, serve, pull, backup, restore, check, secret.
+"""The kiosk-tickets command: init, demo, token, device, serve, pull, allot, push, backup, restore, check, secret.
 
 A mistake of the user (a wrong path, an unknown organizer or token, a directory that is no backup) ends
 in one or more `error: …` sentences on stderr and exit code 2, never in a traceback.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import copy
 import gc
+import socket
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -222,6 +223,59 @@ def cmd_pull(args: argparse.Namespace) -> int:
             f"catalog lists changed: {changed}."
         )
     return 0
+
+
+def _central_of(args: argparse.Namespace, store: Store) -> Any:
+    """The central the event was pulled from (or --from), with --token."""
+    from .central import Central
+    from .services import sync
+
+    url = getattr(args, "from", None)
+    if url is None:
+        with store.transaction() as tx:
+            state = sync.state_of(tx, args.organizer, args.event)
+        if state is None:
+            raise CommandError(
+                f"the event {args.organizer}/{args.event} was never pulled from a central; run pull first."
+            )
+        url = state["central"]
+    return Central(url, args.token, args.organizer)
+
+
+def cmd_allot(args: argparse.Namespace) -> int:
+    from .push import SyncFailed, allot
+
+    store = _open_store(args)
+    central = _central_of(args, store)
+    try:
+        done = allot(store, central, args.event, args.quota, args.units, args.box, args.sales_channel, _now)
+    except SyncFailed as error:
+        raise CommandError(str(error)) from None
+    verb = "Took" if done.created else "Changed the allotment to"
+    print(
+        f"{verb} {done.units} unit(s) of quota {done.quota} of {args.organizer}/{args.event} for this box "
+        f"(voucher {done.voucher_code} on {central.url})."
+    )
+    return 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from .push import SyncFailed, push
+
+    store = _open_store(args)
+    central = _central_of(args, store)
+    try:
+        report = push(store, central, args.event, args.sales_channel, _now)
+    except SyncFailed as error:
+        raise CommandError(str(error)) from None
+    print(
+        f"Pushed to {central.url}: {report.orders} order(s), {report.checkins} check-in(s), "
+        f"{report.cancellations} cancellation(s)."
+    )
+    for line in report.problems:
+        print(f"not pushed: {line}", file=sys.stderr)
+    # Something left behind is the operator's to see: a script must not take it for a clean push.
+    return 1 if report.problems else 0
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -534,6 +588,33 @@ def build_parser() -> argparse.ArgumentParser:
         "--event", required=True, action="append", metavar="SLUG", help="an event to copy (repeat for more)"
     )
     pull_command.set_defaults(run=cmd_pull)
+
+    for name, helptext, description, run in (
+        ("allot", "take units of a central quota for this box (or change how many)",
+         "Create on the central a voucher that blocks --units of its quota --quota for this box, usable on no "
+         "online channel, and make the box's copy of the quota hold exactly those units beside the central's "
+         "own orders. Run again with another --units to grow or return units; never fewer than the box sold.",
+         cmd_allot),
+        ("push", "upload the box's orders, check-ins and cancellations to the central",
+         "Upload every order sold here that the central does not hold yet (same code, same ticket secrets, "
+         "the allotment voucher), then the check-ins made here, then cancellations. Each upload has a stable "
+         "idempotency key, so an interrupted push run again creates nothing twice. What fails stays queued "
+         "and is retried; what the central refuses is listed on every push (exit 1).",
+         cmd_push),
+    ):
+        sub = commands.add_parser(name, help=helptext, description=description)
+        sub.add_argument("--from", metavar="URL", help="the central's address (default: the one pulled from)")
+        sub.add_argument("--token", required=True, help="an API token of the central that may write orders")
+        sub.add_argument("--organizer", required=True, metavar="SLUG", help="the organizer on the central")
+        sub.add_argument("--event", required=True, metavar="SLUG", help="the event pulled before")
+        sub.add_argument("--sales-channel", default="box_office", metavar="CHANNEL",
+                         help="the central's sales channel of the box's orders (pretix: an api.… channel)")
+        if name == "allot":
+            sub.add_argument("--quota", required=True, type=int, metavar="ID", help="the central's quota id")
+            sub.add_argument("--units", required=True, type=int, metavar="N", help="units this box may sell")
+            sub.add_argument("--box", default=socket.gethostname(), metavar="NAME",
+                             help="this box's name, tagged on the voucher (default: the host name)")
+        sub.set_defaults(run=run)
     backup = commands.add_parser("backup", help="copy a consistent image of the store (safe while serving)")
     backup.add_argument("destination", help="a directory that does not exist yet")
     backup.set_defaults(run=cmd_backup)

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from .central import Central, CentralError
 from .schemas import central as central_json
-from .services import sync
+from .services import allotments, sync
 from .store import Store
 
 
@@ -118,6 +118,8 @@ def _pull_event(
         for path, table, docs, last_modified in lists:
             sync.import_catalog_list(tx, state["event"], table, docs, now())
             sync.record_catalog(tx, tx.referenced(sync.SYNC_TABLE, state["id"]), path, last_modified)
+        # In the same transaction: the central's quota sizes never hold here while the box sells.
+        allotments.apply_sizes(tx, state["event"])
 
     query = dict(ORDER_QUERY)
     if orders_since:
@@ -133,8 +135,10 @@ def _pull_event(
                 bar = progress(slug, page.count)
             orders = [_read_order(entry) for entry in page.results]
             with store.transaction() as tx:
+                pushed = allotments.pushed_order_codes(tx, state["event"])
                 for order, positions, fees, checkins in orders:
-                    sync.import_order(tx, state["event"], order, positions, fees, checkins)
+                    sync.import_order(tx, state["event"], order, positions, fees, checkins, pushed)
+                allotments.apply_sizes(tx, state["event"])
             report.orders += len(orders)
             if bar is not None:
                 bar.update(len(orders))

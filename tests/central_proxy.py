@@ -1,5 +1,6 @@
-"""A forwarding HTTP proxy in front of a central server, for pull tests: it logs every request with its answer,
-and can hold one request until the test lets it go (to kill a pull at a known point)."""
+"""A forwarding HTTP proxy in front of a central server, for pull and push tests: it logs every request with
+its answer, and can hold one request until the test lets it go (to kill a pull or push at a known point),
+before forwarding it or, with `hold_after_forward`, after the central has answered it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import requests
 
 # The request headers a pull sends that the central must see, and the answer headers it reads.
-FORWARDED_REQUEST = ("Authorization", "Accept", "If-Modified-Since")
+FORWARDED_REQUEST = ("Authorization", "Accept", "If-Modified-Since", "Content-Type", "X-Idempotency-Key")
 FORWARDED_ANSWER = ("Content-Type", "Last-Modified", "X-Page-Generated")
 
 
@@ -21,20 +22,36 @@ class CentralProxy:
         self.target = target.rstrip("/")
         self.log: list[tuple[str, int]] = []
         self.hold: Callable[[str], bool] = lambda path: False
+        self.hold_after_forward = False
         self.held = threading.Event()
         self.release = threading.Event()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
-                if proxy.hold(self.path):
+                self.forward("GET")
+
+            def do_POST(self) -> None:  # noqa: N802
+                self.forward("POST")
+
+            def do_PATCH(self) -> None:  # noqa: N802
+                self.forward("PATCH")
+
+            def forward(self, method: str) -> None:
+                held = proxy.hold(self.path)
+                if held and not proxy.hold_after_forward:
                     proxy.held.set()
                     proxy.release.wait(timeout=60)
                 headers = {name: self.headers[name] for name in FORWARDED_REQUEST if self.headers.get(name)}
                 # The central builds its `next` links from Host: they must lead back through the proxy.
                 headers["Host"] = self.headers["Host"]
-                answer = requests.get(proxy.target + self.path, headers=headers, timeout=30)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                answer = requests.request(method, proxy.target + self.path, headers=headers, data=body, timeout=30)
                 proxy.log.append((self.path, answer.status_code))
+                if held and proxy.hold_after_forward:
+                    proxy.held.set()
+                    proxy.release.wait(timeout=60)
                 self.send_response(answer.status_code)
                 for name in FORWARDED_ANSWER:
                     if name in answer.headers:

@@ -107,6 +107,8 @@ EVENT_TABLES = (
     # What was pulled from a central (services/sync.py, which imports this module): a deleted event is
     # pulled afresh.
     "sync_state",
+    "allotments",
+    "push_records",
 )
 
 

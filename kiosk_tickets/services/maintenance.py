@@ -63,6 +63,8 @@ RELATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("ticketlayouts", "event", "events", "id"),
     ("ticketlayouts", "items", "items", "id"),
     ("sync_state", "event", "events", "id"),
+    ("allotments", "event", "events", "id"),
+    ("push_records", "event", "events", "id"),
 )
 
 

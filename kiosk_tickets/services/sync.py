@@ -12,7 +12,7 @@ leaves the same documents as one that ran through.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -205,14 +205,17 @@ def import_catalog_list(tx: Transaction, event_id: int, table: str, docs: list[d
 
 def import_order(
     tx: Transaction, event_id: int, order: Mapping[str, Any], positions: list[dict],
-    fees: list[dict], checkins: Mapping[int, list[dict]],
+    fees: list[dict], checkins: Mapping[int, list[dict]], pushed: Collection[str] = (),
 ) -> dict:
     """Store one order of the central with its positions, fees and check-ins (by position id); return it.
 
     An order already here (by code) is updated; its positions, fees and check-ins from the central are
     replaced by id, and those the central no longer lists are removed. Check-ins made here stay.
+    An order whose code is in `pushed` is one this server sold and uploaded: its own copy stays as it is.
     """
     existing = tx.find_one("orders", code=order["code"])
+    if existing is not None and existing["event"] == event_id and order["code"] in pushed:
+        return existing
     if existing is not None and existing["event"] != event_id:
         raise PullRefused(
             f"this store already has an order {order['code']} in another event; pull into a fresh data directory."
