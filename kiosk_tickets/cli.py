@@ -265,7 +265,7 @@ def cmd_push(args: argparse.Namespace) -> int:
     store = _open_store(args)
     central = _central_of(args, store)
     try:
-        report = push(store, central, args.event, args.sales_channel, _now)
+        report = push(store, central, args.event, args.sales_channel, _now, args.payment_provider)
     except SyncFailed as error:
         raise CommandError(str(error)) from None
     print(
@@ -614,6 +614,11 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--units", required=True, type=int, metavar="N", help="units this box may sell")
             sub.add_argument("--box", default=socket.gethostname(), metavar="NAME",
                              help="this box's name, tagged on the voucher (default: the host name)")
+        else:
+            sub.add_argument("--payment-provider", metavar="PROVIDER",
+                             help="the central's payment provider of the box's sales, the box's own (cash, card) "
+                                  "then sent as payment_info's payment_type (default: the box's own; pretix: "
+                                  "boxoffice)")
         sub.set_defaults(run=run)
     backup = commands.add_parser("backup", help="copy a consistent image of the store (safe while serving)")
     backup.add_argument("destination", help="a directory that does not exist yet")

@@ -134,7 +134,8 @@ class Pushed:
     problems: list[str] = field(default_factory=list)
 
 
-def _order_body(tx: Transaction, event_id: int, order: dict, sales_channel: str) -> dict[str, Any]:
+def _order_body(tx: Transaction, event_id: int, order: dict, sales_channel: str,
+                payment_provider: str | None = None) -> dict[str, Any]:
     positions = sorted(tx.find("orderpositions", order=order["id"]), key=lambda doc: doc["id"])
     numbers = {position["id"]: number for number, position in enumerate(positions, start=1)}
     payments = order.get("payments") or []
@@ -166,6 +167,11 @@ def _order_body(tx: Transaction, event_id: int, order: dict, sales_channel: str)
     }
     if payments and payments[0].get("provider"):
         body["payment_provider"] = payments[0]["provider"]
+        if payment_provider is not None and payments[0]["provider"] != "free":
+            # pretix knows no "cash" or "card": it books box office sales under its own provider, and keeps
+            # how they were paid in the payment's details. A free order stays free, as any central names it.
+            body["payment_provider"] = payment_provider
+            body["payment_info"] = {"payment_type": payments[0]["provider"]}
         if order["status"] == "p" and payments[0].get("payment_date"):
             body["payment_date"] = payments[0]["payment_date"]
     return body
@@ -183,8 +189,12 @@ def _outcome(answer: Answer, ok: tuple[int, ...]) -> str:
     return REFUSED if answer.status in (400, 404) else FAILED
 
 
-def push(store: Store, central: Central, event: str, sales_channel: str, now: Callable[[], datetime]) -> Pushed:
+def push(store: Store, central: Central, event: str, sales_channel: str, now: Callable[[], datetime],
+         payment_provider: str | None = None) -> Pushed:
     """Upload the box's orders, then its check-ins, then its cancellations; return what was done and what not.
+
+    `payment_provider`, if given, replaces the provider of every order not free (the one recorded here goes
+    into the payment's `payment_type`): a central that knows other providers than the box takes its sales so.
 
     Raises SyncFailed when the central cannot be reached at all (what was done before stays recorded).
     """
@@ -194,7 +204,7 @@ def push(store: Store, central: Central, event: str, sales_channel: str, now: Ca
         event_id = state["event"]
         work = [
             (order["code"], allotments.attempt_of(tx, event_id, ORDER, order["code"]),
-             _order_body(tx, event_id, order, sales_channel))
+             _order_body(tx, event_id, order, sales_channel, payment_provider))
             for order in allotments.waiting_orders(tx, event_id)
         ]
     try:
