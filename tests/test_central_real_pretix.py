@@ -49,12 +49,12 @@ def central(tmp_path: Path) -> Iterator[PretixServer]:
         yield server
 
 
-def online_order(central: PretixServer, item: int, secret: str) -> Any:
+def online_order(central: PretixServer, item: int, secret: str, answers: list[dict[str, Any]] | None = None) -> Any:
     """An order sold on pretix's own shop: paid, in the web channel."""
+    position = {"item": item, "price": "10.00", "secret": secret, "answers": answers or []}
     return central.post(
         f"events/{EVENT}/orders/",
-        json={"status": "p", "payment_provider": "manual", "email": "guest@example.org",
-              "positions": [{"item": item, "price": "10.00", "secret": secret}]},
+        json={"status": "p", "payment_provider": "manual", "email": "guest@example.org", "positions": [position]},
     )
 
 
@@ -80,7 +80,13 @@ def everything(central: PretixServer, path: str) -> list[dict[str, Any]]:
 
 def test_an_allotment_sold_offline_and_pushed_to_pretix_keeps_its_quota_exact(central, tmp_path):
     event = create_event(central, EVENT, quota_size=SIZE)
-    first = online_order(central, event.item, "online-before-1")
+    company = created(central.post(f"events/{EVENT}/questions/", json={
+        "question": {"en": "Company"}, "identifier": "COMPANY", "type": "S", "required": False, "items": [event.item]}))
+    side = created(central.post(f"events/{EVENT}/questions/", json={
+        "question": {"en": "Side"}, "identifier": "SIDE", "type": "C", "required": False, "items": [event.item],
+        "options": [{"identifier": "L", "answer": {"en": "Left"}}, {"identifier": "R", "answer": {"en": "Right"}}]}))
+    right = side["options"][1]["id"]
+    first = online_order(central, event.item, "online-before-1", [{"question": company["id"], "answer": "ACME"}])
     assert first.status_code == 201, first.text
     online_before = first.json()
     # The box reaches pretix through a proxy the test can cut.
@@ -115,9 +121,16 @@ def test_an_allotment_sold_offline_and_pushed_to_pretix_keeps_its_quota_exact(ce
         local.headers["Authorization"] = f"Token {box_token}"
         box_api = f"{box_server.url}/api/v1/organizers/{ORGANIZER}"
         try:
+            # The online ticket came over with its answer.
+            pulled = local.get(f"{box_api}/events/{EVENT}/orders/{online_before['code']}/", timeout=30).json()
+            assert [(p["secret"], [(a["question"], a["answer"]) for a in p["answers"]])
+                    for p in pulled["positions"]] == [("online-before-1", [(company["id"], "ACME")])]
             box_sold, refusal = sell_until_refused(lambda: local.post(
                 f"{box_api}/events/{EVENT}/orders/",
-                json={"status": "p", "payment_provider": "cash", "positions": [{"item": event.item}]}, timeout=30,
+                json={"status": "p", "payment_provider": "cash", "positions": [{"item": event.item, "answers": [
+                    {"question": company["id"], "answer": "Box Co"},
+                    {"question": side["id"], "answer": "", "options": [right]},
+                ]}]}, timeout=30,
             ))
             assert len(box_sold) == UNITS
             assert refusal == QUOTA_FULL
@@ -159,6 +172,8 @@ def test_an_allotment_sold_offline_and_pushed_to_pretix_keeps_its_quota_exact(ce
                 ("boxoffice", "confirmed", "cash")]
             assert [p["secret"] for p in copy["positions"]] == [p["secret"] for p in order["positions"]]
             assert [p["voucher"] for p in copy["positions"]] == [voucher["id"]]
+            assert [(a["question"], a["answer"], a["options"]) for a in copy["positions"][0]["answers"]] == [
+                (company["id"], "Box Co", []), (side["id"], "Right", [right])]
         assert central.get(f"events/{EVENT}/vouchers/{voucher['id']}/").json()["redeemed"] == UNITS
         scanned = [by_code[order["code"]]["positions"][0]["checkins"] for order in [*box_sold, online_before]]
         assert [[(c["list"], c["type"]) for c in checkins] for checkins in scanned] == [
@@ -175,5 +190,25 @@ def test_an_allotment_sold_offline_and_pushed_to_pretix_keeps_its_quota_exact(ce
                    for p in order["positions"]) == 3
         result = cli(box, "pull", "--from", proxy.url, *central_args(central.token))
         assert (result.returncode, result.stderr) == (0, "")
+
+        # A box ticket canceled at the box is canceled on pretix by the next push; its unit goes back to the
+        # voucher, so it stays the box's.
+        unscanned = box_sold[2]["code"]
+        box_server = Server(box)
+        try:
+            answer = requests.post(f"{box_server.url}/api/v1/organizers/{ORGANIZER}/events/{EVENT}/orders/"
+                                   f"{unscanned}/mark_canceled/", json={},
+                                   headers={"Authorization": f"Token {box_token}"}, timeout=30)
+            assert answer.status_code == 200, answer.text
+        finally:
+            box_server.stop()
+        result = cli(box, "push", *central_args(central.token), "--sales-channel", SALES_CHANNEL,
+                     "--payment-provider", "boxoffice")
+        assert (result.returncode, result.stdout, result.stderr) == (
+            0, f"Pushed to {proxy.url}/: 0 order(s), 0 check-in(s), 1 cancellation(s).\n", "")
+        assert central.get(f"events/{EVENT}/orders/{unscanned}/").json()["status"] == "c"
+        availability = central.get(f"events/{EVENT}/quotas/{event.quota}/availability/").json()
+        assert (availability["paid_orders"], availability["blocking_vouchers"], availability["available_number"]) == (
+            SIZE - 1, 1, 0)
     finally:
         proxy.stop()
