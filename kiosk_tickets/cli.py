@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import copy
 import gc
+import os
 import socket
 import sys
 from collections.abc import Iterator, Sequence
@@ -191,8 +192,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # full passes over it took some 100 ms with 100,000 order positions, stalling whichever request ran.
     gc.collect()
     gc.freeze()
+    if args.sync_every is not None and not args.sync_token:
+        raise CommandError("--sync-every needs --sync-token (or KIOSK_TICKETS_SYNC_TOKEN), a token of the central.")
     base = f"http://{args.host}:{args.port}"
     print(f"kiosk-tickets serving {app.config['DATA_DIR']}: screens on {base}/, the API on {base}/api/v1/", flush=True)
+    if args.sync_every is not None:
+        from .background_sync import BackgroundSync
+
+        syncing = BackgroundSync(
+            lambda: get_store(app), args.sync_token, args.sync_every * 60, args.sales_channel,
+            args.payment_provider, _now,
+        )
+        syncing.start()
+        print(f"Syncing every {args.sync_every:g} minute(s) with the central each event was pulled from.", flush=True)
     serve(app, args.host, args.port, args.threads, limits, ident="kiosk-tickets")
     return 0
 
@@ -276,6 +288,45 @@ def cmd_push(args: argparse.Namespace) -> int:
         print(f"not pushed: {line}", file=sys.stderr)
     # Something left behind is the operator's to see: a script must not take it for a clean push.
     return 1 if report.problems else 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    """`sync`: push, then pull; `sync status`: where the event stands, from the store alone."""
+    if args.action == "status":
+        return _sync_status(args)
+    if args.token is None:
+        raise CommandError("sync needs --token, an API token of the central (sync status does not).")
+    pushed = cmd_push(args)
+    setattr(args, "from", _central_of(args, _open_store(args)).url)
+    args.event = [args.event]
+    pulled = cmd_pull(args)
+    return pushed or pulled
+
+
+def _sync_status(args: argparse.Namespace) -> int:
+    from .services import allotments, sync
+
+    store = _open_store(args)
+    with store.transaction() as tx:
+        state = sync.state_of(tx, args.organizer, args.event)
+        if state is None:
+            raise CommandError(
+                f"the event {args.organizer}/{args.event} was never pulled from a central; run pull first."
+            )
+        found = allotments.status(tx, state)
+    print(f"Central: {found.central}")
+    print(f"Last pull: {found.last_pull or 'never'}")
+    print(f"Last push: {found.last_push or 'never'}")
+    print(
+        f"Waiting to be pushed: {found.waiting_orders} order(s), {found.waiting_checkins} check-in(s), "
+        f"{found.waiting_cancellations} cancellation(s)"
+    )
+    for use in found.allotments:
+        print(f"Allotment of quota {use.quota} ({use.name}): {use.units} unit(s), {use.used} sold, {use.left} left")
+    if found.failed or found.refused:
+        print(f"Not pushed: {found.failed} failed (retried next push), {found.refused} refused by the central")
+        print(f"Last error: {found.last_error}")
+    return 0
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -568,6 +619,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="connections the server holds open; one more closes the connection that has waited longest without "
         "a request in progress",
     )
+    serve.add_argument(
+        "--sync-every", type=float, metavar="MINUTES",
+        help="push then pull every pulled event this often while serving (default: never); the box keeps selling "
+        "while the central is out of reach",
+    )
+    serve.add_argument(
+        "--sync-token", default=os.environ.get("KIOSK_TICKETS_SYNC_TOKEN"), metavar="TOKEN",
+        help="the central's API token for --sync-every (default: $KIOSK_TICKETS_SYNC_TOKEN)",
+    )
+    serve.add_argument("--sales-channel", default="box_office", metavar="CHANNEL", help="as for push")
+    serve.add_argument("--payment-provider", metavar="PROVIDER", help="as for push")
     serve.set_defaults(run=cmd_serve)
 
     pull_command = commands.add_parser(
@@ -620,6 +682,25 @@ def build_parser() -> argparse.ArgumentParser:
                                   "then sent as payment_info's payment_type (default: the box's own; pretix: "
                                   "boxoffice)")
         sub.set_defaults(run=run)
+    sync_command = commands.add_parser(
+        "sync",
+        help="push, then pull; `sync status` tells where the event stands",
+        description=(
+            "Without an action: push (orders, check-ins, cancellations sold or made here), then pull (what "
+            "changed on the central), for one event. `sync status`: the central, the last pull and push, what "
+            "waits to be pushed, each allotment's units sold and left, and the last error; read from the store "
+            "alone, so it works without the network and without a token."
+        ),
+    )
+    sync_command.add_argument("action", nargs="?", choices=("status",), help="status: report only")
+    sync_command.add_argument("--from", metavar="URL", help="the central's address (default: the one pulled from)")
+    sync_command.add_argument("--token", help="an API token of the central that may write orders (not for status)")
+    sync_command.add_argument("--organizer", required=True, metavar="SLUG", help="the organizer on the central")
+    sync_command.add_argument("--event", required=True, metavar="SLUG", help="the event pulled before")
+    sync_command.add_argument("--sales-channel", default="box_office", metavar="CHANNEL",
+                              help="as for push: the central's sales channel of the box's orders")
+    sync_command.add_argument("--payment-provider", metavar="PROVIDER", help="as for push")
+    sync_command.set_defaults(run=cmd_sync)
     backup = commands.add_parser("backup", help="copy a consistent image of the store (safe while serving)")
     backup.add_argument("destination", help="a directory that does not exist yet")
     backup.set_defaults(run=cmd_backup)

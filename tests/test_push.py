@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -313,5 +314,88 @@ def test_a_cancellation_at_the_box_reaches_the_central_once_and_frees_the_unit_t
             )
         statuses = {order["code"]: order["status"] for order in api.everything(f"/events/{EVENT}/orders/")}
         assert statuses == {kept["code"]: "p", canceled["code"]: "c"}
+    finally:
+        server.stop()
+
+
+def sync_status(box: Path) -> list[str]:
+    result = cli(box, "sync", "status", "--organizer", ORGANIZER, "--event", EVENT)
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    return result.stdout.splitlines()
+
+
+def test_sync_status_tells_what_waits_and_sync_pushes_then_pulls(central_dir, tmp_path):
+    data_dir, token = central_dir
+    server, api = start_central(data_dir, token)
+    box = tmp_path / "box"
+    try:
+        assert pull(box, api.url, token).returncode == 0
+        assert allot(box, token, UNITS).returncode == 0
+        box_server, local = box_api(box)
+        try:
+            sold = [local.order(TICKET), local.order(TICKET)]
+            assert local.redeem(sold[0]["positions"][0]["secret"])[0] == 201
+        finally:
+            box_server.stop()
+        before = sync_status(box)
+        assert before[0] == f"Central: {api.url}/"
+        assert before[1].startswith("Last pull: 20") and before[2] == "Last push: never"
+        assert before[3:] == [
+            "Waiting to be pushed: 2 order(s), 1 check-in(s), 0 cancellation(s)",
+            f"Allotment of quota {QUOTA} (Admission): {UNITS} unit(s), 2 sold, 1 left",
+        ]
+
+        synced = cli(box, "sync", "--token", token, "--organizer", ORGANIZER, "--event", EVENT)
+        assert (synced.returncode, synced.stderr) == (0, ""), synced.stderr
+        lines = synced.stdout.splitlines()
+        assert lines[0] == f"Pushed to {api.url}/: 2 order(s), 1 check-in(s), 0 cancellation(s)."
+        assert lines[1].startswith(f"Pulled {ORGANIZER}/{EVENT} from {api.url}/: ")
+        assert {o["code"] for o in api.everything(f"/events/{EVENT}/orders/")} >= {o["code"] for o in sold}
+
+        after = sync_status(box)
+        assert after[2].startswith("Last push: 20")
+        assert after[3:] == [
+            "Waiting to be pushed: 0 order(s), 0 check-in(s), 0 cancellation(s)",
+            f"Allotment of quota {QUOTA} (Admission): {UNITS} unit(s), 2 sold, 1 left",
+        ]
+    finally:
+        server.stop()
+
+
+def test_sync_needs_a_token_and_status_a_pulled_event(tmp_path):
+    box = tmp_path / "box"
+    run_cli(box, "init", "--organizer", ORGANIZER, "--name", "Box")
+    no_token = cli(box, "sync", "--organizer", ORGANIZER, "--event", EVENT)
+    assert (no_token.returncode, no_token.stderr) == (
+        2, "error: sync needs --token, an API token of the central (sync status does not).\n"
+    )
+    never = cli(box, "sync", "status", "--organizer", ORGANIZER, "--event", EVENT)
+    assert (never.returncode, never.stderr) == (
+        2, f"error: the event {ORGANIZER}/{EVENT} was never pulled from a central; run pull first.\n"
+    )
+
+
+def test_serve_syncs_in_the_background_and_keeps_selling_when_the_central_is_gone(central_dir, tmp_path):
+    data_dir, token = central_dir
+    server, api = start_central(data_dir, token)
+    box = tmp_path / "box"
+    try:
+        assert pull(box, api.url, token).returncode == 0
+        assert allot(box, token, UNITS).returncode == 0
+        local_token = run_cli(box, "token", "create", "--organizer", ORGANIZER, "--scope", "admin").splitlines()[-1]
+        box_server = Server(box, "--sync-every", "0.01", "--sync-token", token)
+        local = Api(box_server.url, local_token)
+        try:
+            sold = local.order(TICKET)
+            # A real process syncing on its own schedule: wait (bounded) until the central has the box's sale.
+            deadline = time.monotonic() + 60
+            while sold["code"] not in {o["code"] for o in api.everything(f"/events/{EVENT}/orders/")}:
+                assert time.monotonic() < deadline, box_server.log()
+                time.sleep(0.2)
+            server.stop()
+            # With the central gone, the box goes on selling from its allotment.
+            assert local.order(TICKET)["status"] == "p"
+        finally:
+            box_server.stop()
     finally:
         server.stop()

@@ -110,3 +110,24 @@ def test_the_close_the_day_csv(sales, organizer):
         ["All", "2", "50.00", "20.00", "45.00", "15.00", "30.00"],
     ]
     assert [sales.codes["C"], "Whole order", "15.00", "15.00", "Cash", "Counter 2", "14:10"] in rows
+
+
+def test_an_event_pulled_from_a_central_shows_where_it_stands_with_it(app, store, api, organizer):
+    with store.transaction() as tx:
+        event = tx.find_one("events", slug=EVENT)
+        tx.insert(
+            "sync_state",
+            {
+                "organizer": event["organizer"], "event_slug": EVENT, "event": event["id"],
+                "central": "https://pretix.example.org/", "catalog_last_modified": {}, "orders_cursor": None,
+                "last_pull": "2026-11-01T11:00:00Z",
+            },
+        )
+    shown = text_of(organizer.get(OVERVIEW + "?day=2026-11-01"))
+    assert "Central pretix https://pretix.example.org/" in shown
+    assert "Last pull: 2026-11-01T11:00:00Z Last push: never" in shown
+    assert "Waiting to be pushed: 0 orders, 0 check-ins, 0 cancellations" in shown
+
+
+def test_an_event_of_the_box_s_own_has_no_central_panel(app, store, api, organizer):
+    assert "Central pretix" not in text_of(organizer.get(OVERVIEW + "?day=2026-11-01"))

@@ -14,6 +14,7 @@ central replays the first answer for a key it has seen).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -183,9 +184,9 @@ def waiting_orders(tx: Transaction, event_id: int) -> list[dict]:
     return sorted(waiting, key=lambda order: order["id"])
 
 
-def waiting_checkins(tx: Transaction, event_id: int) -> list[tuple[dict, dict]]:
-    """The successful scans made here (with their ticket) whose ticket the central holds and that are not
-    uploaded yet, oldest first."""
+def waiting_checkins(tx: Transaction, event_id: int, ready_only: bool = True) -> list[tuple[dict, dict]]:
+    """The successful scans made here (with their ticket) not uploaded yet, oldest first: by default those whose
+    ticket the central holds (a scan is uploaded after its order); all of them with `ready_only` False."""
     pushed = pushed_order_codes(tx, event_id)
     waiting = []
     for checkin in sorted(tx.find("checkins", event=event_id), key=lambda doc: doc["id"]):
@@ -197,7 +198,7 @@ def waiting_checkins(tx: Transaction, event_id: int) -> list[tuple[dict, dict]]:
         if position is None:
             continue
         order = tx.referenced("orders", position["order"])
-        if made_here(tx, order) and order["code"] not in pushed:
+        if ready_only and made_here(tx, order) and order["code"] not in pushed:
             continue
         waiting.append((checkin, position))
     return waiting
@@ -215,3 +216,56 @@ def waiting_cancellations(tx: Transaction, event_id: int) -> list[dict]:
 def problems(tx: Transaction, event_id: int) -> list[dict]:
     """The records of uploads that failed or were refused, for the push's report."""
     return [doc for doc in tx.find(PUSH_TABLE, event=event_id) if doc["state"] != PUSHED]
+
+
+@dataclass(frozen=True)
+class AllotmentUse:
+    quota: int
+    name: str
+    units: int
+    used: int
+
+    @property
+    def left(self) -> int:
+        return max(self.units - self.used, 0)
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """Where an event stands with its central: what was pulled and pushed, what waits, what each allotment has left."""
+
+    central: str
+    last_pull: str | None
+    last_push: str | None
+    waiting_orders: int
+    waiting_checkins: int
+    waiting_cancellations: int
+    failed: int
+    refused: int
+    last_error: str | None
+    allotments: list[AllotmentUse]
+
+
+def status(tx: Transaction, state: Mapping[str, Any]) -> SyncStatus:
+    """The sync status of the event of `state` (its `sync_state` record)."""
+    event_id = state["event"]
+    records = tx.find(PUSH_TABLE, event=event_id)
+    pushed = [doc["at"] for doc in records if doc["state"] == PUSHED]
+    troubles = sorted((doc for doc in records if doc["state"] != PUSHED), key=lambda doc: doc["at"])
+    uses = []
+    for allotment in sorted(tx.find(ALLOTMENTS_TABLE, event=event_id), key=lambda doc: doc["quota"]):
+        quota = tx.get("quotas", allotment["quota"])
+        if quota is not None:
+            uses.append(AllotmentUse(quota["id"], quota["name"], allotment["units"], box_units(tx, quota)))
+    return SyncStatus(
+        central=state["central"],
+        last_pull=state.get("last_pull"),
+        last_push=max(pushed) if pushed else None,
+        waiting_orders=len(waiting_orders(tx, event_id)),
+        waiting_checkins=len(waiting_checkins(tx, event_id, ready_only=False)),
+        waiting_cancellations=len(waiting_cancellations(tx, event_id)),
+        failed=sum(1 for doc in troubles if doc["state"] == FAILED),
+        refused=sum(1 for doc in troubles if doc["state"] == REFUSED),
+        last_error=troubles[-1]["error"] if troubles else None,
+        allotments=uses,
+    )

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from ..context import get_store, now
 from ..fonts import LATIN_BOLD, LATIN_REGULAR
-from ..services import reports
+from ..services import allotments, reports, sync
 from ..services.auth import Principal
 from ..services.common import i18n_text
 from ..store import Transaction
@@ -121,7 +121,14 @@ def _page(tx: Transaction, event: dict, day: date) -> dict[str, Any]:
         "orders_chart": chart(hours, "%H", 1),
         "orders_total": sum(b.count for b in hours),
         "as_of": f"{moment.astimezone(reports.zone_of(event)):%H:%M}",
+        "sync": _sync_status(tx, event),
     }
+
+
+def _sync_status(tx: Transaction, event: dict) -> allotments.SyncStatus | None:
+    """Where an event pulled from a central stands with it; None for an event of this box's own."""
+    state = sync.state_of(tx, event["organizer"], event["slug"])
+    return allotments.status(tx, state) if state is not None else None
 
 
 # ---------------------------------------------------------------------------------------------- pages
