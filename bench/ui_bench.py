@@ -29,16 +29,10 @@ from checkin_bench import seed_tickets
 from common import EVENT, ORGANIZER, environment_line, free_port, running, serve_command
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
-# As the screen tests launch it: as root in a container without a sandbox, no background traffic.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+# Chromium launched as the screen tests launch it (tests/servers.py), from the repository's root.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.servers import launch_chromium  # noqa: E402
+
 TARGET_KB = 150
 WARM_UP = 5
 SCAN_TIMEOUT_MS = 10_000
@@ -191,7 +185,7 @@ def main() -> None:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         with running(serve_command(data_dir, port, 8), port), sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = launch_chromium(playwright)
             try:
                 state = signed_in(browser, url, token)
                 demo_state = signed_in(browser, url, demo)
