@@ -7,6 +7,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -67,6 +70,39 @@ def start_central(data_dir: Path, token: str) -> tuple[Server, Api]:
     return server, Api(server.url, token)
 
 
+@dataclass
+class Allotted:
+    """A central serving the demo event, and a box that pulled it and holds UNITS of its admission quota."""
+
+    server: Server
+    api: Api
+    token: str
+    box: Path
+
+
+@pytest.fixture
+def allotted(central_dir: tuple[Path, str], tmp_path: Path) -> Iterator[Allotted]:
+    data_dir, token = central_dir
+    server, api = start_central(data_dir, token)
+    box = tmp_path / "box"
+    try:
+        assert pull(box, api.url, token).returncode == 0
+        assert allot(box, token, UNITS).returncode == 0
+        yield Allotted(server, api, token, box)
+    finally:
+        server.stop()
+
+
+@contextmanager
+def box_selling(box: Path) -> Iterator[Api]:
+    """The box served for as long as the block sells through its API."""
+    server, local = box_api(box)
+    try:
+        yield local
+    finally:
+        server.stop()
+
+
 def test_an_allotment_sold_offline_and_pushed_keeps_the_central_quota_exact(central_dir, tmp_path):
     data_dir, token = central_dir
     server, api = start_central(data_dir, token)
@@ -93,8 +129,7 @@ def test_an_allotment_sold_offline_and_pushed_keeps_the_central_quota_exact(cent
         server.stop()
 
     # The central is gone: the box sells its allotment and not one ticket more, and scans two of them.
-    box_server, local = box_api(box)
-    try:
+    with box_selling(box) as local:
         assert local.get(f"/events/{EVENT}/quotas/{QUOTA}/")["size"] == UNITS + 1
         box_sold, refusal = sell_until_refused(local)
         assert len(box_sold) == UNITS
@@ -104,8 +139,6 @@ def test_an_allotment_sold_offline_and_pushed_keeps_the_central_quota_exact(cent
         for order in [*box_sold[:2], online_before]:
             status, body = local.redeem(order["positions"][0]["secret"])
             assert (status, body["status"]) == (201, "ok")
-    finally:
-        box_server.stop()
 
     # Meanwhile the central sells online until its quota is gone.
     server, api = start_central(data_dir, token)
@@ -141,53 +174,33 @@ def test_an_allotment_sold_offline_and_pushed_keeps_the_central_quota_exact(cent
     finally:
         server.stop()
         proxy.stop()
-    box_server, local = box_api(box)
-    try:
+    with box_selling(box) as local:
         # After the pull the box still has its allotment, and no unit of it left.
         assert local.get(f"/events/{EVENT}/quotas/{QUOTA}/", with_availability="true")["available_number"] == 0
-    finally:
-        box_server.stop()
 
 
-def test_an_allotment_never_shrinks_below_what_the_box_sold(central_dir, tmp_path):
-    data_dir, token = central_dir
-    server, api = start_central(data_dir, token)
-    box = tmp_path / "box"
+def test_an_allotment_never_shrinks_below_what_the_box_sold(allotted):
+    api, token, box = allotted.api, allotted.token, allotted.box
+    with box_selling(box) as local:
+        local.order(TICKET)
+        local.order(TICKET)
+    result = allot(box, token, 1)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2, "", f"error: the box has already sold 2 unit(s) of quota {QUOTA}, so its allotment cannot be 1.\n"
+    )
+    result = allot(box, token, 5)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"Changed the allotment to 5 unit(s) of quota {QUOTA}")
+    (voucher,) = api.everything(f"/events/{EVENT}/vouchers/")
+    assert voucher["max_usages"] == 5
+
+
+def test_a_push_killed_midway_and_run_again_duplicates_nothing(allotted):
+    api, token, box = allotted.api, allotted.token, allotted.box
+    proxy = CentralProxy(allotted.server.url)
     try:
-        assert pull(box, api.url, token).returncode == 0
-        assert allot(box, token, UNITS).returncode == 0
-        box_server, local = box_api(box)
-        try:
-            local.order(TICKET)
-            local.order(TICKET)
-        finally:
-            box_server.stop()
-        result = allot(box, token, 1)
-        assert (result.returncode, result.stdout, result.stderr) == (
-            2, "", f"error: the box has already sold 2 unit(s) of quota {QUOTA}, so its allotment cannot be 1.\n"
-        )
-        result = allot(box, token, 5)
-        assert result.returncode == 0, result.stderr
-        assert result.stdout.startswith(f"Changed the allotment to 5 unit(s) of quota {QUOTA}")
-        (voucher,) = api.everything(f"/events/{EVENT}/vouchers/")
-        assert voucher["max_usages"] == 5
-    finally:
-        server.stop()
-
-
-def test_a_push_killed_midway_and_run_again_duplicates_nothing(central_dir, tmp_path):
-    data_dir, token = central_dir
-    server, api = start_central(data_dir, token)
-    proxy = CentralProxy(server.url)
-    box = tmp_path / "box"
-    try:
-        assert pull(box, api.url, token).returncode == 0
-        assert allot(box, token, UNITS).returncode == 0
-        box_server, local = box_api(box)
-        try:
+        with box_selling(box) as local:
             sold = [local.order(TICKET) for _ in range(UNITS)]
-        finally:
-            box_server.stop()
         # Hold the central's answer to the second order: it was created there, the box never heard of it.
         posted: list[str] = []
 
@@ -220,44 +233,33 @@ def test_a_push_killed_midway_and_run_again_duplicates_nothing(central_dir, tmp_
         assert api.everything(f"/events/{EVENT}/vouchers/")[0]["redeemed"] == UNITS
     finally:
         proxy.stop()
-        server.stop()
 
 
-def test_a_code_taken_online_is_reported_on_every_push_and_goes_through_once_freed(central_dir, tmp_path):
-    data_dir, token = central_dir
-    server, api = start_central(data_dir, token)
-    box = tmp_path / "box"
-    try:
-        assert pull(box, api.url, token).returncode == 0
-        assert allot(box, token, UNITS).returncode == 0
-        box_server, local = box_api(box)
-        try:
-            taken, free = local.order(TICKET), local.order(TICKET)
-        finally:
-            box_server.stop()
-        # A test order online holds the code (test orders are the ones the central lets the operator delete).
-        online = api.order({**TICKET, "code": taken["code"], "testmode": True})
-        refusal = (
-            f"not pushed: order {taken['code']}: refused by the central: "
-            '400 {"code": ["This order code is already in use."]}\n'
-        )
-        for pushed in (1, 0):
-            result = push(box, token)
-            assert (result.returncode, result.stdout, result.stderr) == (
-                1, f"Pushed to {api.url}/: {pushed} order(s), 0 check-in(s), 0 cancellation(s).\n", refusal
-            )
-        assert sorted(o["code"] for o in api.everything(f"/events/{EVENT}/orders/")) == sorted(
-            [online["code"], free["code"]]
-        )
-        # The operator frees the code on the central; the next push uploads the order under a new key.
-        answer = api.session.delete(f"{api.url}{API}/events/{EVENT}/orders/{taken['code']}/", timeout=30)
-        assert answer.status_code == 204, answer.text
+def test_a_code_taken_online_is_reported_on_every_push_and_goes_through_once_freed(allotted):
+    api, token, box = allotted.api, allotted.token, allotted.box
+    with box_selling(box) as local:
+        taken, free = local.order(TICKET), local.order(TICKET)
+    # A test order online holds the code (test orders are the ones the central lets the operator delete).
+    online = api.order({**TICKET, "code": taken["code"], "testmode": True})
+    refusal = (
+        f"not pushed: order {taken['code']}: refused by the central: "
+        '400 {"code": ["This order code is already in use."]}\n'
+    )
+    for pushed in (1, 0):
         result = push(box, token)
-        assert (result.returncode, result.stderr) == (0, "")
-        (copy,) = [o for o in api.everything(f"/events/{EVENT}/orders/") if o["code"] == taken["code"]]
-        assert copy["positions"][0]["secret"] == taken["positions"][0]["secret"]
-    finally:
-        server.stop()
+        assert (result.returncode, result.stdout, result.stderr) == (
+            1, f"Pushed to {api.url}/: {pushed} order(s), 0 check-in(s), 0 cancellation(s).\n", refusal
+        )
+    assert sorted(o["code"] for o in api.everything(f"/events/{EVENT}/orders/")) == sorted(
+        [online["code"], free["code"]]
+    )
+    # The operator frees the code on the central; the next push uploads the order under a new key.
+    answer = api.session.delete(f"{api.url}{API}/events/{EVENT}/orders/{taken['code']}/", timeout=30)
+    assert answer.status_code == 204, answer.text
+    result = push(box, token)
+    assert (result.returncode, result.stderr) == (0, "")
+    (copy,) = [o for o in api.everything(f"/events/{EVENT}/orders/") if o["code"] == taken["code"]]
+    assert copy["positions"][0]["secret"] == taken["positions"][0]["secret"]
 
 
 def test_mistakes_end_in_one_sentence_with_exit_2(central_dir, tmp_path):
@@ -279,11 +281,8 @@ def test_mistakes_end_in_one_sentence_with_exit_2(central_dir, tmp_path):
         assert (result.returncode, result.stderr) == (
             2, f"error: the central server {api.url}/ refused the token (401): check --token.\n"
         )
-        box_server, local = box_api(pulled)
-        try:
+        with box_selling(pulled) as local:
             local.order(TICKET)
-        finally:
-            box_server.stop()
     finally:
         server.stop()
     result = push(pulled, token)
@@ -292,30 +291,20 @@ def test_mistakes_end_in_one_sentence_with_exit_2(central_dir, tmp_path):
     )
 
 
-def test_a_cancellation_at_the_box_reaches_the_central_once_and_frees_the_unit_there(central_dir, tmp_path):
-    data_dir, token = central_dir
-    server, api = start_central(data_dir, token)
-    box = tmp_path / "box"
-    try:
-        assert pull(box, api.url, token).returncode == 0
-        assert allot(box, token, UNITS).returncode == 0
-        box_server, local = box_api(box)
-        try:
-            kept, canceled, never_pushed = local.order(TICKET), local.order(TICKET), local.order(TICKET)
-            assert local.post(f"/events/{EVENT}/orders/{never_pushed['code']}/mark_canceled/", {}).status_code == 200
-            assert push(box, token).stdout == f"Pushed to {api.url}/: 2 order(s), 0 check-in(s), 0 cancellation(s).\n"
-            assert local.post(f"/events/{EVENT}/orders/{canceled['code']}/mark_canceled/", {}).status_code == 200
-        finally:
-            box_server.stop()
-        for cancellations in (1, 0):
-            result = push(box, token)
-            assert (result.returncode, result.stdout) == (
-                0, f"Pushed to {api.url}/: 0 order(s), 0 check-in(s), {cancellations} cancellation(s).\n"
-            )
-        statuses = {order["code"]: order["status"] for order in api.everything(f"/events/{EVENT}/orders/")}
-        assert statuses == {kept["code"]: "p", canceled["code"]: "c"}
-    finally:
-        server.stop()
+def test_a_cancellation_at_the_box_reaches_the_central_once_and_frees_the_unit_there(allotted):
+    api, token, box = allotted.api, allotted.token, allotted.box
+    with box_selling(box) as local:
+        kept, canceled, never_pushed = local.order(TICKET), local.order(TICKET), local.order(TICKET)
+        assert local.post(f"/events/{EVENT}/orders/{never_pushed['code']}/mark_canceled/", {}).status_code == 200
+        assert push(box, token).stdout == f"Pushed to {api.url}/: 2 order(s), 0 check-in(s), 0 cancellation(s).\n"
+        assert local.post(f"/events/{EVENT}/orders/{canceled['code']}/mark_canceled/", {}).status_code == 200
+    for cancellations in (1, 0):
+        result = push(box, token)
+        assert (result.returncode, result.stdout) == (
+            0, f"Pushed to {api.url}/: 0 order(s), 0 check-in(s), {cancellations} cancellation(s).\n"
+        )
+    statuses = {order["code"]: order["status"] for order in api.everything(f"/events/{EVENT}/orders/")}
+    assert statuses == {kept["code"]: "p", canceled["code"]: "c"}
 
 
 def sync_status(box: Path) -> list[str]:
@@ -324,42 +313,32 @@ def sync_status(box: Path) -> list[str]:
     return result.stdout.splitlines()
 
 
-def test_sync_status_tells_what_waits_and_sync_pushes_then_pulls(central_dir, tmp_path):
-    data_dir, token = central_dir
-    server, api = start_central(data_dir, token)
-    box = tmp_path / "box"
-    try:
-        assert pull(box, api.url, token).returncode == 0
-        assert allot(box, token, UNITS).returncode == 0
-        box_server, local = box_api(box)
-        try:
-            sold = [local.order(TICKET), local.order(TICKET)]
-            assert local.redeem(sold[0]["positions"][0]["secret"])[0] == 201
-        finally:
-            box_server.stop()
-        before = sync_status(box)
-        assert before[0] == f"Central: {api.url}/"
-        assert before[1].startswith("Last pull: 20") and before[2] == "Last push: never"
-        assert before[3:] == [
-            "Waiting to be pushed: 2 order(s), 1 check-in(s), 0 cancellation(s)",
-            f"Allotment of quota {QUOTA} (Admission): {UNITS} unit(s), 2 sold, 1 left",
-        ]
+def test_sync_status_tells_what_waits_and_sync_pushes_then_pulls(allotted):
+    api, token, box = allotted.api, allotted.token, allotted.box
+    with box_selling(box) as local:
+        sold = [local.order(TICKET), local.order(TICKET)]
+        assert local.redeem(sold[0]["positions"][0]["secret"])[0] == 201
+    before = sync_status(box)
+    assert before[0] == f"Central: {api.url}/"
+    assert before[1].startswith("Last pull: 20") and before[2] == "Last push: never"
+    assert before[3:] == [
+        "Waiting to be pushed: 2 order(s), 1 check-in(s), 0 cancellation(s)",
+        f"Allotment of quota {QUOTA} (Admission): {UNITS} unit(s), 2 sold, 1 left",
+    ]
 
-        synced = cli(box, "sync", "--token", token, "--organizer", ORGANIZER, "--event", EVENT)
-        assert (synced.returncode, synced.stderr) == (0, ""), synced.stderr
-        lines = synced.stdout.splitlines()
-        assert lines[0] == f"Pushed to {api.url}/: 2 order(s), 1 check-in(s), 0 cancellation(s)."
-        assert lines[1].startswith(f"Pulled {ORGANIZER}/{EVENT} from {api.url}/: ")
-        assert {o["code"] for o in api.everything(f"/events/{EVENT}/orders/")} >= {o["code"] for o in sold}
+    synced = cli(box, "sync", "--token", token, "--organizer", ORGANIZER, "--event", EVENT)
+    assert (synced.returncode, synced.stderr) == (0, ""), synced.stderr
+    lines = synced.stdout.splitlines()
+    assert lines[0] == f"Pushed to {api.url}/: 2 order(s), 1 check-in(s), 0 cancellation(s)."
+    assert lines[1].startswith(f"Pulled {ORGANIZER}/{EVENT} from {api.url}/: ")
+    assert {o["code"] for o in api.everything(f"/events/{EVENT}/orders/")} >= {o["code"] for o in sold}
 
-        after = sync_status(box)
-        assert after[2].startswith("Last push: 20")
-        assert after[3:] == [
-            "Waiting to be pushed: 0 order(s), 0 check-in(s), 0 cancellation(s)",
-            f"Allotment of quota {QUOTA} (Admission): {UNITS} unit(s), 2 sold, 1 left",
-        ]
-    finally:
-        server.stop()
+    after = sync_status(box)
+    assert after[2].startswith("Last push: 20")
+    assert after[3:] == [
+        "Waiting to be pushed: 0 order(s), 0 check-in(s), 0 cancellation(s)",
+        f"Allotment of quota {QUOTA} (Admission): {UNITS} unit(s), 2 sold, 1 left",
+    ]
 
 
 def test_sync_needs_a_token_and_status_a_pulled_event(tmp_path):
@@ -375,27 +354,20 @@ def test_sync_needs_a_token_and_status_a_pulled_event(tmp_path):
     )
 
 
-def test_serve_syncs_in_the_background_and_keeps_selling_when_the_central_is_gone(central_dir, tmp_path):
-    data_dir, token = central_dir
-    server, api = start_central(data_dir, token)
-    box = tmp_path / "box"
+def test_serve_syncs_in_the_background_and_keeps_selling_when_the_central_is_gone(allotted):
+    api, token, box = allotted.api, allotted.token, allotted.box
+    local_token = run_cli(box, "token", "create", "--organizer", ORGANIZER, "--scope", "admin").splitlines()[-1]
+    box_server = Server(box, "--sync-every", "0.01", "--sync-token", token)
+    local = Api(box_server.url, local_token)
     try:
-        assert pull(box, api.url, token).returncode == 0
-        assert allot(box, token, UNITS).returncode == 0
-        local_token = run_cli(box, "token", "create", "--organizer", ORGANIZER, "--scope", "admin").splitlines()[-1]
-        box_server = Server(box, "--sync-every", "0.01", "--sync-token", token)
-        local = Api(box_server.url, local_token)
-        try:
-            sold = local.order(TICKET)
-            # A real process syncing on its own schedule: wait (bounded) until the central has the box's sale.
-            deadline = time.monotonic() + 60
-            while sold["code"] not in {o["code"] for o in api.everything(f"/events/{EVENT}/orders/")}:
-                assert time.monotonic() < deadline, box_server.log()
-                time.sleep(0.2)
-            server.stop()
-            # With the central gone, the box goes on selling from its allotment.
-            assert local.order(TICKET)["status"] == "p"
-        finally:
-            box_server.stop()
+        sold = local.order(TICKET)
+        # A real process syncing on its own schedule: wait (bounded) until the central has the box's sale.
+        deadline = time.monotonic() + 60
+        while sold["code"] not in {o["code"] for o in api.everything(f"/events/{EVENT}/orders/")}:
+            assert time.monotonic() < deadline, box_server.log()
+            time.sleep(0.2)
+        allotted.server.stop()
+        # With the central gone, the box goes on selling from its allotment.
+        assert local.order(TICKET)["status"] == "p"
     finally:
-        server.stop()
+        box_server.stop()
