@@ -28,8 +28,14 @@ def setup_event(tx: Transaction) -> tuple[int, dict]:
 def sale(tx: Transaction, event: int, code: str, status: str = "p", own: bool = True) -> dict:
     """An order of one ticket: the box's own (ids of its range) or one pulled from the central."""
     order = tx.insert("orders", {"event": event, "code": code, "status": status})
-    position = {"order": order["id"], "event": event, "item": 1, "variation": None, "canceled": False,
-                "secret": f"s-{code}"}
+    position = {
+        "order": order["id"],
+        "event": event,
+        "item": 1,
+        "variation": None,
+        "canceled": False,
+        "secret": f"s-{code}",
+    }
     if own:
         tx.insert("orderpositions", position)
     else:
@@ -58,14 +64,38 @@ def test_the_local_quota_holds_the_allotment_beside_the_central_orders_and_follo
         allotments.apply_sizes(tx, event)
         assert (tx.get("quotas", 1)["size"], allotments.box_units(tx, quota)) == (6, 1)
         assert allotments.allotment_of(tx, event, 1) == {
-            "id": 1, "event": event, "quota": 1, "voucher": 12, "voucher_code": "BOXABC", "units": 3, "box": "gate-1",
-            "central_size": 10,
+            "id": 1,
+            "event": event,
+            "quota": 1,
+            "voucher": 12,
+            "voucher_code": "BOXABC",
+            "units": 3,
+            "box": "gate-1",
         }
         assert allotments.voucher_code_for(tx, event, {"item": 1, "variation": None}) == "BOXABC"
         assert allotments.voucher_code_for(tx, event, {"item": 2, "variation": None}) is None
-        # Refused by the central after all: the quota gets the size the central gave back.
+        # Refused by the central after all: no allotment, no room at the box beside the central's 3 orders.
         allotments.forget(tx, allotments.allotment_of(tx, event, 1))
-        assert (tx.get("quotas", 1)["size"], allotments.allotment_of(tx, event, 1)) == (10, None)
+        assert (tx.get("quotas", 1)["size"], allotments.allotment_of(tx, event, 1)) == (3, None)
+        assert tx.get("quotas", 1)["central_size"] == 10
+
+
+def test_a_pulled_quota_without_an_allotment_has_no_room_at_the_box_and_one_without_a_size_stays_without(store):
+    with store.transaction() as tx:
+        event, _ = setup_event(tx)
+        sync.put(tx, "quotas", {"id": 2, "event": event, "size": None, "items": [1], "variations": []}, event)
+        own = tx.insert("quotas", {"event": event, "size": 4, "items": [1], "variations": []})
+        sale(tx, event, "ONL01", own=False)
+        allotments.apply_sizes(tx, event)
+        assert [(quota["id"], quota["size"], quota.get("central_size")) for quota in tx.all("quotas")] == [
+            (1, 1, 10),
+            (2, None, None),
+            (own["id"], 4, None),
+        ]
+        # A pull writes the quota as the central has it again; the next sizing takes the central's new figure.
+        sync.put(tx, "quotas", {"id": 1, "event": event, "size": 12, "items": [1], "variations": []}, event)
+        allotments.record(tx, tx.get("quotas", 1), VOUCHER, 2, "gate-1")
+        assert (tx.get("quotas", 1)["size"], tx.get("quotas", 1)["central_size"]) == (3, 12)
 
 
 @pytest.mark.parametrize(("units", "refused"), [(1, True), (2, False), (0, True)])
@@ -120,7 +150,8 @@ def test_what_waits_for_a_push_and_the_attempt_its_key_carries(store):
         allotments.note(tx, event, ORDER, "BOX02", REFUSED, 1, NOW, "{'code': ['taken']}")
         assert allotments.attempt_of(tx, event, ORDER, "BOX02") == 2
         assert [(d["kind"], d["ref"], d["state"], d["error"]) for d in allotments.problems(tx, event)] == [
-            (ORDER, "BOX01", FAILED, "503"), (ORDER, "BOX02", REFUSED, "{'code': ['taken']}")
+            (ORDER, "BOX01", FAILED, "503"),
+            (ORDER, "BOX02", REFUSED, "{'code': ['taken']}"),
         ]
 
         allotments.note(tx, event, ORDER, "BOX01", PUSHED, 1, NOW)
@@ -133,10 +164,22 @@ def test_what_waits_for_a_push_and_the_attempt_its_key_carries(store):
         online = tx.find_one("orders", code="ONL01")
         online_position = tx.find_one("orderpositions", order=online["id"])
         scans = [
-            tx.insert("checkins", {"event": event, "position": pos["id"], "list": 1, "successful": ok,
-                                   "datetime": "2026-11-30T12:00:00Z"})
-            for pos, ok in ((positions["BOX01"], True), (positions["BOX02"], True), (online_position, True),
-                            (online_position, False))
+            tx.insert(
+                "checkins",
+                {
+                    "event": event,
+                    "position": pos["id"],
+                    "list": 1,
+                    "successful": ok,
+                    "datetime": "2026-11-30T12:00:00Z",
+                },
+            )
+            for pos, ok in (
+                (positions["BOX01"], True),
+                (positions["BOX02"], True),
+                (online_position, True),
+                (online_position, False),
+            )
         ]
         waiting = allotments.waiting_checkins(tx, event)
         assert [checkin["id"] for checkin, _ in waiting] == [scans[0]["id"], scans[2]["id"]]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from kiosk_tickets.cli import CHECK_LEGEND
 from kiosk_tickets.services.sync import LOCAL_IDS_FROM
 from kiosk_tickets.store import Store
 from tests.central_proxy import CentralProxy
@@ -76,9 +77,25 @@ def wait_until_catalog_settles(api: Api) -> None:
 
 def pull(box: Path, url: str, token: str, event: str = EVENT) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "kiosk_tickets", "--data-dir", str(box), "pull", "--from", url, "--token", token,
-         "--organizer", ORGANIZER, "--event", event],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "kiosk_tickets",
+            "--data-dir",
+            str(box),
+            "pull",
+            "--from",
+            url,
+            "--token",
+            token,
+            "--organizer",
+            ORGANIZER,
+            "--event",
+            event,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -101,18 +118,30 @@ def central(tmp_path):
 def sell(api: Api) -> dict[str, dict]:
     """Orders of every kind on the central: paid with answers and a check-in, with add-ons, pending, canceled."""
     orders = {
-        "scanned": api.order({
-            "email": "ann@example.org", "status": "p", "payment_provider": "cash",
-            "positions": [{"item": 1, "attendee_name_parts": {"full_name": "Ann"},
-                           "answers": [{"question": 1, "answer": "ACME"}]}],
-        }),
-        "pass": api.order({
-            "status": "p", "payment_provider": "card",
-            "positions": [
-                {"positionid": 1, "item": 4, "answers": [{"question": 2, "answer": "", "options": [2]}]},
-                {"positionid": 2, "item": 2, "addon_to": 1},
-            ],
-        }),
+        "scanned": api.order(
+            {
+                "email": "ann@example.org",
+                "status": "p",
+                "payment_provider": "cash",
+                "positions": [
+                    {
+                        "item": 1,
+                        "attendee_name_parts": {"full_name": "Ann"},
+                        "answers": [{"question": 1, "answer": "ACME"}],
+                    }
+                ],
+            }
+        ),
+        "pass": api.order(
+            {
+                "status": "p",
+                "payment_provider": "card",
+                "positions": [
+                    {"positionid": 1, "item": 4, "answers": [{"question": 2, "answer": "", "options": [2]}]},
+                    {"positionid": 2, "item": 2, "addon_to": 1},
+                ],
+            }
+        ),
         "pending": api.order({"positions": [{"item": 5, "variation": 2}]}),
         "canceled": api.order({"status": "p", "payment_provider": "cash", "positions": [{"item": 1}]}),
         "unscanned": api.order({"status": "p", "payment_provider": "cash", "positions": [{"item": 1}]}),
@@ -152,12 +181,19 @@ def test_a_pull_copies_event_catalog_and_orders_under_the_central_ids_and_ticket
         assert without_links(local.get(event_path)) == without_links(api.get(event_path))
         assert local.get(event_path + "settings/") == api.get(event_path + "settings/")
         for name in CATALOG:
-            assert local.everything(f"{event_path}{name}/") == api.everything(f"{event_path}{name}/"), name
+            if name != "quotas":
+                assert local.everything(f"{event_path}{name}/") == api.everything(f"{event_path}{name}/"), name
         for item in (1, 5):
             path = f"{event_path}items/{item}/variations/"
             assert local.everything(path) == api.everything(path)
+        # The same quotas, but with no room at the box until it is allotted some: the central could sell it all
+        # online meanwhile. Each quota's size here is what the central's orders take of it.
         quotas = f"{event_path}quotas/"
-        assert local.everything(quotas, with_availability="true") == api.everything(quotas, with_availability="true")
+        central_quotas = api.everything(quotas, with_availability="true")
+        assert local.everything(quotas, with_availability="true") == [
+            {**quota, "size": quota["size"] - quota["available_number"], "available": False, "available_number": 0}
+            for quota in central_quotas
+        ]
         orders = f"{event_path}orders/"
         central_orders = api.everything(orders, include_canceled_positions="true")
         assert without_links(local.everything(orders, include_canceled_positions="true")) == without_links(
@@ -177,12 +213,29 @@ def test_a_pull_copies_event_catalog_and_orders_under_the_central_ids_and_ticket
         status, body = local.redeem(sold["scanned"]["positions"][0]["secret"])
         assert (status, body["status"], body["reason"]) == (200, "error", "already_redeemed")
 
-        # The box's own sale takes an id from its own range, never one the central hands out.
-        own = local.order({"status": "p", "payment_provider": "cash", "positions": [{"item": 1}]})
+        # Not allotted: the box sells none of the central's quota.
+        sale = {"status": "p", "payment_provider": "cash", "positions": [{"item": 1}]}
+        refused = local.post(f"/events/{EVENT}/orders/", sale)
+        assert (refused.status_code, refused.json()) == (
+            400,
+            {
+                "positions": [
+                    {"item": ['There is not enough quota available on quota "Admission" to perform the operation.']}
+                ]
+            },
+        )
+        # The box's own sale (forced past the quota here) takes an id from its own range, never the central's.
+        own = local.order({**sale, "force": True})
         assert own["positions"][0]["id"] == LOCAL_IDS_FROM
     finally:
         server.stop()
-    assert run_cli(box, "check").splitlines()[-1] == "OK"
+    # The forced sale is the quota's one unit past its size at the box; nothing else is amiss.
+    assert run_cli(box, "check").splitlines()[1:] == [
+        "WARNING: quota 1 ('Admission'): 4 units used of 3 (more than its size, as after it was made smaller than"
+        " what it held, or a forced sale)",
+        CHECK_LEGEND,
+        "OK with 1 warning(s)",
+    ]
 
 
 def test_a_second_pull_brings_exactly_the_changes_with_unchanged_catalog_lists_not_sent_again(central, tmp_path):
@@ -264,7 +317,8 @@ def test_mistakes_end_in_one_sentence_with_exit_2_and_leave_the_store_unchanged(
     before = files_of(own)
     result = pull(own, api.url, token)
     assert (result.returncode, result.stderr) == (
-        2, f"error: this store already has an event {ORGANIZER}/{EVENT} of its own; pull into a fresh data directory.\n"
+        2,
+        f"error: this store already has an event {ORGANIZER}/{EVENT} of its own; pull into a fresh data directory.\n",
     )
     assert files_of(own) == before
 
@@ -299,9 +353,24 @@ def test_a_pull_killed_midway_and_run_again_leaves_what_one_uninterrupted_pull_d
         proxy.hold = lambda path: "/orders/" in path and "page=3" in path
         killed = tmp_path / "killed"
         process = subprocess.Popen(
-            [sys.executable, "-m", "kiosk_tickets", "--data-dir", str(killed), "pull", "--from", proxy.url,
-             "--token", token, "--organizer", ORGANIZER, "--event", EVENT],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "kiosk_tickets",
+                "--data-dir",
+                str(killed),
+                "pull",
+                "--from",
+                proxy.url,
+                "--token",
+                token,
+                "--organizer",
+                ORGANIZER,
+                "--event",
+                EVENT,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         assert proxy.held.wait(timeout=60)
         os.kill(process.pid, signal.SIGKILL)
@@ -353,7 +422,8 @@ def test_signed_tickets_of_the_central_verify_at_the_box_and_its_revocations_com
         # the code only as one no ticket holds (scanners syncing offline find it on the revoked list).
         status, body = local.redeem(canceled["positions"][0]["secret"])
         assert (status, body["status"], body["reason"]) == (404, "error", "invalid")
-        own = local.order({"status": "p", "payment_provider": "cash", "positions": [{"item": 1}]})
+        # Forced past the quota, which has no room here without an allotment.
+        own = local.order({"status": "p", "payment_provider": "cash", "positions": [{"item": 1}], "force": True})
     finally:
         server.stop()
     for secret in (kept["positions"][0]["secret"], own["positions"][0]["secret"]):

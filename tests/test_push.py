@@ -29,13 +29,30 @@ TICKET = {"status": "p", "payment_provider": "cash", "positions": [{"item": 1}]}
 def cli(box: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "kiosk_tickets", "--data-dir", str(box), *args],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def allot(box: Path, token: str, units: int, *extra: str) -> subprocess.CompletedProcess:
-    return cli(box, "allot", "--token", token, "--organizer", ORGANIZER, "--event", EVENT, "--quota", str(QUOTA),
-               "--units", str(units), "--box", "gate-1", *extra)
+    return cli(
+        box,
+        "allot",
+        "--token",
+        token,
+        "--organizer",
+        ORGANIZER,
+        "--event",
+        EVENT,
+        "--quota",
+        str(QUOTA),
+        "--units",
+        str(units),
+        "--box",
+        "gate-1",
+        *extra,
+    )
 
 
 def push(box: Path, token: str, *extra: str) -> subprocess.CompletedProcess:
@@ -110,8 +127,9 @@ def test_an_allotment_sold_offline_and_pushed_keeps_the_central_quota_exact(cent
     proxy = CentralProxy(server.url)
     box = tmp_path / "box"
     try:
-        answer = api.session.patch(f"{api.url}/api/v1/organizers/{ORGANIZER}/events/{EVENT}/quotas/{QUOTA}/",
-                                   json={"size": SIZE}, timeout=30)
+        answer = api.session.patch(
+            f"{api.url}/api/v1/organizers/{ORGANIZER}/events/{EVENT}/quotas/{QUOTA}/", json={"size": SIZE}, timeout=30
+        )
         assert answer.status_code == 200, answer.text
         online_before = api.order(TICKET)
         assert pull(box, proxy.url, token).returncode == 0
@@ -122,8 +140,13 @@ def test_an_allotment_sold_offline_and_pushed_keeps_the_central_quota_exact(cent
             f"Took {UNITS} unit(s) of quota {QUOTA} of {ORGANIZER}/{EVENT} for this box "
             f"(voucher {voucher['code']} on {proxy.url}/).\n"
         )
-        assert (voucher["max_usages"], voucher["block_quota"], voucher["quota"], voucher["allow_ignore_quota"],
-                voucher["tag"]) == (UNITS, True, QUOTA, False, "kiosk-box:gate-1")
+        assert (
+            voucher["max_usages"],
+            voucher["block_quota"],
+            voucher["quota"],
+            voucher["allow_ignore_quota"],
+            voucher["tag"],
+        ) == (UNITS, True, QUOTA, False, "kiosk-box:gate-1")
         assert central_quota(api)["available_number"] == SIZE - 1 - UNITS
     finally:
         server.stop()
@@ -133,8 +156,11 @@ def test_an_allotment_sold_offline_and_pushed_keeps_the_central_quota_exact(cent
         assert local.get(f"/events/{EVENT}/quotas/{QUOTA}/")["size"] == UNITS + 1
         box_sold, refusal = sell_until_refused(local)
         assert len(box_sold) == UNITS
-        assert refusal == {"positions": [{"item": ["There is not enough quota available on quota \"Admission\" "
-                                                   "to perform the operation."]}]}
+        assert refusal == {
+            "positions": [
+                {"item": ['There is not enough quota available on quota "Admission" to perform the operation.']}
+            ]
+        }
         # Two of its own tickets, and one sold online before.
         for order in [*box_sold[:2], online_before]:
             status, body = local.redeem(order["positions"][0]["secret"])
@@ -166,8 +192,10 @@ def test_an_allotment_sold_offline_and_pushed_keeps_the_central_quota_exact(cent
 
         # Nothing is pushed twice, and a later pull keeps the box's own orders instead of refusing them.
         again = push(box, token)
-        assert (again.returncode, again.stdout) == (0, f"Pushed to {proxy.url}/: 0 order(s), 0 check-in(s), "
-                                                       "0 cancellation(s).\n")
+        assert (again.returncode, again.stdout) == (
+            0,
+            f"Pushed to {proxy.url}/: 0 order(s), 0 check-in(s), 0 cancellation(s).\n",
+        )
         result = pull(box, proxy.url, token)
         assert result.returncode == 0, result.stderr
         assert len(api.everything(f"/events/{EVENT}/orders/")) == len(orders)
@@ -186,7 +214,9 @@ def test_an_allotment_never_shrinks_below_what_the_box_sold(allotted):
         local.order(TICKET)
     result = allot(box, token, 1)
     assert (result.returncode, result.stdout, result.stderr) == (
-        2, "", f"error: the box has already sold 2 unit(s) of quota {QUOTA}, so its allotment cannot be 1.\n"
+        2,
+        "",
+        f"error: the box has already sold 2 unit(s) of quota {QUOTA}, so its allotment cannot be 1.\n",
     )
     result = allot(box, token, 5)
     assert result.returncode == 0, result.stderr
@@ -213,9 +243,24 @@ def test_a_push_killed_midway_and_run_again_duplicates_nothing(allotted):
         proxy.hold = second_order
         proxy.hold_after_forward = True
         process = subprocess.Popen(
-            [sys.executable, "-m", "kiosk_tickets", "--data-dir", str(box), "push", "--from", proxy.url,
-             "--token", token, "--organizer", ORGANIZER, "--event", EVENT],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "kiosk_tickets",
+                "--data-dir",
+                str(box),
+                "push",
+                "--from",
+                proxy.url,
+                "--token",
+                token,
+                "--organizer",
+                ORGANIZER,
+                "--event",
+                EVENT,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         assert proxy.held.wait(timeout=60)
         os.kill(process.pid, signal.SIGKILL)
@@ -248,7 +293,9 @@ def test_a_code_taken_online_is_reported_on_every_push_and_goes_through_once_fre
     for pushed in (1, 0):
         result = push(box, token)
         assert (result.returncode, result.stdout, result.stderr) == (
-            1, f"Pushed to {api.url}/: {pushed} order(s), 0 check-in(s), 0 cancellation(s).\n", refusal
+            1,
+            f"Pushed to {api.url}/: {pushed} order(s), 0 check-in(s), 0 cancellation(s).\n",
+            refusal,
         )
     assert sorted(o["code"] for o in api.everything(f"/events/{EVENT}/orders/")) == sorted(
         [online["code"], free["code"]]
@@ -275,19 +322,23 @@ def test_mistakes_end_in_one_sentence_with_exit_2(central_dir, tmp_path):
         assert pull(pulled, api.url, token).returncode == 0
         result = allot(pulled, token, UNITS, "--quota", "99")
         assert (result.returncode, result.stderr) == (
-            2, "error: the event has no quota 99 pulled from the central; pull first.\n"
+            2,
+            "error: the event has no quota 99 pulled from the central; pull first.\n",
         )
         result = allot(pulled, "wrong", UNITS)
         assert (result.returncode, result.stderr) == (
-            2, f"error: the central server {api.url}/ refused the token (401): check --token.\n"
+            2,
+            f"error: the central server {api.url}/ refused the token (401): check --token.\n",
         )
         with box_selling(pulled) as local:
-            local.order(TICKET)
+            # Forced: not allotted, the quota has no room at the box.
+            local.order({**TICKET, "force": True})
     finally:
         server.stop()
     result = push(pulled, token)
     assert (result.returncode, result.stderr) == (
-        2, f"error: the central server {api.url}/ cannot be reached (connection refused or no route).\n"
+        2,
+        f"error: the central server {api.url}/ cannot be reached (connection refused or no route).\n",
     )
 
 
@@ -301,10 +352,44 @@ def test_a_cancellation_at_the_box_reaches_the_central_once_and_frees_the_unit_t
     for cancellations in (1, 0):
         result = push(box, token)
         assert (result.returncode, result.stdout) == (
-            0, f"Pushed to {api.url}/: 0 order(s), 0 check-in(s), {cancellations} cancellation(s).\n"
+            0,
+            f"Pushed to {api.url}/: 0 order(s), 0 check-in(s), {cancellations} cancellation(s).\n",
         )
     statuses = {order["code"]: order["status"] for order in api.everything(f"/events/{EVENT}/orders/")}
     assert statuses == {kept["code"]: "p", canceled["code"]: "c"}
+
+
+def test_an_online_order_canceled_at_the_box_stays_canceled_through_a_pull_and_a_push_cancels_it_online(
+    central_dir, tmp_path
+):
+    data_dir, token = central_dir
+    server, api = start_central(data_dir, token)
+    box = tmp_path / "box"
+    try:
+        online, other = api.order(TICKET), api.order(TICKET)
+        assert pull(box, api.url, token).returncode == 0
+        with box_selling(box) as local:
+            canceled = local.post(f"/events/{EVENT}/orders/{online['code']}/mark_canceled/", {})
+            assert (canceled.status_code, canceled.json()["status"]) == (200, "c")
+        # A pull before the push: the central still has the order paid, and the box keeps its cancellation.
+        assert pull(box, api.url, token).returncode == 0
+        assert sync_status(box)[3] == "Waiting to be pushed: 0 order(s), 0 check-in(s), 1 cancellation(s)"
+        with box_selling(box) as local:
+            status, body = local.redeem(online["positions"][0]["secret"])
+            assert (status, body["status"], body["reason"]) == (200, "error", "canceled")
+        for cancellations in (1, 0):
+            result = push(box, token)
+            assert (result.returncode, result.stdout) == (
+                0,
+                f"Pushed to {api.url}/: 0 order(s), 0 check-in(s), {cancellations} cancellation(s).\n",
+            )
+        central = {order["code"]: order["status"] for order in api.everything(f"/events/{EVENT}/orders/")}
+        assert central == {online["code"]: "c", other["code"]: "p"}
+        # Pulled again, the central's copy is canceled too and nothing waits.
+        assert pull(box, api.url, token).returncode == 0
+        assert sync_status(box)[3] == "Waiting to be pushed: 0 order(s), 0 check-in(s), 0 cancellation(s)"
+    finally:
+        server.stop()
 
 
 def sync_status(box: Path) -> list[str]:
@@ -346,11 +431,13 @@ def test_sync_needs_a_token_and_status_a_pulled_event(tmp_path):
     run_cli(box, "init", "--organizer", ORGANIZER, "--name", "Box")
     no_token = cli(box, "sync", "--organizer", ORGANIZER, "--event", EVENT)
     assert (no_token.returncode, no_token.stderr) == (
-        2, "error: sync needs --token, an API token of the central (sync status does not).\n"
+        2,
+        "error: sync needs --token, an API token of the central (sync status does not).\n",
     )
     never = cli(box, "sync", "status", "--organizer", ORGANIZER, "--event", EVENT)
     assert (never.returncode, never.stderr) == (
-        2, f"error: the event {ORGANIZER}/{EVENT} was never pulled from a central; run pull first.\n"
+        2,
+        f"error: the event {ORGANIZER}/{EVENT} was never pulled from a central; run pull first.\n",
     )
 
 

@@ -3,7 +3,9 @@
 An allotment is a voucher on the central that blocks `units` of one of its quotas for this box. The box's
 copy of that quota then has room for exactly those units beside what the central's own orders (pulled
 here) already take: size = units + units of the central's orders in it. Online sales on the central can
-never take the voucher's units, and the box can never sell more than them.
+never take the voucher's units, and the box can never sell more than them. A quota of the central that
+the box holds no allotment of has no room here at all (size = the central's orders in it): whatever the
+box sold of it, the central could sell online at the same time. A quota without a size stays without.
 
 The push record (table `push_records`) holds one document per thing to upload (an order, a check-in, a
 cancellation) once a push has tried it: pushed, failed (retried next time, with the same idempotency key)
@@ -21,7 +23,7 @@ from typing import Any
 from ..errors import Conflict
 from ..isotime import format_datetime
 from ..store import Transaction
-from . import quotas
+from . import quotas, sync
 from .sync import LOCAL_IDS_FROM
 
 ALLOTMENTS_TABLE = "allotments"
@@ -87,12 +89,15 @@ def record(tx: Transaction, quota: Mapping[str, Any], voucher: Mapping[str, Any]
     """Keep the allotment (the central's voucher id and code) and make the local quota's size follow it."""
     existing = allotment_of(tx, quota["event"], quota["id"])
     fields = {
-        "event": quota["event"], "quota": quota["id"], "voucher": voucher["id"], "voucher_code": voucher["code"],
-        "units": units, "box": box,
+        "event": quota["event"],
+        "quota": quota["id"],
+        "voucher": voucher["id"],
+        "voucher_code": voucher["code"],
+        "units": units,
+        "box": box,
     }
     if existing is None:
-        # The size the central gave, for when the central refuses to create the voucher after all.
-        stored = tx.insert(ALLOTMENTS_TABLE, {**fields, "central_size": quota["size"]})
+        stored = tx.insert(ALLOTMENTS_TABLE, fields)
     else:
         stored = tx.put(ALLOTMENTS_TABLE, existing["id"], {**existing, **fields})
     apply_sizes(tx, quota["event"])
@@ -100,26 +105,27 @@ def record(tx: Transaction, quota: Mapping[str, Any], voucher: Mapping[str, Any]
 
 
 def forget(tx: Transaction, allotment: Mapping[str, Any]) -> None:
-    """Remove an allotment whose voucher the central refused to create, and give the quota its central size back."""
+    """Remove an allotment whose voucher the central refused to create: the quota has no room here again."""
     tx.delete(ALLOTMENTS_TABLE, allotment["id"])
-    quota = tx.get("quotas", allotment["quota"])
-    if quota is not None:
-        tx.update("quotas", quota["id"], {"size": allotment["central_size"]})
+    apply_sizes(tx, allotment["event"])
 
 
 def apply_sizes(tx: Transaction, event_id: int) -> None:
-    """Size each allotted quota as its allotment plus what the central's orders take of it.
+    """Size each quota pulled from the central as its allotment (none: 0) plus what the central's orders take of it.
 
     Called after every write that changes either: an allotment, and each pull (which brings the central's
-    size and orders back).
+    size and orders back). The central's own size is kept beside it (`central_size`): a pull writes the
+    quota as the central has it, and the first sizing after that remembers the central's figure.
     """
-    for allotment in tx.find(ALLOTMENTS_TABLE, event=event_id):
-        quota = tx.get("quotas", allotment["quota"])
-        if quota is None:
+    units = {doc["quota"]: doc["units"] for doc in tx.find(ALLOTMENTS_TABLE, event=event_id)}
+    for quota_id in tx.ids("quotas", event=event_id):
+        quota = tx.get("quotas", quota_id)
+        if quota is None or quota_id >= LOCAL_IDS_FROM:
             continue
-        size = allotment["units"] + _units_in(tx, quota, own=False)
-        if quota["size"] != size:
-            tx.update("quotas", quota["id"], {"size": size})
+        central_size = quota.get("central_size", quota["size"])
+        size = None if central_size is None else units.get(quota_id, 0) + _units_in(tx, quota, own=False)
+        if (quota["size"], quota.get("central_size", ...)) != (size, central_size):
+            tx.update("quotas", quota_id, {"size": size, "central_size": central_size})
 
 
 def voucher_code_for(tx: Transaction, event_id: int, position: Mapping[str, Any]) -> str | None:
@@ -144,12 +150,26 @@ def attempt_of(tx: Transaction, event_id: int, kind: str, ref: str) -> int:
     return int(found["attempt"]) + (1 if found["state"] == REFUSED else 0)
 
 
-def note(tx: Transaction, event_id: int, kind: str, ref: str, state: str, attempt: int, now: datetime,
-         error: str | None = None, central: Any = None) -> dict:
+def note(
+    tx: Transaction,
+    event_id: int,
+    kind: str,
+    ref: str,
+    state: str,
+    attempt: int,
+    now: datetime,
+    error: str | None = None,
+    central: Any = None,
+) -> dict:
     """Record the outcome of one upload; return the record."""
     existing = record_of(tx, event_id, kind, ref)
     fields = {
-        "event": event_id, "kind": kind, "ref": ref, "state": state, "attempt": attempt, "error": error,
+        "event": event_id,
+        "kind": kind,
+        "ref": ref,
+        "state": state,
+        "attempt": attempt,
+        "error": error,
         "central": central if central is not None else (existing or {}).get("central"),
         "at": format_datetime(now),
     }
@@ -205,11 +225,15 @@ def waiting_checkins(tx: Transaction, event_id: int, ready_only: bool = True) ->
 
 
 def waiting_cancellations(tx: Transaction, event_id: int) -> list[dict]:
-    """Orders canceled here that the central holds as not canceled, as far as the box knows."""
+    """Orders canceled here that the central holds as not canceled, as far as the box knows: the box's own
+    sales it pushed before, and the central's orders (sold online) canceled at the box."""
     pushed = pushed_order_codes(tx, event_id)
     return [
-        order for order in tx.find("orders", event=event_id)
-        if order["status"] == "c" and order["code"] in pushed and not is_pushed(tx, event_id, CANCEL, order["code"])
+        order
+        for order in tx.find("orders", event=event_id)
+        if order["status"] == "c"
+        and (order["code"] in pushed or sync.canceled_here(order))
+        and not is_pushed(tx, event_id, CANCEL, order["code"])
     ]
 
 

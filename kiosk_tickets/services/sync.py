@@ -70,8 +70,13 @@ def state_of(tx: Transaction, organizer: str, slug: str) -> dict | None:
 
 
 def begin(
-    tx: Transaction, organizer: Mapping[str, str], central_url: str, event_doc: Mapping[str, Any],
-    settings: Mapping[str, Any], now: datetime, signing_keys: tuple[str, ...] = (),
+    tx: Transaction,
+    organizer: Mapping[str, str],
+    central_url: str,
+    event_doc: Mapping[str, Any],
+    settings: Mapping[str, Any],
+    now: datetime,
+    signing_keys: tuple[str, ...] = (),
 ) -> dict:
     """Write the event and its settings (creating the organizer and the sync state if missing); return the state.
 
@@ -204,18 +209,26 @@ def import_catalog_list(tx: Transaction, event_id: int, table: str, docs: list[d
 
 
 def import_order(
-    tx: Transaction, event_id: int, order: Mapping[str, Any], positions: list[dict],
-    fees: list[dict], checkins: Mapping[int, list[dict]], pushed: Collection[str] = (),
+    tx: Transaction,
+    event_id: int,
+    order: Mapping[str, Any],
+    positions: list[dict],
+    fees: list[dict],
+    checkins: Mapping[int, list[dict]],
+    pushed: Collection[str] = (),
 ) -> dict:
     """Store one order of the central with its positions, fees and check-ins (by position id); return it.
 
     An order already here (by code) is updated; its positions, fees and check-ins from the central are
     replaced by id, and those the central no longer lists are removed. Check-ins made here stay.
     An order whose code is in `pushed` is one this server sold and uploaded: its own copy stays as it is.
+    So does one canceled here that the central still holds as not canceled: the cancellation waits for a
+    push, and the central's older copy must not bring the tickets back to life meanwhile.
     """
     existing = tx.find_one("orders", code=order["code"])
-    if existing is not None and existing["event"] == event_id and order["code"] in pushed:
-        return existing
+    if existing is not None and existing["event"] == event_id:
+        if order["code"] in pushed or (canceled_here(existing) and order["status"] != "c"):
+            return existing
     if existing is not None and existing["event"] != event_id:
         raise PullRefused(
             f"this store already has an order {order['code']} in another event; pull into a fresh data directory."
@@ -229,7 +242,8 @@ def import_order(
             f"the central has an order {order['code']}, a code this server gave one of its own sales; "
             "the two orders cannot both be kept."
         )
-    fields = {**order, "event": event_id}
+    # The status as the central had it: a status here that differs is a change made here (see canceled_here).
+    fields = {**order, "event": event_id, "central_status": order["status"]}
     stored = tx.insert("orders", fields) if existing is None else tx.put("orders", existing["id"], fields)
     kept_positions = {position["id"] for position in positions}
     for position in positions:
@@ -258,6 +272,11 @@ def import_order(
         if "id" not in fee:
             tx.insert("orderfees", {**fee, "order": stored["id"]})
     return stored
+
+
+def canceled_here(order: Mapping[str, Any]) -> bool:
+    """Whether an order of the central was canceled here, and the central did not have it canceled when last pulled."""
+    return order["status"] == "c" and order.get("central_status", "c") != "c"
 
 
 def import_revoked_secrets(tx: Transaction, event_id: int, docs: list[dict]) -> None:
