@@ -59,7 +59,7 @@ class Central:
         )
 
     def _get(self, url: str, params: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None,
-             event: str | None = None) -> requests.Response:
+             event: str | None = None, missing_ok: bool = False) -> requests.Response:
         try:
             response = self.session.get(url, params=params, headers=headers, timeout=TIMEOUT)
         except requests.RequestException as error:
@@ -72,6 +72,8 @@ class Central:
                 f"the central server {self.url} does not let this token read {where} (403): "
                 "check --organizer, --event and the token's permissions."
             )
+        if response.status_code == 404 and missing_ok:
+            return response
         if response.status_code == 404:
             raise CentralError(f"the central server {self.url} has no {where} (404): check --organizer and --event.")
         if response.status_code not in (200, 304):
@@ -118,6 +120,29 @@ class Central:
             )
             # `next` carries every parameter already; only the first page is conditional.
             url, query, headers = self._same_server(body.get("next")), None, None
+
+    def ticket_layouts(self, event: str) -> list[dict[str, Any]]:
+        """Return the event's ticket layouts; none from a central without PDF tickets (no such list there: 404)."""
+        url: str | None = self._event_url(event, "ticketlayouts/")
+        layouts: list[dict[str, Any]] = []
+        while url:
+            response = self._get(url, event=event, missing_ok=True)
+            if response.status_code == 404:
+                return []
+            body = self._json(response)
+            if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+                raise CentralError(f"the central server {self.url} answered no list at {response.url}.")
+            layouts.extend(body["results"])
+            url = self._same_server(body.get("next"))
+        return layouts
+
+    def file(self, link: str) -> bytes | None:
+        """Return the file the central links to (a layout's background), read from the server given as --from;
+        None if it has no such file (404)."""
+        url = self._same_server(link)
+        assert url is not None
+        response = self._get(url, headers={"Accept": "*/*"}, missing_ok=True)
+        return None if response.status_code == 404 else response.content
 
     def _same_server(self, link: str | None) -> str | None:
         """The link's path and query on the server given as --from: the token goes nowhere else, whatever

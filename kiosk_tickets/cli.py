@@ -232,8 +232,10 @@ def cmd_pull(args: argparse.Namespace) -> int:
         changed = ", ".join(report.changed_lists) or "none"
         print(
             f"Pulled {args.organizer}/{report.event} from {central.url}: {report.orders} order(s) new or changed; "
-            f"catalog lists changed: {changed}."
+            f"catalog lists changed: {changed}; {report.ticket_layouts} ticket layout(s)."
         )
+        for note in report.notes:
+            print(f"note: {note}", file=sys.stderr)
     return 0
 
 

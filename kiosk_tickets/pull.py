@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from .central import Central, CentralError
 from .schemas import central as central_json
-from .services import allotments, sync
+from .services import allotments, sync, ticket_layouts
 from .store import Store
 
 
@@ -40,6 +40,9 @@ class EventPull:
     changed_lists: list[str] = field(default_factory=list)
     unchanged_lists: list[str] = field(default_factory=list)
     orders: int = 0
+    ticket_layouts: int = 0
+    # What was not copied as the central has it, one sentence each (a layout this server cannot draw).
+    notes: list[str] = field(default_factory=list)
 
 
 # Each catalog list's reader: the central's JSON object -> what `sync.import_catalog_list` stores.
@@ -113,11 +116,17 @@ def _pull_event(
         report.changed_lists.append(table)
 
     with store.transaction() as tx:
+        event_id = state["event"] if state and same_central else None
+        known_backgrounds = sync.stored_backgrounds(tx, event_id) if event_id is not None else {}
+    layouts = _ticket_layouts(central, slug, known_backgrounds, report)
+
+    with store.transaction() as tx:
         keys = tuple(central_json.signing_keys(event_json))
         state = sync.begin(tx, organizer, central.url, event_doc, settings, now(), keys)
         for path, table, docs, last_modified in lists:
             sync.import_catalog_list(tx, state["event"], table, docs, now())
             sync.record_catalog(tx, tx.referenced(sync.SYNC_TABLE, state["id"]), path, last_modified)
+        sync.import_ticket_layouts(tx, state["event"], layouts)
         # In the same transaction: the central's quota sizes never hold here while the box sells.
         allotments.apply_sizes(tx, state["event"])
 
@@ -152,6 +161,36 @@ def _pull_event(
         sync.import_revoked_secrets(tx, state["event"], secrets)
         sync.finish(tx, tx.referenced(sync.SYNC_TABLE, state["id"]), cursor or orders_since, now())
     return report
+
+
+def _ticket_layouts(central: Central, slug: str, known_backgrounds: dict[str, str], report: EventPull) -> list[dict]:
+    """The central's ticket layouts as documents, each with its background; those this server cannot draw are
+    left out, and a background that cannot be read is left off, each with a note in the report."""
+    docs = []
+    for data in central.ticket_layouts(slug):
+        try:
+            doc, link = central_json.ticket_layout(data)
+        except central_json.UnreadableObject as error:
+            report.notes.append(f"{error}; its tickets print with the default layout.")
+            continue
+        doc["background_source"], doc["background_pdf"] = link, None
+        if link is not None:
+            doc["background_pdf"] = known_backgrounds.get(link) or _background(central, link, doc, report)
+        docs.append(doc)
+    report.ticket_layouts = len(docs)
+    return docs
+
+
+def _background(central: Central, link: str, doc: dict, report: EventPull) -> str | None:
+    pdf = central.file(link)
+    try:
+        if pdf is None:
+            raise ValueError("The central has no such file.")
+        ticket_layouts.readable_pdf(pdf)
+    except ValueError as error:
+        report.notes.append(f"ticket layout {doc['id']}: its background {link} is left off ({error})")
+        return None
+    return ticket_layouts.encoded(pdf)
 
 
 def _read_order(data: dict[str, Any]) -> tuple[dict, list[dict], list[dict], dict[int, list[dict]]]:

@@ -4,6 +4,10 @@ before forwarding it or, with `hold_after_forward`, after the central has answer
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -76,3 +80,28 @@ class CentralProxy:
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+def kill_push_at_second_order(proxy: CentralProxy, box: str, event: str, *push_args: str) -> None:
+    """Run `kiosk-tickets push` through the proxy and SIGKILL it once the central has created its second order,
+    before the push hears the answer: the central holds an order the box does not know it holds."""
+    posted: list[str] = []
+
+    def second_order(path: str) -> bool:
+        if path.endswith(f"/events/{event}/orders/"):
+            posted.append(path)
+            return len(posted) == 2
+        return False
+
+    proxy.hold, proxy.hold_after_forward = second_order, True
+    command = [sys.executable, "-m", "kiosk_tickets", "--data-dir", box, "push", "--from", proxy.url, *push_args]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert proxy.held.wait(timeout=60), "the push never sent a second order"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        proxy.hold = lambda path: False
+        proxy.release.set()

@@ -2,107 +2,27 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+import pypdf
 import pytest
-import requests
 
 from kiosk_tickets.cli import CHECK_LEGEND
 from kiosk_tickets.services.sync import LOCAL_IDS_FROM
 from kiosk_tickets.store import Store
+from tests.central_box import API, EVENT, ORGANIZER, Api, box_api, pull, wait_until_catalog_settles
 from tests.central_proxy import CentralProxy
 from tests.servers import Server, free_port, run_cli
+from tests.test_ticket_layouts import background_pdf, data_url, text
 
 pytestmark = pytest.mark.slow  # real processes
 
-ORGANIZER, EVENT = "demo", "festival"
-API = f"/api/v1/organizers/{ORGANIZER}"
 CATALOG = ("categories", "taxrules", "items", "quotas", "questions", "checkinlists")
-
-
-class Api:
-    """A server's API for the demo organizer, with a token."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.url = url
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Token {token}"
-
-    def get(self, path: str, **params: str) -> dict:
-        answer = self.session.get(f"{self.url}{API}{path}", params=params, timeout=30)
-        assert answer.status_code == 200, answer.text
-        return answer.json()
-
-    def everything(self, path: str, **params: str) -> list[dict]:
-        page = self.get(path, **params)
-        results = page["results"]
-        while page["next"]:
-            page = self.session.get(page["next"], timeout=30).json()
-            results += page["results"]
-        return results
-
-    def post(self, path: str, body: dict) -> requests.Response:
-        return self.session.post(f"{self.url}{API}{path}", json=body, timeout=30)
-
-    def order(self, body: dict) -> dict:
-        answer = self.post(f"/events/{EVENT}/orders/", body)
-        assert answer.status_code == 201, answer.text
-        return answer.json()
-
-    def redeem(self, secret: str) -> tuple[int, dict]:
-        answer = self.post("/checkinrpc/redeem/", {"secret": secret, "lists": [1]})
-        return answer.status_code, answer.json()
-
-
-def wait_until_catalog_settles(api: Api) -> None:
-    """Return once the central answers its catalog lists' Last-Modified with 304.
-
-    It sends a date that can answer 304 only once the second of the last catalog change is over (see
-    `conditional_list`); a test counting 304s starts after that. A real process: there is no clock to move.
-    """
-    url = f"{api.url}{API}/events/{EVENT}/categories/"
-    deadline = time.monotonic() + 10
-    while True:
-        stamp = api.session.get(url, timeout=30).headers["Last-Modified"]
-        if api.session.get(url, headers={"If-Modified-Since": stamp}, timeout=30).status_code == 304:
-            return
-        assert time.monotonic() < deadline, "the central's catalog never settled"
-        time.sleep(0.05)
-
-
-def pull(box: Path, url: str, token: str, event: str = EVENT) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kiosk_tickets",
-            "--data-dir",
-            str(box),
-            "pull",
-            "--from",
-            url,
-            "--token",
-            token,
-            "--organizer",
-            ORGANIZER,
-            "--event",
-            event,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def box_api(box: Path) -> tuple[Server, Api]:
-    token = run_cli(box, "token", "create", "--organizer", ORGANIZER, "--scope", "admin").strip().splitlines()[-1]
-    server = Server(box)
-    return server, Api(server.url, token)
 
 
 @pytest.fixture
@@ -173,7 +93,7 @@ def test_a_pull_copies_event_catalog_and_orders_under_the_central_ids_and_ticket
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
         f"Pulled {ORGANIZER}/{EVENT} from {api.url}/: 5 order(s) new or changed; "
-        f"catalog lists changed: {', '.join(CATALOG)}.\n"
+        f"catalog lists changed: {', '.join(CATALOG)}; 0 ticket layout(s).\n"
     )
     server, local = box_api(box)
     try:
@@ -255,11 +175,12 @@ def test_a_second_pull_brings_exactly_the_changes_with_unchanged_catalog_lists_n
         proxy.log.clear()
         result = pull(box, proxy.url, token)
         assert result.returncode == 0, result.stderr
-        assert result.stdout.endswith(": 2 order(s) new or changed; catalog lists changed: none.\n")
+        assert result.stdout.endswith(": 2 order(s) new or changed; catalog lists changed: none; 0 ticket layout(s).\n")
         for name in CATALOG:
             assert proxy.statuses(f"/events/{EVENT}/{name}/") == [304], name
-        # The organizer, the event, its settings, six lists answered 304, one page of orders, revoked secrets.
-        assert len(proxy.log) == 11
+        # The organizer, the event, its settings, the ticket layouts, six lists answered 304, one page of orders,
+        # revoked secrets.
+        assert len(proxy.log) == 12
         (orders_request,) = [path for path, _ in proxy.log if f"/events/{EVENT}/orders/" in path]
         assert "modified_since=" in orders_request and "ordering=-last_modified" in orders_request
 
@@ -269,7 +190,9 @@ def test_a_second_pull_brings_exactly_the_changes_with_unchanged_catalog_lists_n
         late = answer.json()
         result = pull(box, proxy.url, token)
         assert result.returncode == 0, result.stderr
-        assert result.stdout.endswith(f": 0 order(s) new or changed; catalog lists changed: {', '.join(CATALOG)}.\n")
+        assert result.stdout.endswith(
+            f": 0 order(s) new or changed; catalog lists changed: {', '.join(CATALOG)}; 0 ticket layout(s).\n"
+        )
     finally:
         proxy.stop()
     server, local = box_api(box)
@@ -383,7 +306,7 @@ def test_a_pull_killed_midway_and_run_again_leaves_what_one_uninterrupted_pull_d
 
         again = pull(killed, proxy.url, token)
         assert again.returncode == 0, again.stderr
-        assert ": 12 order(s) new or changed; catalog lists changed: none.\n" in again.stdout
+        assert ": 12 order(s) new or changed; catalog lists changed: none; 0 ticket layout(s).\n" in again.stdout
         whole = tmp_path / "whole"
         assert pull(whole, proxy.url, token).returncode == 0
         assert stored(killed) == stored(whole)
@@ -429,3 +352,63 @@ def test_signed_tickets_of_the_central_verify_at_the_box_and_its_revocations_com
     for secret in (kept["positions"][0]["secret"], own["positions"][0]["secret"]):
         verdict = run_cli(box, "secret", secret, "--organizer", ORGANIZER, "--event", EVENT)
         assert f"signature: made with the key of {ORGANIZER}/{EVENT}" in verdict.splitlines()
+
+
+def ticket_text(api: Api, position: dict) -> list[str]:
+    answer = api.session.get(f"{api.url}{API}/events/{EVENT}/orderpositions/{position['id']}/download/pdf/", timeout=30)
+    assert answer.status_code == 200, answer.text
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(answer.content)).pages]
+
+
+def test_ticket_layouts_come_with_their_backgrounds_and_tickets_print_at_the_box_as_at_the_central(central, tmp_path):
+    api, token = central
+    layout = {
+        "name": "Festival pass", "default": False,
+        "layout": [
+            text("event_name", 20, 270, downward=True),
+            text("attendee_name", 20, 240, downward=True),
+            text("other", 20, 200, text="Gate B", downward=True),
+            {"type": "barcodearea", "left": 130, "bottom": 20, "size": 50, "content": "secret"},
+        ],
+        "background": data_url("application/pdf", background_pdf("Festival artwork")),
+        "item_assignments": [{"item": 1, "sales_channel": "web"}],
+    }
+    made = api.post(f"/events/{EVENT}/ticketlayouts/", layout)
+    assert made.status_code == 201, made.text
+    plain = api.post(f"/events/{EVENT}/ticketlayouts/", {**layout, "name": "Plain", "background": None,
+                                                          "item_assignments": []})
+    assert plain.status_code == 201, plain.text
+    order = api.order({"status": "p", "payment_provider": "cash",
+                       "positions": [{"item": 1, "attendee_name_parts": {"full_name": "Ann Lee"}}]})
+    proxy = CentralProxy(api.url)
+    box = tmp_path / "box"
+    try:
+        result = pull(box, proxy.url, token)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.endswith("; 2 ticket layout(s).\n") and result.stderr == ""
+        assert len(proxy.statuses("/background.pdf")) == 1
+        # The background is read again only when its link changes.
+        proxy.log.clear()
+        assert pull(box, proxy.url, token).returncode == 0
+        assert proxy.statuses("/background.pdf") == []
+
+        server, local = box_api(box)
+        try:
+            layouts = f"/events/{EVENT}/ticketlayouts/"
+            assert [{**entry, "background": bool(entry["background"])} for entry in local.everything(layouts)] == [
+                {**entry, "background": bool(entry["background"])} for entry in api.everything(layouts)
+            ]
+            box_ticket = ticket_text(local, order["positions"][0])
+            assert box_ticket == ticket_text(api, order["positions"][0])
+            assert all(words in box_ticket[0] for words in ("Festival artwork", "Gate B", "Ann Lee"))
+        finally:
+            server.stop()
+
+        # Gone at the central, gone at the box.
+        gone = api.session.delete(f"{api.url}{API}/events/{EVENT}/ticketlayouts/{plain.json()['id']}/", timeout=30)
+        assert gone.status_code == 204
+        assert pull(box, proxy.url, token).stdout.endswith("; 1 ticket layout(s).\n")
+    finally:
+        proxy.stop()
+    with Store(box).transaction() as tx:
+        assert [doc["name"] for doc in tx.all("ticketlayouts")] == ["Festival pass"]

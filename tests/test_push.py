@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -14,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.central_proxy import CentralProxy
+from tests.central_box import API, EVENT, ORGANIZER, Api, box_api, pull
+from tests.central_proxy import CentralProxy, kill_push_at_second_order
 from tests.servers import Server, run_cli
-from tests.test_pull import API, EVENT, ORGANIZER, Api, box_api, pull
 
 pytestmark = pytest.mark.slow  # real processes
 
@@ -231,42 +229,8 @@ def test_a_push_killed_midway_and_run_again_duplicates_nothing(allotted):
     try:
         with box_selling(box) as local:
             sold = [local.order(TICKET) for _ in range(UNITS)]
-        # Hold the central's answer to the second order: it was created there, the box never heard of it.
-        posted: list[str] = []
-
-        def second_order(path: str) -> bool:
-            if path.endswith(f"/events/{EVENT}/orders/"):
-                posted.append(path)
-                return len(posted) == 2
-            return False
-
-        proxy.hold = second_order
-        proxy.hold_after_forward = True
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kiosk_tickets",
-                "--data-dir",
-                str(box),
-                "push",
-                "--from",
-                proxy.url,
-                "--token",
-                token,
-                "--organizer",
-                ORGANIZER,
-                "--event",
-                EVENT,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        assert proxy.held.wait(timeout=60)
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-        proxy.hold = lambda path: False
-        proxy.release.set()
+        # The central creates the second order, and the push is killed before it hears so.
+        kill_push_at_second_order(proxy, str(box), EVENT, "--token", token, "--organizer", ORGANIZER, "--event", EVENT)
         assert len(api.everything(f"/events/{EVENT}/orders/")) == 2
 
         result = push(box, token, "--from", proxy.url)

@@ -156,3 +156,19 @@ def test_an_order_of_the_central_never_replaces_a_sale_of_the_box_with_the_same_
         "the central has an order ABC12, a code this server gave one of its own sales; "
         "the two orders cannot both be kept."
     )
+
+
+def test_a_central_layout_keeps_the_channels_sold_here_and_one_that_cannot_be_drawn_is_named():
+    element = {"type": "barcodearea", "left": 10, "bottom": 10, "size": 40, "content": "secret"}
+    doc, background = central_json.ticket_layout({
+        "id": 7, "name": "Pass", "default": True, "layout": [element], "background": "https://central.example/bg.pdf",
+        "item_assignments": [{"item": 3, "sales_channel": "web"}, {"item": 4, "sales_channel": "api.kiosk"}],
+    })
+    assert (doc, background) == (
+        {"id": 7, "name": "Pass", "default": True, "layout": [element],
+         "item_assignments": [{"item": 3, "sales_channel": "web"}], "items": [3]},
+        "https://central.example/bg.pdf",
+    )
+    with pytest.raises(central_json.UnreadableObject) as error:
+        central_json.ticket_layout({"id": 8, "name": "Odd", "layout": [{"type": "hologram", "left": 1, "bottom": 1}]})
+    assert str(error.value).startswith("ticket layout 8 cannot be drawn here (Element 0: \"type\" must be one of ")

@@ -12,7 +12,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
-from .base import instance
+from .. import layouts
+from .base import SALES_CHANNELS, instance
 from .catalog import (
     AddOnSchema,
     BundleSchema,
@@ -27,6 +28,7 @@ from .catalog import (
 from .checkin import CheckinListSchema
 from .events import EventSchema, EventSettingsSchema
 from .orders import CheckinSchema, FeeSchema, OrderPositionSchema, OrderSchema
+from .ticketlayouts import TicketLayoutSchema
 
 
 class UnreadableObject(Exception):
@@ -208,3 +210,26 @@ def checkin(data: Mapping[str, Any], order_code: str) -> dict[str, Any]:
         "raw_barcode": None,
     }
     return _with_id(doc, data, what)
+
+
+def ticket_layout(data: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The ticket layout, and the link to its background PDF (None without one).
+
+    Assignments to sales channels this server does not sell on (a central's own, such as `api.…`) are left
+    out: no order here is of those channels. Raises UnreadableObject for a layout this server cannot draw.
+    """
+    what = f"ticket layout {data.get('id')}"
+    assignments = [
+        entry for entry in data.get("item_assignments") or []
+        if isinstance(entry, Mapping) and entry.get("sales_channel", "web") in SALES_CHANNELS
+    ]
+    fields = {key: value for key, value in data.items() if key not in ("background", "item_assignments")}
+    doc = _with_id(_loaded(TicketLayoutSchema, {**fields, "item_assignments": assignments}, what), data, what)
+    try:
+        layouts.check(doc["layout"])
+    except layouts.LayoutError as error:
+        raise UnreadableObject(f"{what} cannot be drawn here ({error})") from None
+    doc["items"] = sorted({assignment["item"] for assignment in doc["item_assignments"]})
+    doc.pop("background", None)  # the link is returned; the document holds the file itself once it is read
+    background = data.get("background")
+    return doc, background if isinstance(background, str) and background else None

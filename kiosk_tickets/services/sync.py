@@ -41,6 +41,7 @@ CENTRAL_ID_TABLES: dict[str, str] = {
     "orderpositions": "event",
     "orderfees": "order",
     "checkins": "event",
+    "ticketlayouts": "event",
     ticket_secrets.REVOKED_TABLE: "event",
 }
 
@@ -272,6 +273,25 @@ def import_order(
         if "id" not in fee:
             tx.insert("orderfees", {**fee, "order": stored["id"]})
     return stored
+
+
+def import_ticket_layouts(tx: Transaction, event_id: int, docs: list[dict]) -> None:
+    """Make the event's layouts from the central those of its list (`schemas.central.ticket_layout`, with the
+    background as `background_pdf`, base64, and the link it came from as `background_source`); the layouts
+    made here stay."""
+    for doc in docs:
+        put(tx, "ticketlayouts", {**doc, "event": event_id}, event_id)
+    remove_missing(tx, "ticketlayouts", {doc["id"] for doc in docs}, event=event_id)
+
+
+def stored_backgrounds(tx: Transaction, event_id: int) -> dict[str, str]:
+    """The backgrounds of the central's layouts held here, by the link they came from: a pull reads a
+    background again only when its link changed."""
+    return {
+        doc["background_source"]: doc["background_pdf"]
+        for doc in tx.find("ticketlayouts", event=event_id)
+        if doc.get("background_source") and doc.get("background_pdf")
+    }
 
 
 def canceled_here(order: Mapping[str, Any]) -> bool:

@@ -42,7 +42,7 @@ def data_url(value: str, types: tuple[str, ...]) -> tuple[str, bytes]:
     return match["type"], data
 
 
-def _readable_pdf(data: bytes) -> None:
+def readable_pdf(data: bytes) -> None:
     """Raise ValueError unless tickets can be drawn over `data`: a PDF whose pages pypdf reads and merges."""
     import pypdf  # only here and when rendering over a background
 
@@ -81,7 +81,7 @@ class TicketLayouts(Resource):
         if isinstance(background, str) and not self._keeps_background(background, existing):
             try:
                 _, pdf = data_url(background, ("application/pdf",))
-                _readable_pdf(pdf)
+                readable_pdf(pdf)
             except ValueError as error:
                 errors.add("background", str(error))
         # DRF's shape for a list: one entry per assignment, empty where it is fine.
