@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +16,11 @@ from . import checkin_counts, order_search, orders, ticket_secrets
 from .answers import check_answers
 from .common import FieldErrors, OrderStatus, check_ref_list, i18n_text, invalid_pk, order_documents
 from .resources import EventContext, Resource
+
+log = logging.getLogger("kiosk_tickets.checkin")
+# Enough of a secret for door staff to tell two scans apart in the log, too little to print a ticket from
+# (and at most half of a short code).
+SECRET_PREFIX = 4
 
 
 class CheckinLists(Resource):
@@ -349,11 +355,27 @@ def _record(
             "raw_barcode": scan.secret if position is None else None,
         },
     )
+    if error is not None:
+        _log_refusal(tx, checkin_list, position, scan, error)
     if position is not None and error is None:
         # Devices fetch orders changed since their last sync: a check-in changes the order they hold (its
         # position's `checkins`). A refused scan shows in no order, so it changes none.
         tx.update("orders", position["order"], {"last_modified": format_datetime(now)})
     return recorded
+
+
+def _log_refusal(tx: Transaction, checkin_list: dict, position: dict | None, scan: Scan, reason: str) -> None:
+    event = tx.peek_referenced("events", checkin_list["event"])
+    ticket = "no ticket"
+    if position is not None:
+        order = tx.peek_referenced("orders", position["order"])
+        ticket = f"ticket {order['code']}-{position['positionid']}"
+    by = f", reported by device {scan.device}" if scan.device is not None else ""
+    log.info(
+        "check-in refused: %s on list %d (%s) of %s/%s; %s, secret %s...%s",
+        reason, checkin_list["id"], checkin_list["name"], event["organizer"], event["slug"], ticket,
+        scan.secret[: min(SECRET_PREFIX, len(scan.secret) // 2)], by,
+    )
 
 
 def needs_attention(tx: Transaction, position: Mapping[str, Any], order: Mapping[str, Any]) -> bool:
