@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 Environ = dict[str, Any]
@@ -34,7 +34,14 @@ def _local_now() -> datetime:
 
 def format_time(moment: datetime) -> str:
     """`[30/Nov/2026:09:15:02 +0000]`: the Common Log Format's time of `moment` (an aware datetime)."""
-    return f"[{moment.day:02d}/{_MONTHS[moment.month - 1]}/{moment.year:04d}:{moment:%H:%M:%S %z}]"
+    # Field by field rather than strftime, which took a fifth of the middleware's time per request.
+    offset = int((moment.utcoffset() or timedelta(0)).total_seconds()) // 60
+    hours, minutes = divmod(abs(offset), 60)
+    sign = "-" if offset < 0 else "+"
+    return (
+        f"[{moment.day:02d}/{_MONTHS[moment.month - 1]}/{moment.year:04d}:"
+        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} {sign}{hours:02d}{minutes:02d}]"
+    )
 
 
 def request_line(environ: Environ) -> str:
@@ -46,6 +53,8 @@ def request_line(environ: Environ) -> str:
         if environ.get("QUERY_STRING"):
             target += "?" + environ["QUERY_STRING"]
     line = f"{environ.get('REQUEST_METHOD', '-')} {target} {environ.get('SERVER_PROTOCOL', '-')}"
+    if line.isascii() and line.isprintable() and '"' not in line and "\\" not in line:
+        return line  # as nearly every request line is: nothing to escape
     # A quote or a control character in the request must not break the line apart or fake another.
     return line.encode("unicode_escape").decode("ascii").replace('"', '\\"')
 

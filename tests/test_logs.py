@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+import requests
 
 from kiosk_tickets import background_sync
 from kiosk_tickets.access_log import AccessLog, format_time
@@ -16,7 +18,9 @@ from kiosk_tickets.pull import EventPull
 from kiosk_tickets.push import Pushed, SyncFailed
 from kiosk_tickets.services import sync
 from kiosk_tickets.store import Store
-from tests.test_checkin import buy, make_list, redeem, ticket
+from tests.helpers import created
+from tests.servers import Server, init_token
+from tests.test_checkin import EVENTS, TICKET, buy, make_list, redeem, ticket
 from tests.test_checkin import shop as shop  # noqa: F401 (a fixture)
 
 ARRIVED = datetime(2026, 11, 30, 9, 15, 2, tzinfo=UTC)
@@ -144,6 +148,39 @@ def test_the_access_log_is_on_unless_the_configuration_turns_it_off(value, on):
     assert load_config(environ=environ)["ACCESS_LOG"] is on
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("setting", [None, "0"])
+def test_serve_writes_the_access_log_to_stderr_unless_the_configuration_turns_it_off(tmp_path, monkeypatch, setting):
+    data_dir = tmp_path / "data"
+    token = init_token(data_dir, "acme")
+    if setting is not None:
+        monkeypatch.setenv("KIOSK_TICKETS_ACCESS_LOG", setting)
+    server = Server(data_dir)
+    try:
+        url = f"{server.url}/api/v1/organizers/acme/?fields=slug&x=%22"
+        response = requests.get(url, headers={"Authorization": f"Token {token}"}, timeout=10)
+        assert response.status_code == 200
+    finally:
+        # Stopped first: a line is written as the response is closed, which may be after the client has it.
+        server.process.terminate()
+        server.process.wait(timeout=10)
+        lines = server.log().splitlines()
+        server.stop()
+    times = re.compile(r"\[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\]")
+    access = [times.sub("[TIME]", line) for line in lines if line.startswith("127.0.0.1 - - [")]
+    if setting == "0":
+        assert access == []
+        return
+    # Before it: the requests that waited for the server to listen (tests.servers.Server), refused without a token.
+    assert access[-1] == (
+        f'127.0.0.1 - - [TIME] "GET /api/v1/organizers/acme/?fields=slug&x=%22 HTTP/1.1" 200 {len(response.content)}'
+    )
+    assert {re.sub(r"\d+$", "N", line) for line in access[:-1]} == {
+        '127.0.0.1 - - [TIME] "GET /api/v1/organizers/ HTTP/1.1" 401 N'
+    }
+    assert token not in "\n".join(lines)
+
+
 # ---------------------------------------------------------------------------------------- operational lines
 
 
@@ -177,6 +214,32 @@ def test_a_refused_scan_is_logged_with_its_reason_and_list_and_only_the_start_of
         ),
     ]
     assert secret not in caplog.text
+
+
+def test_a_scan_found_in_two_events_and_one_a_client_reports_later_are_logged(api, shop, caplog):
+    caplog.set_level(logging.INFO, logger="kiosk_tickets.checkin")
+    other_url = f"{EVENTS}other"
+    created(api, EVENTS, {"name": {"en": "Other"}, "slug": "other", "date_from": "2027-01-01T10:00:00Z"})
+    item = created(api, f"{other_url}/items/", TICKET)
+    created(api, f"{other_url}/quotas/", {"name": "Q", "size": 5, "items": [item["id"]]})
+    buy(api, [{**ticket(shop), "secret": "shared-secret"}])
+    buy(api, [{"item": item["id"], "secret": "shared-secret"}], event_url=other_url)
+    here, there = make_list(api), make_list(api, {"name": "Side door"}, event_url=other_url)
+    assert redeem(api, "shared-secret", [here["id"], there["id"]]).get_json()["reason"] == "ambiguous"
+    reported = {
+        "datetime": "2026-11-01T11:59:00Z",
+        "raw_barcode": "Gone+/=",
+        "type": "entry",
+        "error_reason": "invalid",
+    }
+    assert api.post(f"{other_url}/checkinlists/{there['id']}/failed_checkins/", json=reported).status_code == 201
+
+    assert [record.getMessage() for record in caplog.records] == [
+        f"check-in refused: ambiguous on lists {here['id']}, {there['id']}, whose events each have a ticket with "
+        "secret shar...",
+        f"check-in refused offline, reported later: invalid on list {there['id']} (Side door) of bigevents/other; "
+        "no ticket, secret Gon...",
+    ]
 
 
 def test_a_restore_is_logged(capsys, caplog, tmp_path):

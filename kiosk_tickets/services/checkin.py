@@ -210,6 +210,11 @@ def redeem(tx: Transaction, lists: list[dict], scan: Scan, now: datetime) -> Out
         return Outcome(ScanResult.UNKNOWN, "invalid")
     if len(matches) > 1:
         # The same secret in two of the scanned events: letting either in could be the wrong one.
+        lists_named = ", ".join(str(by_event[p["event"]]["id"]) for p in matches)
+        log.info(
+            "check-in refused: ambiguous on lists %s, whose events each have a ticket with secret %s...",
+            lists_named, secret_prefix(scan.secret),
+        )
         return Outcome(ScanResult.AMBIGUOUS, "ambiguous")
     position = matches[0]
     checkin_list = by_event[position["event"]]
@@ -321,7 +326,7 @@ def record_failed(
         position = None
     scan = Scan(lists=[checkin_list["id"]], secret=data["raw_barcode"], type=data["type"], device=device)
     moment = data.get("datetime") or format_datetime(now)
-    return _record(tx, checkin_list, position, scan, moment, now, error=data["error_reason"])
+    return _record(tx, checkin_list, position, scan, moment, now, error=data["error_reason"], reported=True)
 
 
 def _record(
@@ -332,6 +337,7 @@ def _record(
     moment: str,
     now: datetime,
     error: str | None = None,
+    reported: bool = False,
 ) -> dict:
     recorded = tx.insert(
         "checkins",
@@ -356,7 +362,7 @@ def _record(
         },
     )
     if error is not None:
-        _log_refusal(tx, checkin_list, position, scan, error)
+        _log_refusal(tx, checkin_list, position, scan, error, reported)
     if position is not None and error is None:
         # Devices fetch orders changed since their last sync: a check-in changes the order they hold (its
         # position's `checkins`). A refused scan shows in no order, so it changes none.
@@ -364,17 +370,26 @@ def _record(
     return recorded
 
 
-def _log_refusal(tx: Transaction, checkin_list: dict, position: dict | None, scan: Scan, reason: str) -> None:
+def secret_prefix(secret: str) -> str:
+    """What a log line shows of a scanned secret: its first few characters, never more than half of it."""
+    return secret[: min(SECRET_PREFIX, len(secret) // 2)]
+
+
+def _log_refusal(
+    tx: Transaction, checkin_list: dict, position: dict | None, scan: Scan, reason: str, reported: bool
+) -> None:
     event = tx.peek_referenced("events", checkin_list["event"])
     ticket = "no ticket"
     if position is not None:
         order = tx.peek_referenced("orders", position["order"])
         ticket = f"ticket {order['code']}-{position['positionid']}"
-    by = f", reported by device {scan.device}" if scan.device is not None else ""
+    # A device that refused a scan while offline reports it later (failed_checkins): nobody is waiting at the door.
+    what = "check-in refused offline, reported later" if reported else "check-in refused"
+    by = f", device {scan.device}" if scan.device is not None else ""
     log.info(
-        "check-in refused: %s on list %d (%s) of %s/%s; %s, secret %s...%s",
-        reason, checkin_list["id"], checkin_list["name"], event["organizer"], event["slug"], ticket,
-        scan.secret[: min(SECRET_PREFIX, len(scan.secret) // 2)], by,
+        "%s: %s on list %d (%s) of %s/%s; %s, secret %s...%s",
+        what, reason, checkin_list["id"], checkin_list["name"], event["organizer"], event["slug"], ticket,
+        secret_prefix(scan.secret), by,
     )
 
 
