@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import copy
 import gc
+import logging
 import os
 import socket
 import sys
@@ -18,7 +19,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import badges, create_app, demo, pairing, tickets
+from . import badges, create_app, demo, logs, pairing, tickets
+from .access_log import AccessLog
 from .config import load_config
 from .context import get_store
 from .errors import KioskError, NotFound, StoreBusy, StoreCorrupt, ValidationFailed
@@ -27,6 +29,8 @@ from .schemas import SLUG
 from .services import auth, devices, events, maintenance, quotas, ticket_secrets
 from .store import SNAPSHOT_NAME, Store, Transaction
 from .store.backup import BackupImage, read_backup, set_aside_tails
+
+log = logging.getLogger("kiosk_tickets.cli")
 
 
 class CommandError(Exception):
@@ -184,6 +188,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     app = create_app({"DATA_DIR": args.data_dir} if args.data_dir else None)
+    logs.configure(access=app.config["ACCESS_LOG"])
     # Read the store and build the quota counts now, so the first sale after a restart is not the slow one.
     with get_store(app).transaction() as tx:
         quotas.ledger(tx)
@@ -205,7 +210,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         syncing.start()
         print(f"Syncing every {args.sync_every:g} minute(s) with the central each event was pulled from.", flush=True)
-    serve(app, args.host, args.port, args.threads, limits, ident="kiosk-tickets")
+    application = AccessLog(app) if app.config["ACCESS_LOG"] else app
+    serve(application, args.host, args.port, args.threads, limits, ident="kiosk-tickets")
     return 0
 
 
@@ -376,6 +382,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if sizes is None:
         print("Nothing was restored; the store is unchanged.", file=sys.stderr)
         return 1
+    logs.configure()
+    log.info(
+        "restored the store in %s from the backup %s (taken %s): %s",
+        store.data_dir, image.source, image.created or "at an unknown time", _documents(sizes),
+    )
     print(f"Restored {args.source} into {store.data_dir}:")
     for table, count in sorted(sizes.items()):
         print(f"  {table}: {count}")

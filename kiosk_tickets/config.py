@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": "",
     # A browser signed in to the screens is signed out this many hours after signing in.
     "SESSION_HOURS": 12,
+    # `serve` writes a line per request to stderr in the Common Log Format; false turns it off.
+    "ACCESS_LOG": True,
 }
 
 _ENV_PREFIX = "KIOSK_TICKETS_"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +16,11 @@ from . import checkin_counts, order_search, orders, ticket_secrets
 from .answers import check_answers
 from .common import FieldErrors, OrderStatus, check_ref_list, i18n_text, invalid_pk, order_documents
 from .resources import EventContext, Resource
+
+log = logging.getLogger("kiosk_tickets.checkin")
+# Enough of a secret for door staff to tell two scans apart in the log, too little to print a ticket from
+# (and at most half of a short code).
+SECRET_PREFIX = 4
 
 
 class CheckinLists(Resource):
@@ -204,6 +210,11 @@ def redeem(tx: Transaction, lists: list[dict], scan: Scan, now: datetime) -> Out
         return Outcome(ScanResult.UNKNOWN, "invalid")
     if len(matches) > 1:
         # The same secret in two of the scanned events: letting either in could be the wrong one.
+        lists_named = ", ".join(str(by_event[p["event"]]["id"]) for p in matches)
+        log.info(
+            "check-in refused: ambiguous on lists %s, whose events each have a ticket with secret %s...",
+            lists_named, secret_prefix(scan.secret),
+        )
         return Outcome(ScanResult.AMBIGUOUS, "ambiguous")
     position = matches[0]
     checkin_list = by_event[position["event"]]
@@ -315,7 +326,7 @@ def record_failed(
         position = None
     scan = Scan(lists=[checkin_list["id"]], secret=data["raw_barcode"], type=data["type"], device=device)
     moment = data.get("datetime") or format_datetime(now)
-    return _record(tx, checkin_list, position, scan, moment, now, error=data["error_reason"])
+    return _record(tx, checkin_list, position, scan, moment, now, error=data["error_reason"], reported=True)
 
 
 def _record(
@@ -326,6 +337,7 @@ def _record(
     moment: str,
     now: datetime,
     error: str | None = None,
+    reported: bool = False,
 ) -> dict:
     recorded = tx.insert(
         "checkins",
@@ -349,11 +361,36 @@ def _record(
             "raw_barcode": scan.secret if position is None else None,
         },
     )
+    if error is not None:
+        _log_refusal(tx, checkin_list, position, scan, error, reported)
     if position is not None and error is None:
         # Devices fetch orders changed since their last sync: a check-in changes the order they hold (its
         # position's `checkins`). A refused scan shows in no order, so it changes none.
         tx.update("orders", position["order"], {"last_modified": format_datetime(now)})
     return recorded
+
+
+def secret_prefix(secret: str) -> str:
+    """What a log line shows of a scanned secret: its first few characters, never more than half of it."""
+    return secret[: min(SECRET_PREFIX, len(secret) // 2)]
+
+
+def _log_refusal(
+    tx: Transaction, checkin_list: dict, position: dict | None, scan: Scan, reason: str, reported: bool
+) -> None:
+    event = tx.peek_referenced("events", checkin_list["event"])
+    ticket = "no ticket"
+    if position is not None:
+        order = tx.peek_referenced("orders", position["order"])
+        ticket = f"ticket {order['code']}-{position['positionid']}"
+    # A device that refused a scan while offline reports it later (failed_checkins): nobody is waiting at the door.
+    what = "check-in refused offline, reported later" if reported else "check-in refused"
+    by = f", device {scan.device}" if scan.device is not None else ""
+    log.info(
+        "%s: %s on list %d (%s) of %s/%s; %s, secret %s...%s",
+        what, reason, checkin_list["id"], checkin_list["name"], event["organizer"], event["slug"], ticket,
+        secret_prefix(scan.secret), by,
+    )
 
 
 def needs_attention(tx: Transaction, position: Mapping[str, Any], order: Mapping[str, Any]) -> bool:
