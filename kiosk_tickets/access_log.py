@@ -6,15 +6,20 @@ waitress keeps no access log of its own, so `serve` wraps the app in `AccessLog`
 
 (client address, identity and user always `-`, time the request arrived, request line as sent, status, bytes of
 the body or `-` for none). The user field stays `-` on purpose: the principal is only known from the
-Authorization header or a session, and neither a token nor anything derived from one belongs in a log.
+Authorization header or a session, and neither a token nor anything derived from one belongs in a log. Nor does
+a ticket's secret, which admits whoever shows it: the request line keeps only the first characters of one in
+the path of a redeem by secret and in `secret=` and `search=` parameters, as the log lines of refused scans do.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
+
+from .services.checkin import secret_prefix
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -44,6 +49,19 @@ def format_time(moment: datetime) -> str:
     )
 
 
+# Where a request carries a ticket's secret: the legacy redeem's path (a position id there is no secret) and
+# the parameters the check-in search and the order lists take.
+_SECRET_IN_PATH = re.compile(r"(/positions/)(?![0-9]+/)([^/?]+)(/redeem)")
+_SECRET_IN_QUERY = re.compile(r"([?&](?:secret|search)=)([^&#]+)")
+
+
+def _masked(target: str) -> str:
+    def shortened(match: re.Match[str]) -> str:
+        return f"{match[1]}{secret_prefix(match[2])}***{match[3] if match.lastindex == 3 else ''}"
+
+    return _SECRET_IN_QUERY.sub(shortened, _SECRET_IN_PATH.sub(shortened, target))
+
+
 def request_line(environ: Environ) -> str:
     """The request line as the client sent it: method, path with its query string, protocol."""
     target = environ.get("REQUEST_URI")
@@ -52,7 +70,7 @@ def request_line(environ: Environ) -> str:
         target = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         if environ.get("QUERY_STRING"):
             target += "?" + environ["QUERY_STRING"]
-    line = f"{environ.get('REQUEST_METHOD', '-')} {target} {environ.get('SERVER_PROTOCOL', '-')}"
+    line = f"{environ.get('REQUEST_METHOD', '-')} {_masked(target)} {environ.get('SERVER_PROTOCOL', '-')}"
     if line.isascii() and line.isprintable() and '"' not in line and "\\" not in line:
         return line  # as nearly every request line is: nothing to escape
     # A quote or a control character in the request must not break the line apart or fake another.

@@ -110,6 +110,27 @@ def test_without_a_request_uri_the_line_is_rebuilt_from_path_and_query(caplog):
     ]
 
 
+@pytest.mark.parametrize(
+    ("target", "logged"),
+    [
+        ("/api/v1/organizers/demo/checkinlists/1/positions/Xk4q9mWzT2/redeem/",
+         "/api/v1/organizers/demo/checkinlists/1/positions/Xk4q***/redeem/"),
+        # A position id is no secret.
+        ("/api/v1/organizers/demo/checkinlists/1/positions/17/redeem/",
+         "/api/v1/organizers/demo/checkinlists/1/positions/17/redeem/"),
+        ("/api/v1/organizers/demo/events/fair/orderpositions/?secret=Xk4q9mWzT2&page=2",
+         "/api/v1/organizers/demo/events/fair/orderpositions/?secret=Xk4q***&page=2"),
+        ("/api/v1/organizers/demo/checkinlists/1/positions/?search=Xk4q9m",
+         "/api/v1/organizers/demo/checkinlists/1/positions/?search=Xk4***"),
+        ("/api/v1/organizers/demo/events/?page=2", "/api/v1/organizers/demo/events/?page=2"),
+    ],
+)
+def test_a_ticket_secret_in_a_request_keeps_only_its_first_characters(caplog, target, logged):
+    caplog.set_level(logging.INFO, logger="kiosk_tickets.access")
+    call(AccessLog(answering("200 OK", [b"x"]), clock=lambda: ARRIVED), environ(REQUEST_URI=target))
+    assert access_lines(caplog) == [f'192.168.1.20 - - [30/Nov/2026:09:15:02 +0000] "GET {logged} HTTP/1.1" 200 1']
+
+
 def test_an_app_that_raises_is_logged_as_a_500(caplog):
     caplog.set_level(logging.INFO, logger="kiosk_tickets.access")
 
