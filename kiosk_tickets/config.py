@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": "",
     # A browser signed in to the screens is signed out this many hours after signing in.
     "SESSION_HOURS": 12,
+    # `serve` waits for the system clock to be synchronised with a time server before it serves (a box whose
+    # clock has no battery would otherwise start at a wrong time; see clock_sync).
+    "REQUIRE_SYNCED_CLOCK": False,
 }
 
 _ENV_PREFIX = "KIOSK_TICKETS_"
