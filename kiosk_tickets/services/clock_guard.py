@@ -144,12 +144,15 @@ def now(tx: Transaction, system_time: datetime) -> datetime:
     view = _view(tx)
     lag = behind(tx, system_time)
     if lag is not None and not view.told_behind:
-        log.warning("clock behind: %s. Connect the box to a network with a time server, or set its clock.",
-                    lag.sentence())
+        log.warning(
+            "clock behind: %s. Connect the box to a network with a time server, or set its clock.", lag.sentence()
+        )
         view.told_behind = True
     elif lag is None and view.told_behind and view.newest is not None and system_time >= view.newest:
-        log.info("clock caught up: the system clock (%s) is past the newest time the store recorded again.",
-                 format_datetime(system_time))
+        log.info(
+            "clock caught up: the system clock (%s) is past the newest time the store recorded again.",
+            format_datetime(system_time),
+        )
         view.told_behind = False
     return later_of(tx, system_time)
 
