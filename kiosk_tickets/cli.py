@@ -195,7 +195,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if _config(args)["REQUIRE_SYNCED_CLOCK"]:
-        clock_sync.wait_until_synchronised(clock_sync.system_clock_synchronised)
+        clock_sync.wait_until_synchronised()
     app = create_app({"DATA_DIR": args.data_dir} if args.data_dir else None)
     # Read the store and build the quota counts now, so the first sale after a restart is not the slow one.
     with get_store(app).transaction() as tx:

@@ -63,7 +63,9 @@ def wait_until_synchronised(
         "(KIOSK_TICKETS_REQUIRE_SYNCED_CLOCK is set)"
     )
     waited = 0.0
-    while not is_synchronised():
+    synchronised = False
+    while not synchronised:
         sleep(interval)
         waited += interval
+        synchronised = is_synchronised()
     log.info("the system clock is synchronised (after %.0f s): serving", waited)
