@@ -180,8 +180,8 @@ def test_the_overview_tells_the_cashier_that_the_clock_is_wrong(organizer, set_b
         "It shows Sun 1 Nov 2026, 10:00, but sales or check-ins were already saved at Sun 1 Nov 2026, 12:30. "
         "Until the clock is right, everything new is saved with Sun 1 Nov 2026, 12:30, so that nothing is "
         "dated too early. "
-        "What to do: connect the ticket system's box to the network (it then sets its clock itself), or tell "
-        "whoever set it up. Selling can go on meanwhile."
+        "What to do: connect the box that runs the ticket system to the network (it then sets its clock itself), "
+        "or tell whoever set it up. Selling can go on meanwhile."
     )
 
 
@@ -192,8 +192,8 @@ def test_the_banner_speaks_german(organizer, set_back):
         "Sie zeigt So. 1. Nov. 2026, 10:00, aber Verkäufe oder Einlässe wurden schon um So. 1. Nov. 2026, 12:30 "
         "gespeichert. Bis die Uhr stimmt, wird alles Neue mit So. 1. Nov. 2026, 12:30 gespeichert, damit nichts "
         "zu früh datiert wird. "
-        "Was tun: Das Gerät des Ticketsystems mit dem Netzwerk verbinden (dann stellt es seine Uhr selbst) oder "
-        "der Person Bescheid geben, die es eingerichtet hat. Der Verkauf kann so lange weitergehen."
+        "Was tun: Das Gerät, auf dem das Ticketsystem läuft, mit dem Netzwerk verbinden (dann stellt es seine Uhr "
+        "selbst) oder der Person Bescheid geben, die es eingerichtet hat. Der Verkauf kann so lange weitergehen."
     )
 
 
