@@ -146,9 +146,11 @@ def test_recorded_moments_count_and_claimed_or_future_ones_do_not(store):
         # A pulled order carries the central's moments, with its own offset.
         tx.insert("orders", {"datetime": "2026-11-01T13:00:00+01:00", "last_modified": "2026-11-01T14:10:00+01:00"})
         assert newest(tx) == "2026-11-01T13:10:00Z"
+        tx.insert("checkins", {"created": "2026-11-01T13:10:00.250000Z"})
+        assert newest(tx) == "2026-11-01T13:10:00.250000Z"
     # Another process opening the store finds the same.
     with open_store(store.data_dir).transaction() as tx:
-        assert newest(tx) == "2026-11-01T13:10:00Z"
+        assert newest(tx) == "2026-11-01T13:10:00.250000Z"
 
 
 # ---------------------------------------------------------------------------------------- the overview
