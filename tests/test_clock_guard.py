@@ -99,6 +99,14 @@ def test_an_order_made_while_behind_is_dated_at_the_newest_recorded_time(api, ti
     assert order["datetime"] >= set_back["datetime"]
 
 
+def test_a_check_in_while_behind_is_dated_at_the_newest_recorded_time(api, ticket, set_back):
+    gate = created(api, f"{EVENT_URL}/checkinlists/", {"name": "Gate", "all_products": True})
+    scan = {"secret": set_back["positions"][0]["secret"], "lists": [gate["id"]]}
+    assert api.post("/api/v1/organizers/bigevents/checkinrpc/redeem/", json=scan).get_json()["status"] == "ok"
+    position = api.get(f"{ORDERS}{set_back['code']}/").get_json()["positions"][0]
+    assert [checkin["datetime"] for checkin in position["checkins"]] == ["2026-11-01T12:30:00Z"]
+
+
 def test_a_cart_made_while_behind_holds_its_unit_for_its_whole_reservation(api, ticket, set_back, clock):
     cart = created(api, CARTS, {"item": ticket["item"], "price": "10.00"})
     assert (cart["datetime"], cart["expires"]) == ("2026-11-01T12:30:00Z", "2026-11-01T13:00:00Z")
