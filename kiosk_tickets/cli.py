@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import copy
 import gc
+import logging
 import os
 import socket
 import sys
@@ -194,6 +195,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    # As `serve` (serving.py) will: the clock's lines from here on (waiting for it, a clock behind) reach stderr,
+    # those at INFO level too.
+    logging.basicConfig()
     if _config(args)["REQUIRE_SYNCED_CLOCK"]:
         clock_sync.wait_until_synchronised()
     app = create_app({"DATA_DIR": args.data_dir} if args.data_dir else None)
