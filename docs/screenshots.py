@@ -4,12 +4,14 @@
     .venv/bin/python docs/screenshots.py orders     (only the orders screen's)
     .venv/bin/python docs/screenshots.py overview   (only the overview's)
     .venv/bin/python docs/screenshots.py devices    (only the devices screen's)
+    .venv/bin/python docs/screenshots.py clock      (only the overview with its clock-behind banner)
 """
 
 from __future__ import annotations
 
 import sys
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,8 @@ import requests
 from playwright.sync_api import Browser, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from kiosk_tickets.isotime import format_datetime  # noqa: E402
+from kiosk_tickets.store import Store  # noqa: E402
 from tests.servers import Server, launch_chromium, run_cli  # noqa: E402
 
 DOCS = Path(__file__).resolve().parent
@@ -47,6 +51,9 @@ def main(only: str | None = None) -> None:
                     overview_screens(browser, server.url, api, admin, [counter, second_counter(data_dir)])
                 if only in (None, "devices"):
                     devices_screens(browser, server.url, api, admin)
+                if only in (None, "clock"):
+                    # Last: from here on the store's newest time lies ahead of the clock.
+                    clock_screen(browser, server.url, data_dir, admin)
                 browser.close()
         finally:
             server.stop()
@@ -217,6 +224,20 @@ def devices_screens(browser: Browser, url: str, api: requests.Session, admin: st
             page.get_by_role("button", name="Show its setup code").click()
         page.screenshot(path=DOCS / f"devices-pair-{size}.png")
         page.close()
+
+
+def clock_screen(browser: Browser, url: str, data_dir: Path, admin: str) -> None:
+    """The overview's banner when the system clock is behind what the box recorded: a box restarted without
+    network, whose clock went back. Staged by recording a moment two and a half hours ahead of the clock."""
+    ahead = format_datetime(datetime.now(UTC) + timedelta(hours=2, minutes=30))
+    with Store(data_dir).transaction() as tx:
+        event = tx.find_one("events", organizer="demo", slug="festival")
+        tx.update("events", event["id"], {"catalog_modified": ahead})
+    page = sign_in(browser, url, admin, "tablet")
+    page.goto("/overview/")
+    page.wait_for_selector("#clock-behind")
+    page.screenshot(path=DOCS / "overview-clock-behind.png")
+    page.close()
 
 
 if __name__ == "__main__":

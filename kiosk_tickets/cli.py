@@ -13,20 +13,20 @@ import logging
 import os
 import socket
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import badges, create_app, demo, logs, pairing, tickets
+from . import badges, clock_sync, create_app, demo, logs, pairing, tickets
 from .access_log import AccessLog
 from .config import load_config
 from .context import get_store
 from .errors import KioskError, NotFound, StoreBusy, StoreCorrupt, ValidationFailed
 from .isotime import format_datetime
 from .schemas import SLUG
-from .services import auth, devices, events, maintenance, quotas, ticket_secrets
+from .services import auth, clock_guard, devices, events, maintenance, quotas, ticket_secrets
 from .store import SNAPSHOT_NAME, Store, Transaction
 from .store.backup import BackupImage, read_backup, set_aside_tails
 
@@ -37,8 +37,18 @@ class CommandError(Exception):
     """A mistake of the user, told as one sentence; the command changed nothing."""
 
 
-def _now() -> datetime:
+def _system_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _now(tx: Transaction) -> datetime:
+    """The current time for a command's transaction: the system clock, guarded (see services.clock_guard)."""
+    return clock_guard.now(tx, _system_now())
+
+
+def _clock(store_of: Callable[[], Store]) -> Callable[[], datetime]:
+    """The guarded clock over the store `store_of` gives, for code that opens its own transactions."""
+    return clock_guard.guarded_clock(store_of, _system_now)
 
 
 def _config(args: argparse.Namespace) -> dict[str, Any]:
@@ -80,7 +90,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     store = _open_store(args, create=True)
     with store.transaction() as tx:
         events.ensure_organizer(tx, args.organizer, args.name)
-        token, _ = auth.create_token(tx, args.organizer, "admin", _now(), name="init")
+        token, _ = auth.create_token(tx, args.organizer, "admin", _now(tx), name="init")
     store.secret_key()  # made now, so that every server on this directory signs sessions alike from the start
     print(f"Organizer {args.organizer!r} is ready. Admin API token:")
     print(token)
@@ -88,7 +98,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    event, token = demo.build(_open_store(args, create=True), _now())
+    store = _open_store(args, create=True)
+    event, token = demo.build(store, _clock(lambda: store)())
     print(f"Demo event ready: /api/v1/organizers/{demo.ORGANIZER}/events/{event}/")
     print("Start the server with `kiosk-tickets serve`, open http://127.0.0.1:8000/ and sign in with the token")
     print("below (type it, or scan it from a badge); API clients send it as  Authorization: Token <token>.")
@@ -101,7 +112,7 @@ def cmd_token(args: argparse.Namespace) -> int:
     store = _open_store(args)
     with store.transaction() as tx:
         if args.token_command == "create":
-            token, record = auth.create_token(tx, args.organizer, args.scope, _now(), name=args.name)
+            token, record = auth.create_token(tx, args.organizer, args.scope, _now(tx), name=args.name)
             # Written before the transaction ends: a PNG that cannot be written leaves no token behind.
             if args.qr_png is not None:
                 try:
@@ -145,7 +156,7 @@ def cmd_device(args: argparse.Namespace) -> int:
             except pairing.PairingError as error:
                 raise CommandError(str(error)) from error
             data = {"name": args.name, "limit_events": args.events, "all_events": not args.events}
-            device = devices.create_device(tx, organizer, data, _now())
+            device = devices.create_device(tx, organizer, data, _now(tx))
             setup = pairing.handshake(url, device["initialization_token"])
             png = Path(args.qr_png or f"device-{organizer['slug']}-{device['device_id']}.png")
             try:
@@ -187,11 +198,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    config = _config(args)
+    # From here on the log lines reach stderr: the clock's (waiting for it, a clock behind) among the first.
+    logs.configure(access=config["ACCESS_LOG"])
+    if config["REQUIRE_SYNCED_CLOCK"]:
+        clock_sync.wait_until_synchronised()
     app = create_app({"DATA_DIR": args.data_dir} if args.data_dir else None)
-    logs.configure(access=app.config["ACCESS_LOG"])
     # Read the store and build the quota counts now, so the first sale after a restart is not the slow one.
     with get_store(app).transaction() as tx:
         quotas.ledger(tx)
+        # Also learn the newest time the store recorded: a clock behind it is in the log before anyone sells.
+        clock_guard.now(tx, app.config["CLOCK"]())
     tickets.warm_up()
     # What was just read lives as long as the process: exempt it from the cyclic garbage collector, whose
     # full passes over it took some 100 ms with 100,000 order positions, stalling whichever request ran.
@@ -206,7 +223,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         syncing = BackgroundSync(
             lambda: get_store(app), args.sync_token, args.sync_every * 60, args.sales_channel,
-            args.payment_provider, _now,
+            args.payment_provider, clock_guard.guarded_clock(lambda: get_store(app), app.config["CLOCK"]),
         )
         syncing.start()
         print(f"Syncing every {args.sync_every:g} minute(s) with the central each event was pulled from.", flush=True)
@@ -230,8 +247,17 @@ def cmd_pull(args: argparse.Namespace) -> int:
         return _progress_bar(total, "order", f"{event} orders")
 
     central = Central(getattr(args, "from"), args.token, args.organizer)
+    opened: list[Store] = []
+
+    def open_once() -> Store:
+        # Opened only once the central answered (a wrong address leaves no data directory behind), and then
+        # once: the clock reads the very store the pull writes to.
+        if not opened:
+            opened.append(_open_store(args, create=True))
+        return opened[0]
+
     try:
-        reports = pull(lambda: _open_store(args, create=True), central, args.event, _now, orders_bar)
+        reports = pull(open_once, central, args.event, _clock(open_once), orders_bar)
     except PullFailed as error:
         raise CommandError(str(error)) from None
     for report in reports:
@@ -268,7 +294,9 @@ def cmd_allot(args: argparse.Namespace) -> int:
     store = _open_store(args)
     central = _central_of(args, store)
     try:
-        done = allot(store, central, args.event, args.quota, args.units, args.box, args.sales_channel, _now)
+        done = allot(
+            store, central, args.event, args.quota, args.units, args.box, args.sales_channel, _clock(lambda: store)
+        )
     except SyncFailed as error:
         raise CommandError(str(error)) from None
     verb = "Took" if done.created else "Changed the allotment to"
@@ -285,7 +313,7 @@ def cmd_push(args: argparse.Namespace) -> int:
     store = _open_store(args)
     central = _central_of(args, store)
     try:
-        report = push(store, central, args.event, args.sales_channel, _now, args.payment_provider)
+        report = push(store, central, args.event, args.sales_channel, _clock(lambda: store), args.payment_provider)
     except SyncFailed as error:
         raise CommandError(str(error)) from None
     print(
@@ -395,8 +423,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 CHECK_LEGEND = (
     "PROBLEM lines are damage: records that cannot be read or references that point at nothing (exit 1). "
-    "WARNING lines are states an admin can make on purpose, such as a quota made smaller than what it had "
-    "already sold; they alone do not make the check fail."
+    "WARNING lines are states worth a look that are not damage, such as a quota made smaller than what it had "
+    "already sold, or a system clock behind the store's newest time; they alone do not make the check fail."
 )
 
 
@@ -405,7 +433,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         sizes = store.table_sizes()
         with store.transaction() as tx, _progress_bar(sum(sizes.values()) * 2, "doc", "check") as bar:
-            findings = maintenance.check(tx, _now(), progress=bar.update)
+            findings = maintenance.check(tx, _system_now(), progress=bar.update)
     except StoreCorrupt as error:
         print(f"Store {store.data_dir}: cannot be read.")
         print(f"PROBLEM: {error.detail}")

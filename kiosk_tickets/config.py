@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_HOURS": 12,
     # `serve` writes a line per request to stderr in the Common Log Format; false turns it off.
     "ACCESS_LOG": True,
+    # `serve` waits for the system clock to be synchronised with a time server before it serves (a box whose
+    # clock has no battery would otherwise start at a wrong time; see clock_sync).
+    "REQUIRE_SYNCED_CLOCK": False,
 }
 
 _ENV_PREFIX = "KIOSK_TICKETS_"

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, Request, current_app
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
-from .services import ticket_secrets
+from .services import clock_guard, ticket_secrets
 from .services.events import event_settings as merged_settings
 from .store import Store
 
@@ -32,7 +32,14 @@ def get_store(app: Flask | None = None) -> Store:
 
 
 def now() -> datetime:
-    """The current time from the app's injectable clock."""
+    """The current time: the app's injectable clock, guarded so that it never falls behind the newest moment the
+    store recorded (see `services.clock_guard`). Inside a request's transaction it reads that transaction."""
+    with get_store().transaction() as tx:
+        return clock_guard.now(tx, system_time())
+
+
+def system_time() -> datetime:
+    """The app's clock as it is, unguarded: only for telling whether it is behind."""
     moment: datetime = current_app.config["CLOCK"]()
     return moment
 

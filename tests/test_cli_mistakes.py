@@ -367,7 +367,7 @@ def test_check_reports_a_shrunk_quota_as_a_warning_and_succeeds(capsys, data_dir
     ) in lines
     assert not any(line.startswith("PROBLEM:") for line in lines)
     assert lines[-2].startswith("PROBLEM lines are damage")
-    assert "WARNING lines are states an admin can make on purpose" in lines[-2]
+    assert "WARNING lines are states worth a look that are not damage" in lines[-2]
     assert lines[-1] == "OK with 1 warning(s)"
 
 

@@ -1,8 +1,9 @@
 """Integrity checks over the whole database.
 
 Two kinds of findings: damage (a reference that points at nothing: the store is not what the program
-wrote), and states an admin can make on purpose (a quota holding more than its size, after it was made
-smaller than what was already sold, or after a forced sale), which are worth a look but are not damage.
+wrote), and states worth a look that are not damage: a quota holding more than its size (an admin made it
+smaller than what was already sold, or forced a sale), and a system clock behind the newest time the
+store recorded (a box booted without network and without a battery-backed clock).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import field as dataclass_field
 from datetime import datetime
 
 from ..store import Transaction
+from . import clock_guard
 from .quotas import quota_usage
 
 # (table, field, target table, target key): the field holds the target's id (or, for slugs, its key).
@@ -114,6 +116,12 @@ class Findings:
     warnings: list[str] = dataclass_field(default_factory=list)
 
 
-def check(tx: Transaction, now: datetime, progress: Callable[[int], None] | None = None) -> Findings:
-    """Check every reference (damage) and every quota's usage (warnings)."""
-    return Findings(damage=broken_references(tx, progress), warnings=overbooked_quotas(tx, now))
+def check(tx: Transaction, system_time: datetime, progress: Callable[[int], None] | None = None) -> Findings:
+    """Check every reference (damage), the system clock and every quota's usage (warnings).
+
+    `system_time` is the system clock as it reads; quotas are judged at the guarded time (see clock_guard).
+    """
+    lag = clock_guard.behind(tx, system_time)
+    warnings = [lag.sentence()] if lag is not None else []
+    warnings += overbooked_quotas(tx, clock_guard.later_of(tx, system_time))
+    return Findings(damage=broken_references(tx, progress), warnings=warnings)

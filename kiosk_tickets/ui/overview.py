@@ -18,15 +18,16 @@ from flask_babel import gettext
 from fpdf import FPDF
 from werkzeug.wrappers import Response
 
-from ..context import get_store, now
+from ..context import get_store, now, system_time
 from ..fonts import LATIN_BOLD, LATIN_REGULAR
-from ..services import allotments, reports, sync
+from ..services import allotments, clock_guard, reports, sync
 from ..services.auth import Principal
 from ..services.common import i18n_text
 from ..store import Transaction
 from . import bp
 from .auth import screen
 from .events import choose_event, event_context, events_of
+from .i18n import day as short_day
 from .i18n import long_day
 from .printing import PAYMENT_NAMES
 
@@ -122,7 +123,30 @@ def _page(tx: Transaction, event: dict, day: date) -> dict[str, Any]:
         "orders_total": sum(b.count for b in hours),
         "as_of": f"{moment.astimezone(reports.zone_of(event)):%H:%M}",
         "sync": _sync_status(tx, event),
+        "clock_behind": _clock_behind(tx, event),
     }
+
+
+@dataclass
+class ClockBehind:
+    """The banner's two times, in words of the event's time zone."""
+
+    clock: str
+    newest: str
+
+
+def _clock_behind(tx: Transaction, event: dict) -> ClockBehind | None:
+    """The system clock and the newest recorded time, if the clock is behind (see services.clock_guard)."""
+    lag = clock_guard.behind(tx, system_time())
+    if lag is None:
+        return None
+    zone = reports.zone_of(event)
+
+    def words(moment: datetime) -> str:
+        local = moment.astimezone(zone)
+        return f"{short_day(local)}, {local:%H:%M}"
+
+    return ClockBehind(clock=words(lag.system), newest=words(lag.newest))
 
 
 def _sync_status(tx: Transaction, event: dict) -> allotments.SyncStatus | None:
