@@ -219,7 +219,7 @@ def test_no_banner_while_the_clock_is_right(organizer, api, ticket, clock):
 
 def test_check_reports_a_clock_behind_as_a_warning_and_succeeds(capsys, data_dir, monkeypatch):
     system = Clock(START + timedelta(minutes=30))
-    monkeypatch.setattr("kiosk_tickets.cli._system_now", system)
+    monkeypatch.setattr("kiosk_tickets.cli.common.system_now", system)
     assert main(["--data-dir", str(data_dir), "demo"]) == 0
     system.moment = START - timedelta(hours=2)
     capsys.readouterr()
@@ -238,7 +238,7 @@ def test_check_reports_a_clock_behind_as_a_warning_and_succeeds(capsys, data_dir
 
 
 def test_check_says_nothing_of_a_clock_that_is_right(capsys, data_dir, monkeypatch):
-    monkeypatch.setattr("kiosk_tickets.cli._system_now", Clock(START))
+    monkeypatch.setattr("kiosk_tickets.cli.common.system_now", Clock(START))
     assert main(["--data-dir", str(data_dir), "demo"]) == 0
     capsys.readouterr()
     assert main(["--data-dir", str(data_dir), "check"]) == 0
@@ -294,7 +294,7 @@ def test_serve_waits_for_the_clock_only_when_required(data_dir, monkeypatch, req
         real(detector, lambda seconds: steps.append(f"slept {seconds:g} s"))
 
     monkeypatch.setattr(clock_sync, "wait_until_synchronised", wait)
-    monkeypatch.setattr("kiosk_tickets.cli.gc.freeze", lambda: None)  # not for the whole test session
+    monkeypatch.setattr("kiosk_tickets.cli.serve_command.gc.freeze", lambda: None)  # not for the whole test session
     monkeypatch.setattr("kiosk_tickets.serving.serve", lambda *args, **kwargs: steps.append("served"))
     assert main(["--data-dir", str(data_dir), "serve", "--port", "0"]) == 0
     if required:
