@@ -11,19 +11,25 @@ import json
 import os
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..errors import StoreCorrupt
+from .documents import Record, Shape, as_record, freeze, freeze_values, is_compact, is_short_string, shape_of, thaw
 
-SCHEMA_VERSION = 1
+# 2: the snapshot is written line by line (see SnapshotWriter), and journal records may hold patches.
+SCHEMA_VERSION = 2
 SNAPSHOT_NAME = "snapshot.json"
 LOCK_NAME = ".lock"
 SECRET_KEY_NAME = "secret_key"
 _RECORD_MAGIC = b"KTJ1"
 _HEADER = struct.Struct(">4sII")
 HEADER_SIZE = _HEADER.size
+# A snapshot is written and read in chunks of about this many lines or bytes: few calls, little memory.
+_CHUNK_LINES = 2000
+_CHUNK_BYTES = 1024 * 1024
 
 
 def fsync_dir(path: Path) -> None:
@@ -35,42 +41,184 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_file_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that a crash leaves either the old or the new file, never a mix."""
+def write_file_atomically(path: Path, data: bytes | Callable[[BinaryIO], None]) -> int:
+    """Write `data` (bytes, or a function writing to a file) to `path` so that a crash leaves either the old
+    or the new file, never a mix; return the size written."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        with open(tmp, "wb") as handle:
+            if isinstance(data, bytes):
+                handle.write(data)
+            else:
+                data(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+            size = handle.tell()
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, path)
     fsync_dir(path.parent)
+    return size
 
 
-def encode_snapshot(generation: int, tables: dict, next_ids: dict) -> bytes:
-    """Return the snapshot file holding `tables` and `next_ids`, continued by journal `generation`."""
-    return json.dumps(
-        {
-            "format": "kiosk-tickets",
-            "schema_version": SCHEMA_VERSION,
-            "generation": generation,
-            "next_ids": next_ids,
-            "tables": tables,
-        },
-        separators=(",", ":"),
-        ensure_ascii=False,
-    ).encode("utf-8")
+class SnapshotWriter:
+    """Writes a snapshot (format 2) line by line, so that writing one never holds more than a chunk of it.
+
+    The lines: a header object (format, schema version, generation, next ids); for each table an object
+    naming it; each document as ``[id, shape number, value, …]``, after an object declaring that shape
+    (``{"shape": [field names], "nested": [positions of nested objects and lists], "short": [positions of
+    short strings]}``, numbered from 0 in the order declared); last ``{"documents": count}``, whose
+    absence marks a snapshot cut short.
+    """
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+        self._shapes: dict[tuple[Shape, tuple[int, ...], tuple[int, ...]], int] = {}
+        self._lines: list[str] = []
+        self.documents = 0
+
+    def _line(self, value: Any) -> None:
+        self._lines.append(_dumps(value))
+        if len(self._lines) >= _CHUNK_LINES:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._lines:
+            self._lines.append("")
+            self._handle.write("\n".join(self._lines).encode("utf-8"))
+            self._lines = []
+
+    def header(self, generation: int, next_ids: Mapping[str, int]) -> None:
+        self._line(
+            {
+                "format": "kiosk-tickets",
+                "schema_version": SCHEMA_VERSION,
+                "generation": generation,
+                "next_ids": dict(next_ids),
+            }
+        )
+
+    def table(self, name: str, records: Mapping[str, Any]) -> None:
+        self._line({"table": name})
+        for key, doc in records.items():
+            record = as_record(doc)
+            values = list(record)
+            shape = values.pop()
+            nested = tuple([index for index, value in enumerate(values) if is_compact(value)])
+            short = tuple([index for index, value in enumerate(values) if is_short_string(value)])
+            for index in nested:
+                values[index] = thaw(values[index])
+            number = self._shapes.get((shape, nested, short))
+            if number is None:
+                number = self._shapes[(shape, nested, short)] = len(self._shapes)
+                self._line({"shape": list(shape), "nested": list(nested), "short": list(short)})
+            self._line([int(key), number, *values])
+            self.documents += 1
+
+    def end(self) -> None:
+        self._line({"documents": self.documents})
+        self.flush()
 
 
-def decode_snapshot(raw: bytes, path: Path) -> dict[str, Any]:
-    """Return the snapshot read from `path` as it was written; raise StoreCorrupt if this program cannot read it."""
+def write_snapshot(
+    path: Path, generation: int, tables: Mapping[str, Mapping[str, Any]], next_ids: Mapping[str, int]
+) -> int:
+    """Write the snapshot of `tables` and `next_ids`, continued by journal `generation`, atomically; return its size."""
+
+    def write(handle: BinaryIO) -> None:
+        writer = SnapshotWriter(handle)
+        writer.header(generation, next_ids)
+        for name, records in tables.items():
+            writer.table(name, records)
+        writer.end()
+
+    return write_file_atomically(path, write)
+
+
+@dataclass
+class Snapshot:
+    """A snapshot as read: its tables in compact form (id as a string -> `Record`) and what it says of itself."""
+
+    schema_version: int
+    generation: int
+    next_ids: dict[str, int]
+    tables: dict[str, dict[str, Record]]
+    size: int
+
+
+def read_snapshot(path: Path) -> Snapshot:
+    """Read the snapshot at `path` (format 2, or the single JSON object of format 1).
+
+    Raises StoreCorrupt if it is damaged or written by a newer version of this program.
+    """
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        first = handle.readline()
+        header = _loads_object(first, path, 1)
+        version = header.get("schema_version")
+        if not isinstance(version, int) or version > SCHEMA_VERSION:
+            raise StoreCorrupt(f"{path} has schema version {version!r}; this program reads up to {SCHEMA_VERSION}")
+        if version < 2:
+            # Format 1: one JSON object holding everything (it has no line breaks).
+            tables = {name: {key: freeze(doc) for key, doc in docs.items()} for name, docs in header["tables"].items()}
+            return Snapshot(version, header["generation"], _ids(header), tables, size)
+        return Snapshot(version, header["generation"], _ids(header), _read_tables(handle, path), size)
+
+
+def _ids(header: Mapping[str, Any]) -> dict[str, int]:
+    return {name: int(value) for name, value in header.get("next_ids", {}).items()}
+
+
+def _loads_object(line: bytes, path: Path, number: int) -> dict[str, Any]:
     try:
-        snapshot = json.loads(raw)
+        value = json.loads(line)
     except ValueError as exc:
-        raise StoreCorrupt(f"{path} is not valid JSON: {exc}") from exc
-    version = snapshot.get("schema_version")
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
-        raise StoreCorrupt(f"{path} has schema version {version!r}; this program reads up to {SCHEMA_VERSION}")
-    return snapshot
+        raise StoreCorrupt(f"{path} is not valid JSON: line {number}: {exc}") from exc
+    if not isinstance(value, dict):
+        raise StoreCorrupt(f"{path} is not a snapshot: line {number} is not an object")
+    return value
+
+
+def _read_tables(handle: BinaryIO, path: Path) -> dict[str, dict[str, Record]]:
+    tables: dict[str, dict[str, Record]] = {}
+    shapes: list[tuple[Shape, tuple[int, ...], tuple[int, ...]]] = []
+    table: dict[str, Record] | None = None
+    documents = 0
+    number = 1
+    while True:
+        lines = handle.readlines(_CHUNK_BYTES)
+        if not lines:
+            raise StoreCorrupt(f"{path} is cut short after line {number}")
+        try:
+            # One parse per chunk: far fewer calls, and the parser shares the keys of a chunk's objects.
+            entries = json.loads(b"[" + b",".join(lines) + b"]")
+        except ValueError as exc:
+            raise StoreCorrupt(f"{path} is not valid JSON: after line {number}: {exc}") from exc
+        for entry in entries:
+            number += 1
+            if type(entry) is list:
+                if table is None:
+                    raise StoreCorrupt(f"{path} is damaged: a document before any table at line {number}")
+                shape, nested, short = shapes[entry[1]]
+                doc_id = entry[0]
+                del entry[:2]
+                table[str(doc_id)] = freeze_values(entry, shape, nested, short)
+                documents += 1
+            elif "shape" in entry:
+                shapes.append((shape_of(tuple(entry["shape"])), tuple(entry["nested"]), tuple(entry["short"])))
+            elif "table" in entry:
+                table = tables.setdefault(entry["table"], {})
+            elif "documents" in entry:
+                if entry["documents"] != documents:
+                    raise StoreCorrupt(f"{path} is damaged: it holds {documents} of {entry['documents']} documents")
+                return tables
+            else:
+                raise StoreCorrupt(f"{path} is damaged at line {number}")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def encode_record(changes: list[list[Any]]) -> bytes:

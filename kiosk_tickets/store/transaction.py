@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from tinydb.table import Document
 
 from ..errors import StoreCorrupt
-from .documents import StoredDocument, clone
+from .documents import Record, StoredDocument, thaw
 
 if TYPE_CHECKING:
     from .database import Store
@@ -18,11 +18,13 @@ if TYPE_CHECKING:
 class DerivedView(Protocol):
     """An in-memory view computed from the tables (e.g. counters) that the store keeps current."""
 
-    def reset(self, tables: Mapping[str, Mapping[str, dict]]) -> None:
-        """Rebuild from scratch (the store was loaded or reloaded)."""
+    def reset(self, tables: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> None:
+        """Rebuild from scratch (the store was loaded or reloaded); the documents are read-only views."""
 
-    def changed(self, table: str, doc_id: int, old: dict | None, new: dict | None) -> None:
-        """Follow one change: a write of this process, an undo, or a record another process committed."""
+    def changed(self, table: str, doc_id: int, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> None:
+        """Follow one change: a write of this process, an undo, or a record another process committed.
+
+        `old` and `new` are read-only views of the documents, which may be kept (they never change)."""
 
 
 View = TypeVar("View", bound=DerivedView)
@@ -50,12 +52,12 @@ class Transaction:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    def _raw(self, table: str) -> dict[str, dict]:
+    def _raw(self, table: str) -> dict[str, Record]:
         return self._store._storage.tables.get(table, {})
 
     @staticmethod
-    def _out(doc_id: int | str, doc: dict) -> dict:
-        result = clone(doc)
+    def _out(doc_id: int | str, doc: Record) -> dict:
+        result: dict = thaw(doc)
         result["id"] = int(doc_id)
         return result
 
@@ -189,7 +191,7 @@ class Transaction:
         views = self._store._derived
         if name not in views:
             view = factory()
-            view.reset(self._store._storage.tables)
+            view.reset(self._store.views())
             views[name] = view
         return views[name]  # type: ignore[return-value]
 
