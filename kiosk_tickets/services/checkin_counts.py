@@ -35,7 +35,7 @@ def _standing(order: Mapping[str, Any] | None) -> str | None:
 class CheckinCounts:
     """Tickets per group, and per list and group those that came in and those inside now."""
 
-    def reset(self, tables: Mapping[str, Mapping[str, Doc]]) -> None:
+    def reset(self, tables: Mapping[str, Mapping[int, Doc]]) -> None:
         self.orders: dict[int, str | None] = {}
         self.positions: dict[int, tuple[int, int, int | None, int, bool]] = {}  # event, item, variation, order
         self.order_positions: dict[int, set[int]] = defaultdict(set)

@@ -38,7 +38,7 @@ class QuotaLedger:
     vouchers that block. Deadlines are kept sorted, so what ran out stops counting at its time, unwritten.
     Sorted lists of their own (not a list kept sorted) make an insert cost the same with 100,000 carts."""
 
-    def reset(self, tables: Mapping[str, Mapping[str, Doc]]) -> None:
+    def reset(self, tables: Mapping[str, Mapping[int, Doc]]) -> None:
         # Per order: its status and, while pending, the deadline after which it no longer holds quota.
         self.orders: dict[int, tuple[str, float]] = {}
         self.order_positions: dict[int, dict[int, Key]] = defaultdict(dict)

@@ -39,7 +39,7 @@ class BackupImage:
 
     source: Path
     created: str
-    tables: Mapping[str, Mapping[str, Any]]  # as `Store.contents` gives them: read-only views
+    tables: Mapping[str, Mapping[int, Any]]  # as `Store.contents` gives them: read-only views
     next_ids: dict[str, int]
 
     def sizes(self) -> dict[str, int]:

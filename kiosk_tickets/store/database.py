@@ -161,7 +161,7 @@ class Store:
             table, doc_id = change[0], int(change[1])
             if len(change) == 4:
                 # A patch: the fields that changed and those removed, applied to the document as it stands.
-                old = self._storage.tables[table][str(doc_id)]
+                old = self._storage.tables[table][doc_id]
                 self._set(table, doc_id, patch(old, change[2], change[3]))
             else:
                 self._set(table, doc_id, None if change[2] is None else freeze(change[2]))
@@ -171,14 +171,13 @@ class Store:
     def _set(self, table: str, doc_id: int, doc: Record | None) -> Record | None:
         """Put `doc` (None deletes) in place, keeping indexes and id counters right; return the old document."""
         raw = self._storage.tables.setdefault(table, {})
-        key = str(doc_id)
-        old = raw.get(key)
+        old = raw.get(doc_id)
         if old is not None:
             self._indexes.remove(table, doc_id, old)
         if doc is None:
-            raw.pop(key, None)
+            raw.pop(doc_id, None)
         else:
-            raw[key] = doc
+            raw[doc_id] = doc
             self._indexes.add(table, doc_id, doc)
         # Every id a change names is used up, a deletion's too: that is how `reserve_ids` raises a counter
         # through the journal (ordinary deletions name ids below the counter, so for them nothing moves).
@@ -247,7 +246,7 @@ class Store:
     def _load_snapshot(self, path: Path, identity: tuple[int, int]) -> None:
         # The old tables go first: holding both at once would double the memory a reload needs.
         self._storage.tables = {}
-        self._indexes.rebuild({})
+        self._indexes.clear()
         snapshot = read_snapshot(path)
         self.schema_version = snapshot.schema_version
         self._storage.tables = snapshot.tables
@@ -255,7 +254,7 @@ class Store:
         self._snapshot_identity = identity
         self._snapshot_bytes = snapshot.size
         self._db.forget_tables()
-        self._indexes.rebuild(self._storage.tables)
+        self._indexes.clear()
         for view in self._derived.values():
             view.reset(self.views())
         self._journal.switch(snapshot.generation, create=True)
@@ -265,7 +264,7 @@ class Store:
         return {name: FrozenTable(records) for name, records in self._storage.tables.items()}
 
     def _write_snapshot(
-        self, generation: int, tables: Mapping[str, Mapping[str, Any]], next_ids: Mapping[str, int]
+        self, generation: int, tables: Mapping[str, Mapping[int, Any]], next_ids: Mapping[str, int]
     ) -> int:
         # The new generation's journal exists (empty) before the snapshot that names it.
         self._journal.create(generation)
@@ -301,13 +300,13 @@ class Store:
         return [(self.data_dir / SNAPSHOT_NAME, None), (self._journal.path(), self._journal.offset)]
 
     def contents(self) -> tuple[dict[str, FrozenTable], dict[str, int]]:
-        """Return the tables (id as a string -> read-only view of the document without `id`) and the next id of each.
+        """Return the tables (id -> read-only view of the document without `id`) and the next id of each.
 
         Call it inside a transaction; both are the store's own, never to be changed.
         """
         return self.views(), self._next_ids
 
-    def replace_contents(self, tables: Mapping[str, Mapping[str, Any]], next_ids: Mapping[str, int]) -> None:
+    def replace_contents(self, tables: Mapping[str, Mapping[int, Any]], next_ids: Mapping[str, int]) -> None:
         """Make `tables` (as `contents` returns them, or plain documents) the whole database, as the next snapshot.
 
         Call it inside a transaction; other processes on this directory switch to the new snapshot at

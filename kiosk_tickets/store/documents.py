@@ -1,11 +1,12 @@
 """Stored documents: their compact form in memory (`Record`), owned copies (`thaw`) and read-only views.
 
-A document held by the store is a `Record`: a tuple of its values followed by its `Shape`, the tuple of
-its field names in order, shared by every document with the same fields. A nested object is a `Record`
-too and a nested list a tuple. Compared with a dict per document this takes about a quarter of the
-memory (no per-document hash table, no per-document copies of the field names), and short strings that
-recur (prices, statuses, languages) are shared. Nothing is left out: a document thawed again equals, key
-order included, the one that was frozen.
+A document held by the store is a `Record`: a tuple of its values followed by its `Shape`, which names
+its fields in order and holds the values None, True and False itself; one shape serves every document
+with the same fields holding the same of those values. A nested object is a `Record` too and a nested
+list a tuple. Compared with a dict per document this takes about a quarter of the memory (no
+per-document hash table, no per-document copies of the field names, no room for the many fields that
+are None), and short strings that recur (prices, statuses, languages) are shared. Nothing is left out:
+a document thawed again equals, key order and types included, the one that was frozen.
 """
 
 from __future__ import annotations
@@ -24,13 +25,21 @@ _SHARED_STRING_LENGTH = 8
 
 
 class Shape(tuple):
-    """The field names of a document, in order, with the position of each; one object per distinct tuple."""
+    """The field names of a kind of document: the tuple of those whose values a `Record` holds, in order.
 
-    positions: dict[str, int]
+    Fields that hold None, True or False are the shape's own (`constants`) and take no room in the
+    record: most fields of most documents hold None. One object exists per distinct kind of document.
+    """
+
+    fields: tuple[str, ...]  # every field, in the document's order
+    positions: dict[str, int]  # field -> its index in the record
+    constants: dict[str, Any]  # field -> the value the shape holds for it
+    declaration: tuple[tuple[int, Any], ...]  # (index in `fields`, value) of each constant
+    template: dict[str, Any] | None  # every field in order, constants filled in; None without constants
 
 
 class Record(tuple):
-    """A document in compact form: its values in the order of its `Shape`, then the shape itself.
+    """A document in compact form: the values its `Shape` does not hold, in order, then the shape itself.
 
     Zipping a record with its shape (`zip(record[-1], record, strict=False)`) pairs each field with its
     value and leaves the shape out, without copying.
@@ -39,25 +48,40 @@ class Record(tuple):
     __slots__ = ()
 
 
-_shapes: dict[tuple[str, ...], Shape] = {}
+_shapes: dict[tuple[tuple[str, ...], tuple[tuple[int, Any], ...]], Shape] = {}
 _EMPTY_LIST: tuple[()] = ()
 
 
-def shape_of(keys: tuple[str, ...]) -> Shape:
-    """Return the one `Shape` of these field names."""
-    shape = _shapes.get(keys)
+def shape_of(fields: tuple[str, ...], constants: tuple[tuple[int, Any], ...] = ()) -> Shape:
+    """Return the one `Shape` of documents with these fields, holding the values `constants` names."""
+    key = (fields, constants)
+    shape = _shapes.get(key)
     if shape is None:
-        shape = Shape(sys.intern(key) for key in keys)
-        shape.positions = {key: index for index, key in enumerate(shape)}
-        shape = _shapes.setdefault(keys, shape)
+        held = {index for index, _ in constants}
+        shape = Shape(sys.intern(name) for index, name in enumerate(fields) if index not in held)
+        shape.fields = tuple(sys.intern(name) for name in fields)
+        shape.positions = {name: index for index, name in enumerate(shape)}
+        shape.constants = {fields[index]: value for index, value in constants}
+        shape.declaration = constants
+        shape.template = {name: shape.constants.get(name) for name in shape.fields} if constants else None
+        shape = _shapes.setdefault(key, shape)
     return shape
+
+
+def make_record(fields: tuple[str, ...], values: list[Any]) -> Record:
+    """Return the `Record` of a document whose `fields` hold `values` (already in compact form)."""
+    constants = tuple([(index, value) for index, value in enumerate(values) if value is None or type(value) is bool])
+    if constants:
+        values = [value for value in values if not (value is None or type(value) is bool)]
+    values.append(shape_of(fields, constants))
+    return Record(values)
 
 
 def freeze(value: Any) -> Any:
     """Return JSON-shaped data (dicts, lists, scalars) in compact form: dicts as `Record`s, lists as tuples."""
     kind = type(value)
     if kind is dict:
-        return Record([*[freeze(item) for item in value.values()], shape_of(tuple(value))])
+        return make_record(tuple(value), [freeze(item) for item in value.values()])
     if kind is list:
         return tuple([freeze(item) for item in value]) if value else _EMPTY_LIST
     if kind is str and len(value) <= _SHARED_STRING_LENGTH:
@@ -66,8 +90,8 @@ def freeze(value: Any) -> Any:
 
 
 def freeze_values(values: list[Any], shape: Shape, nested: tuple[int, ...], short: tuple[int, ...]) -> Record:
-    """Return the `Record` of `values` (JSON-shaped, in the order of `shape`): the nested ones are at `nested`,
-    the short strings at `short` (which a snapshot says, so that reading one need not look at every value)."""
+    """Return the `Record` of `values` (JSON-shaped, those `shape` does not hold): the nested ones are at
+    `nested`, the short strings at `short` (which a snapshot says, so reading one need not look at every value)."""
     for index in nested:
         values[index] = freeze(values[index])
     for index in short:
@@ -85,11 +109,27 @@ def thaw(value: Any) -> Any:
     """Return a plain, owned copy (dicts and lists) of data in compact form; scalars as they are."""
     kind = type(value)
     if kind is Record:
-        pairs = zip(value[-1], value, strict=False)
-        return {key: thaw(item) if type(item) in _COMPACT else item for key, item in pairs}
+        shape = value[-1]
+        pairs = zip(shape, value, strict=False)
+        if shape.template is None:
+            return {key: thaw(item) if type(item) in _COMPACT else item for key, item in pairs}
+        doc = shape.template.copy()
+        for key, item in pairs:
+            doc[key] = thaw(item) if type(item) in _COMPACT else item
+        return doc
     if kind is tuple:
         return [thaw(item) if type(item) in _COMPACT else item for item in value]
     return value
+
+
+def fields_of(record: Record) -> dict[str, Any]:
+    """Return every field of `record` with its value in compact form, in the document's order."""
+    shape = record[-1]
+    if shape.template is None:
+        return dict(zip(shape, record, strict=False))
+    fields = shape.template.copy()
+    fields.update(zip(shape, record, strict=False))
+    return fields
 
 
 _COMPACT = (Record, tuple)
@@ -102,8 +142,11 @@ def is_compact(value: Any) -> bool:
 
 def field(record: Record, name: str, default: Any = None) -> Any:
     """Return the value of field `name` of `record` in compact form, or `default` if it has no such field."""
-    index = record[-1].positions.get(name)
-    return default if index is None else record[index]
+    shape = record[-1]
+    index = shape.positions.get(name)
+    if index is None:
+        return shape.constants.get(name, default)
+    return record[index]
 
 
 def clone(value: Any) -> Any:
@@ -124,25 +167,30 @@ class FrozenDocument(Mapping[str, Any]):
         self.record = record
 
     def __getitem__(self, key: str) -> Any:
-        index = self.record[-1].positions[key]
+        shape = self.record[-1]
+        index = shape.positions.get(key)
+        if index is None:
+            return shape.constants[key]
         value = self.record[index]
         return thaw(value) if type(value) in _COMPACT else value
 
     def get(self, key: str, default: Any = None) -> Any:
-        index = self.record[-1].positions.get(key)
+        shape = self.record[-1]
+        index = shape.positions.get(key)
         if index is None:
-            return default
+            return shape.constants.get(key, default)
         value = self.record[index]
         return thaw(value) if type(value) in _COMPACT else value
 
     def __contains__(self, key: object) -> bool:
-        return key in self.record[-1].positions
+        shape = self.record[-1]
+        return key in shape.positions or key in shape.constants
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.record[-1])
+        return iter(self.record[-1].fields)
 
     def __len__(self) -> int:
-        return len(self.record) - 1
+        return len(self.record[-1].fields)
 
 
 class StoredDocument(FrozenDocument):
@@ -161,34 +209,34 @@ class StoredDocument(FrozenDocument):
         return self._id if key == "id" else FrozenDocument.get(self, key, default)
 
     def __contains__(self, key: object) -> bool:
-        return key == "id" or key in self.record[-1].positions
+        return key == "id" or FrozenDocument.__contains__(self, key)
 
     def __iter__(self) -> Iterator[str]:
         yield "id"
-        yield from self.record[-1]
+        yield from self.record[-1].fields
 
     def __len__(self) -> int:
-        return len(self.record)
+        return len(self.record[-1].fields) + 1
 
 
-class FrozenTable(Mapping[str, FrozenDocument]):
-    """A stored table (id as a string -> document) seen as views of its documents, without copying any."""
+class FrozenTable(Mapping[int, FrozenDocument]):
+    """A stored table (id -> document) seen as views of its documents, without copying any."""
 
     __slots__ = ("records",)
 
-    def __init__(self, records: Mapping[str, Record]) -> None:
+    def __init__(self, records: Mapping[int, Record]) -> None:
         self.records = records
 
-    def __getitem__(self, key: str) -> FrozenDocument:
+    def __getitem__(self, key: int) -> FrozenDocument:
         return FrozenDocument(self.records[key])
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[int]:
         return iter(self.records)
 
     def __len__(self) -> int:
         return len(self.records)
 
-    def items(self) -> Iterator[tuple[str, FrozenDocument]]:  # type: ignore[override]
+    def items(self) -> Iterator[tuple[int, FrozenDocument]]:  # type: ignore[override]
         for key, record in self.records.items():
             yield key, FrozenDocument(record)
 
@@ -218,27 +266,25 @@ def same(first: Any, second: Any) -> bool:
 def difference(old: Record, new: Record) -> tuple[dict[str, Any], list[str]] | None:
     """Return what turns `old` into `new`: the fields set (as plain values) and the fields removed, in the
     form `patch` applies; None if a patch cannot give `new`'s field order (`new` then goes whole)."""
-    old_shape, new_shape = old[-1], new[-1]
-    old_positions, new_positions = old_shape.positions, new_shape.positions
-    removed = [key for key in old_shape if key not in new_positions]
-    if new_shape is not old_shape:
-        kept = [key for key in old_shape if key in new_positions]
-        added = [key for key in new_shape if key not in old_positions]
-        if tuple(kept + added) != new_shape:
+    before, after = fields_of(old), fields_of(new)
+    removed = [key for key in before if key not in after]
+    if old[-1].fields != new[-1].fields:
+        kept = [key for key in before if key in after]
+        added = [key for key in after if key not in before]
+        if kept + added != list(after):
             return None
     changed = {}
-    for key, value in zip(new_shape, new, strict=False):
-        index = old_positions.get(key)
-        if index is None or not same(old[index], value):
+    for key, value in after.items():
+        if key not in before or not same(before[key], value):
             changed[key] = thaw(value)
     return changed, removed
 
 
 def patch(old: Record, changed: Mapping[str, Any], removed: list[str]) -> Record:
     """Return `old` with the fields of `changed` set (new ones last) and those in `removed` taken away."""
-    values = dict(zip(old[-1], old, strict=False))
+    values = fields_of(old)
     for key in removed:
         del values[key]
     for key, value in changed.items():
         values[key] = freeze(value)
-    return Record([*values.values(), shape_of(tuple(values))])
+    return make_record(tuple(values), list(values.values()))

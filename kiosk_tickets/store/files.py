@@ -67,9 +67,10 @@ class SnapshotWriter:
 
     The lines: a header object (format, schema version, generation, next ids); for each table an object
     naming it; each document as ``[id, shape number, value, …]``, after an object declaring that shape
-    (``{"shape": [field names], "nested": [positions of nested objects and lists], "short": [positions of
-    short strings]}``, numbered from 0 in the order declared); last ``{"documents": count}``, whose
-    absence marks a snapshot cut short.
+    (``{"shape": [field names], "constants": [[position in the names, None, true or false], …],
+    "nested": [positions of nested objects and lists], "short": [positions of short strings]}``, the
+    positions of the last two among the document's values; numbered from 0 in the order declared); last
+    ``{"documents": count}``, whose absence marks a snapshot cut short.
     """
 
     def __init__(self, handle: BinaryIO) -> None:
@@ -99,7 +100,7 @@ class SnapshotWriter:
             }
         )
 
-    def table(self, name: str, records: Mapping[str, Any]) -> None:
+    def table(self, name: str, records: Mapping[int, Any]) -> None:
         self._line({"table": name})
         for key, doc in records.items():
             record = as_record(doc)
@@ -112,7 +113,10 @@ class SnapshotWriter:
             number = self._shapes.get((shape, nested, short))
             if number is None:
                 number = self._shapes[(shape, nested, short)] = len(self._shapes)
-                self._line({"shape": list(shape), "nested": list(nested), "short": list(short)})
+                constants = [list(constant) for constant in shape.declaration]
+                self._line(
+                    {"shape": shape.fields, "constants": constants, "nested": list(nested), "short": list(short)}
+                )
             self._line([int(key), number, *values])
             self.documents += 1
 
@@ -122,7 +126,7 @@ class SnapshotWriter:
 
 
 def write_snapshot(
-    path: Path, generation: int, tables: Mapping[str, Mapping[str, Any]], next_ids: Mapping[str, int]
+    path: Path, generation: int, tables: Mapping[str, Mapping[int, Any]], next_ids: Mapping[str, int]
 ) -> int:
     """Write the snapshot of `tables` and `next_ids`, continued by journal `generation`, atomically; return its size."""
 
@@ -138,12 +142,12 @@ def write_snapshot(
 
 @dataclass
 class Snapshot:
-    """A snapshot as read: its tables in compact form (id as a string -> `Record`) and what it says of itself."""
+    """A snapshot as read: its tables in compact form (id -> `Record`) and what it says of itself."""
 
     schema_version: int
     generation: int
     next_ids: dict[str, int]
-    tables: dict[str, dict[str, Record]]
+    tables: dict[str, dict[int, Record]]
     size: int
 
 
@@ -161,7 +165,9 @@ def read_snapshot(path: Path) -> Snapshot:
             raise StoreCorrupt(f"{path} has schema version {version!r}; this program reads up to {SCHEMA_VERSION}")
         if version < 2:
             # Format 1: one JSON object holding everything (it has no line breaks).
-            tables = {name: {key: freeze(doc) for key, doc in docs.items()} for name, docs in header["tables"].items()}
+            tables = {
+                name: {int(key): freeze(doc) for key, doc in docs.items()} for name, docs in header["tables"].items()
+            }
             return Snapshot(version, header["generation"], _ids(header), tables, size)
         return Snapshot(version, header["generation"], _ids(header), _read_tables(handle, path), size)
 
@@ -180,10 +186,10 @@ def _loads_object(line: bytes, path: Path, number: int) -> dict[str, Any]:
     return value
 
 
-def _read_tables(handle: BinaryIO, path: Path) -> dict[str, dict[str, Record]]:
-    tables: dict[str, dict[str, Record]] = {}
+def _read_tables(handle: BinaryIO, path: Path) -> dict[str, dict[int, Record]]:
+    tables: dict[str, dict[int, Record]] = {}
     shapes: list[tuple[Shape, tuple[int, ...], tuple[int, ...]]] = []
-    table: dict[str, Record] | None = None
+    table: dict[int, Record] | None = None
     documents = 0
     number = 1
     while True:
@@ -203,10 +209,12 @@ def _read_tables(handle: BinaryIO, path: Path) -> dict[str, dict[str, Record]]:
                 shape, nested, short = shapes[entry[1]]
                 doc_id = entry[0]
                 del entry[:2]
-                table[str(doc_id)] = freeze_values(entry, shape, nested, short)
+                table[doc_id] = freeze_values(entry, shape, nested, short)
                 documents += 1
             elif "shape" in entry:
-                shapes.append((shape_of(tuple(entry["shape"])), tuple(entry["nested"]), tuple(entry["short"])))
+                constants = tuple((index, value) for index, value in entry.get("constants", ()))
+                shape = shape_of(tuple(entry["shape"]), constants)
+                shapes.append((shape, tuple(entry["nested"]), tuple(entry["short"])))
             elif "table" in entry:
                 table = tables.setdefault(entry["table"], {})
             elif "documents" in entry:

@@ -53,20 +53,20 @@ class Indexes:
 
     For each table and field: value -> the bucket of ids of the documents holding it. None is not
     indexed: most documents hold None in most of their indexed fields (a position without variation,
-    voucher or add-on), and a criterion of None is checked on the documents instead. The store calls
-    `add` and `remove` for every change it applies, undoes or reads from the journal, and `rebuild`
-    when it loads a snapshot.
+    voucher or add-on), and a criterion of None is checked on the documents instead.
+
+    An index is built at the first lookup through it, from all the table's documents at once, and then
+    kept current: the store calls `add` and `remove` for every change it applies, undoes or reads from
+    the journal, and `clear` when it loads a snapshot. So start-up reads documents only, and indexes no
+    lookup of the process uses take neither time nor memory.
     """
 
     def __init__(self) -> None:
         self._tables: dict[str, dict[str, dict[Any, Bucket]]] = {}
 
-    def rebuild(self, tables: Mapping[str, Mapping[str, Record]]) -> None:
-        """Index every document of `tables` (raw tables: id as a string -> `Record`) from scratch."""
-        self._tables = {table: {name: {} for name in fields} for table, fields in INDEXED_FIELDS.items()}
-        for table, docs in tables.items():
-            if table in self._tables:
-                self._tables[table] = _collect(INDEXED_FIELDS[table], docs)
+    def clear(self) -> None:
+        """Forget every index (the tables were replaced); each is built again at its next lookup."""
+        self._tables = {}
 
     def add(self, table: str, doc_id: int, doc: Record) -> None:
         """Index the document `doc_id` of `table`, now stored as `doc`."""
@@ -112,13 +112,21 @@ class Indexes:
                         if len(bucket) <= _TUPLE_BUCKET:  # type: ignore[arg-type]
                             index[key] = tuple(bucket)  # type: ignore[arg-type]
 
-    def ids(self, table: str, docs: Mapping[str, Record], criteria: Mapping[str, Any]) -> list[int]:
+    def ids(self, table: str, docs: Mapping[int, Record], criteria: Mapping[str, Any]) -> list[int]:
         """Return, in id order, the ids of documents in `docs` whose fields equal `criteria` (list fields: contain).
 
-        `docs` is the raw table `table` (id as a string -> document); fields without an index are
+        `docs` is the raw table `table` (id -> document); fields without an index are
         compared on the documents.
         """
         indexes = self._tables.get(table, {})
+        missing = [
+            name
+            for name, value in criteria.items()
+            if value is not None and name not in indexes and name in INDEXED_FIELDS.get(table, ())
+        ]
+        if missing:
+            indexes = self._tables.setdefault(table, {})
+            indexes.update(_collect(tuple(missing), docs))
         buckets = {
             name: _bucket(indexes[name].get(value))
             for name, value in criteria.items()
@@ -132,10 +140,10 @@ class Indexes:
             candidates = list(buckets[smallest])
             del rest[smallest]
         else:
-            candidates = (int(key) for key in docs)
+            candidates = docs
         result = []
         for doc_id in candidates:
-            doc = docs.get(str(doc_id))
+            doc = docs.get(doc_id)
             if doc is not None and all(_matches(field(doc, name), wanted) for name, wanted in rest.items()):
                 result.append(doc_id)
         result.sort()
@@ -148,18 +156,16 @@ def _bucket(found: Bucket | None) -> Collection[int]:
     return (found,) if type(found) is int else found  # type: ignore[return-value]
 
 
-def _collect(fields: tuple[str, ...], docs: Mapping[str, Record]) -> dict[str, dict[Any, Bucket]]:
+def _collect(fields: tuple[str, ...], docs: Mapping[int, Record]) -> dict[str, dict[Any, Bucket]]:
     """Return the indexes of `fields` over all of `docs` at once (faster than adding them one by one)."""
     collected: dict[str, dict[Any, Any]] = {name: {} for name in fields}
     indexes = [(name, collected[name]) for name in fields]
-    for key, doc in docs.items():
-        doc_id = int(key)
-        positions = doc[-1].positions
+    for doc_id, doc in docs.items():
+        shape = doc[-1]
+        positions = shape.positions
         for name, index in indexes:
             position = positions.get(name)
-            if position is None:
-                continue
-            value = doc[position]
+            value = shape.constants.get(name) if position is None else doc[position]
             if value is None:
                 continue
             for value_key in value if type(value) is tuple else (value,):
