@@ -89,17 +89,6 @@ def freeze(value: Any) -> Any:
     return value
 
 
-def freeze_values(values: list[Any], shape: Shape, nested: tuple[int, ...], short: tuple[int, ...]) -> Record:
-    """Return the `Record` of `values` (JSON-shaped, those `shape` does not hold): the nested ones are at
-    `nested`, the short strings at `short` (which a snapshot says, so reading one need not look at every value)."""
-    for index in nested:
-        values[index] = freeze(values[index])
-    for index in short:
-        values[index] = sys.intern(values[index])
-    values.append(shape)
-    return Record(values)
-
-
 def is_short_string(value: Any) -> bool:
     """Return True if `value` is a string short enough to be shared between documents."""
     return type(value) is str and len(value) <= _SHARED_STRING_LENGTH

@@ -1,8 +1,11 @@
 """The store's files: their names, the snapshot and journal record formats, and writes that survive a crash.
 
 A journal record is ``MAGIC | length | crc32 | payload`` where the payload is the JSON list of one
-transaction's changes ``[[table, doc_id, document or null], …]``. A snapshot is one JSON object holding
-every table, the next id of each, and the generation whose journal continues it.
+transaction's changes: ``[table, doc_id, document or null]`` for a document written whole or deleted,
+``[table, doc_id, {field: value}, [field]]`` for one changed in part (the fields set, then those removed).
+A snapshot holds every table, the next id of each, and the generation whose journal continues it: since
+schema version 2 as lines, one per document holding its values only (see `SnapshotWriter`), written and
+read a chunk at a time; version 1 wrote one JSON object, which is still read.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import struct
+import sys
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,7 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..errors import StoreCorrupt
-from .documents import Record, Shape, as_record, freeze, freeze_values, is_compact, is_short_string, shape_of, thaw
+from .documents import Record, Shape, as_record, freeze, is_compact, is_short_string, shape_of, thaw
 
 # 2: the snapshot is written line by line (see SnapshotWriter), and journal records may hold patches.
 SCHEMA_VERSION = 2
@@ -190,8 +194,9 @@ def _read_tables(handle: BinaryIO, path: Path) -> dict[str, dict[int, Record]]:
     tables: dict[str, dict[int, Record]] = {}
     shapes: list[tuple[Shape, tuple[int, ...], tuple[int, ...]]] = []
     table: dict[int, Record] | None = None
-    documents = 0
-    number = 1
+    number = 1  # the line the chunk begins after
+    # Documents are most of the lines: their loop is kept to the few operations each needs.
+    intern = sys.intern
     while True:
         lines = handle.readlines(_CHUNK_BYTES)
         if not lines:
@@ -202,15 +207,15 @@ def _read_tables(handle: BinaryIO, path: Path) -> dict[str, dict[int, Record]]:
         except ValueError as exc:
             raise StoreCorrupt(f"{path} is not valid JSON: after line {number}: {exc}") from exc
         for entry in entries:
-            number += 1
             if type(entry) is list:
-                if table is None:
-                    raise StoreCorrupt(f"{path} is damaged: a document before any table at line {number}")
                 shape, nested, short = shapes[entry[1]]
-                doc_id = entry[0]
-                del entry[:2]
-                table[doc_id] = freeze_values(entry, shape, nested, short)
-                documents += 1
+                values = entry[2:]
+                for index in nested:
+                    values[index] = freeze(values[index])
+                for index in short:
+                    values[index] = intern(values[index])
+                values.append(shape)
+                table[entry[0]] = Record(values)  # type: ignore[index]
             elif "shape" in entry:
                 constants = tuple((index, value) for index, value in entry.get("constants", ()))
                 shape = shape_of(tuple(entry["shape"]), constants)
@@ -218,11 +223,13 @@ def _read_tables(handle: BinaryIO, path: Path) -> dict[str, dict[int, Record]]:
             elif "table" in entry:
                 table = tables.setdefault(entry["table"], {})
             elif "documents" in entry:
+                documents = sum(len(docs) for docs in tables.values())
                 if entry["documents"] != documents:
                     raise StoreCorrupt(f"{path} is damaged: it holds {documents} of {entry['documents']} documents")
                 return tables
             else:
-                raise StoreCorrupt(f"{path} is damaged at line {number}")
+                raise StoreCorrupt(f"{path} is damaged after line {number}")
+        number += len(lines)
 
 
 def _dumps(value: Any) -> str:
