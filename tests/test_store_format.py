@@ -3,6 +3,7 @@ data directories written by the previous format."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import struct
 import zlib
@@ -195,3 +196,39 @@ def test_lookups_of_none_and_of_values_many_documents_share(tmp_path):
     with Store(tmp_path).transaction() as tx:
         assert tx.ids("orderpositions", order=1) == list(range(4, 41, 2))
         assert tx.ids("orderpositions", variation=7) == [4, 10, 16, 22, 28, 34, 40]
+
+
+def test_a_backup_of_the_previous_format_restores(tmp_path):
+    backup = tmp_path / "backup"
+    backup.mkdir()
+    snapshot = {
+        "format": "kiosk-tickets",
+        "schema_version": 1,
+        "generation": 2,
+        "next_ids": {"orders": 2},
+        "tables": {"orders": {"1": DOCUMENTS[0]}},
+    }
+    files = {
+        SNAPSHOT_NAME: json.dumps(snapshot, separators=(",", ":")).encode(),
+        "journal-00000002.log": record([["orders", 2, {**DOCUMENTS[0], "code": "FGHIJ"}]]),
+    }
+    for name, data in files.items():
+        (backup / name).write_bytes(data)
+    manifest = {
+        "format": "kiosk-tickets backup",
+        "version": 1,
+        "created": "2026-11-30T10:00:00Z",
+        "files": [
+            {"name": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            for name, data in files.items()
+        ],
+        "tables": {"orders": 2},
+    }
+    (backup / "backup.json").write_text(json.dumps(manifest))
+    store = Store(tmp_path / "data")
+    assert store.restore(backup) == {"orders": 2}
+    assert sorted(path.name for path in backup.iterdir()) == ["backup.json", "journal-00000002.log", SNAPSHOT_NAME]
+    for reader in (store, Store(tmp_path / "data")):
+        with reader.transaction() as tx:
+            assert [order["code"] for order in tx.all("orders")] == ["ABCDE", "FGHIJ"]
+            assert tx.find_one("orders", code="FGHIJ")["id"] == 2
