@@ -194,11 +194,13 @@ def seed_carts(data_dir: Path, positions: int) -> tuple[str, int]:
 
 
 @contextmanager
-def running(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[None]:
-    """Run a server process until the block ends; wait until it accepts connections."""
+def running(
+    command: list[str], port: int, env: dict[str, str] | None = None, pass_fds: tuple[int, ...] = ()
+) -> Iterator[subprocess.Popen]:
+    """Run a server process until the block ends; wait until it accepts connections; give the process."""
     # A file, not a pipe: a pipe nobody reads fills up with waitress's warnings and stalls the server.
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=env)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=env, pass_fds=pass_fds)
         try:
             deadline = time.monotonic() + 60
             while True:
@@ -212,7 +214,7 @@ def running(command: list[str], port: int, env: dict[str, str] | None = None) ->
                         errors.seek(0)
                         raise RuntimeError(errors.read().decode() or "server failed") from None
                     time.sleep(0.05)
-            yield
+            yield process
         finally:
             process.terminate()
             process.wait(timeout=30)

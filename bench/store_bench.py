@@ -1,6 +1,6 @@
 """Committed store transactions per second, in process, at several store sizes.
 
-    python bench/store_bench.py [--sizes 1000,10000,100000] [--transactions 2000]
+python bench/store_bench.py [--sizes 1000,10000,100000] [--transactions 2000]
 """
 
 from __future__ import annotations

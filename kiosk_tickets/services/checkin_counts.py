@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from ..store import Transaction
+from ..store import Doc, Transaction
 from .common import OrderStatus
 
 # How an order lets its tickets count: paid ones on every list, pending ones trusted to pay on every list,
@@ -35,7 +35,7 @@ def _standing(order: Mapping[str, Any] | None) -> str | None:
 class CheckinCounts:
     """Tickets per group, and per list and group those that came in and those inside now."""
 
-    def reset(self, tables: Mapping[str, Mapping[str, dict]]) -> None:
+    def reset(self, tables: Mapping[str, Mapping[int, Doc]]) -> None:
         self.orders: dict[int, str | None] = {}
         self.positions: dict[int, tuple[int, int, int | None, int, bool]] = {}  # event, item, variation, order
         self.order_positions: dict[int, set[int]] = defaultdict(set)
@@ -51,7 +51,7 @@ class CheckinCounts:
 
     # ------------------------------------------------------------------ following the store
 
-    def changed(self, table: str, doc_id: int, old: dict | None, new: dict | None) -> None:
+    def changed(self, table: str, doc_id: int, old: Doc | None, new: Doc | None) -> None:
         if table == "orders":
             self._order(doc_id, new)
         elif table == "orderpositions":
@@ -83,7 +83,7 @@ class CheckinCounts:
             if scans and scans[-1][2] == "entry":
                 self.inside[(list_id, group)] += sign
 
-    def _order(self, order_id: int, new: dict | None) -> None:
+    def _order(self, order_id: int, new: Doc | None) -> None:
         held = list(self.order_positions.get(order_id, ()))
         for position_id in held:
             self._count(position_id, -1)
@@ -94,7 +94,7 @@ class CheckinCounts:
         for position_id in held:
             self._count(position_id, 1)
 
-    def _position(self, position_id: int, new: dict | None) -> None:
+    def _position(self, position_id: int, new: Doc | None) -> None:
         self._count(position_id, -1)
         previous = self.positions.pop(position_id, None)
         if previous is not None:

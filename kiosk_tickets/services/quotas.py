@@ -16,7 +16,7 @@ from sortedcontainers import SortedList
 
 from ..errors import ValidationFailed
 from ..isotime import parse_datetime
-from ..store import Transaction
+from ..store import Doc, Transaction
 from .common import OrderStatus
 
 # Order statuses whose positions hold quota: pending and paid.
@@ -38,7 +38,7 @@ class QuotaLedger:
     vouchers that block. Deadlines are kept sorted, so what ran out stops counting at its time, unwritten.
     Sorted lists of their own (not a list kept sorted) make an insert cost the same with 100,000 carts."""
 
-    def reset(self, tables: Mapping[str, Mapping[str, dict]]) -> None:
+    def reset(self, tables: Mapping[str, Mapping[int, Doc]]) -> None:
         # Per order: its status and, while pending, the deadline after which it no longer holds quota.
         self.orders: dict[int, tuple[str, float]] = {}
         self.order_positions: dict[int, dict[int, Key]] = defaultdict(dict)
@@ -50,12 +50,12 @@ class QuotaLedger:
         self.carts: dict[Key, SortedList] = defaultdict(SortedList)
         self.voucher_carts: dict[int, dict[int, tuple[Key, float]]] = defaultdict(dict)
         self.event_carts: dict[int, SortedList] = defaultdict(SortedList)
-        self.blocking_vouchers: dict[int, dict] = {}
+        self.blocking_vouchers: dict[int, Doc] = {}
         for table in ("orders", "orderpositions", "cartpositions", "vouchers"):
             for key, doc in tables.get(table, {}).items():
                 self.changed(table, int(key), None, doc)
 
-    def changed(self, table: str, doc_id: int, old: dict | None, new: dict | None) -> None:
+    def changed(self, table: str, doc_id: int, old: Doc | None, new: Doc | None) -> None:
         if table == "orderpositions":
             self._order_position(doc_id, old, remove=True)
             self._order_position(doc_id, new, remove=False)
@@ -70,7 +70,7 @@ class QuotaLedger:
                 self.blocking_vouchers[doc_id] = new
 
     @staticmethod
-    def _deadline(order: dict) -> float:
+    def _deadline(order: Doc) -> float:
         # An order waiting for approval does not expire.
         if order.get("expires") and not order.get("require_approval"):
             return _timestamp(order["expires"])
@@ -87,7 +87,7 @@ class QuotaLedger:
         elif status == OrderStatus.PENDING:
             _sorted_change(self.pending[key], (deadline, position_id), remove)
 
-    def _order_position(self, doc_id: int, position: dict | None, remove: bool) -> None:
+    def _order_position(self, doc_id: int, position: Doc | None, remove: bool) -> None:
         if position is None or position.get("canceled"):
             return
         order_id, key = position["order"], _key(position)
@@ -97,7 +97,7 @@ class QuotaLedger:
             self.order_positions[order_id][doc_id] = key
         self._hold(order_id, doc_id, key, remove)
 
-    def _order(self, order_id: int, old: dict | None, order: dict | None) -> None:
+    def _order(self, order_id: int, old: Doc | None, order: Doc | None) -> None:
         held = self.order_positions.get(order_id, {})
         for position_id, key in held.items():
             self._hold(order_id, position_id, key, remove=True)
@@ -111,7 +111,7 @@ class QuotaLedger:
         for position_id, key in held.items():
             self._hold(order_id, position_id, key, remove=False)
 
-    def _cart(self, doc_id: int, cart: dict | None, remove: bool) -> None:
+    def _cart(self, doc_id: int, cart: Doc | None, remove: bool) -> None:
         if cart is None:
             return
         entry = (_timestamp(cart["expires"]), doc_id)
@@ -178,12 +178,12 @@ def quota_keys(tx: Transaction, quota: dict) -> list[Key]:
     return keys
 
 
-def _voucher_expired(voucher: dict, now: datetime) -> bool:
+def _voucher_expired(voucher: Doc, now: datetime) -> bool:
     valid_until = voucher.get("valid_until")
     return valid_until is not None and parse_datetime(valid_until) < now
 
 
-def voucher_blocks(quota: dict, keys: Iterable[Key], voucher: dict, now: datetime) -> int:
+def voucher_blocks(quota: dict, keys: Iterable[Key], voucher: Doc, now: datetime) -> int:
     """Return how many units of `quota` a voucher that blocks quota holds (0 if it holds none there)."""
     if _voucher_expired(voucher, now):
         return 0

@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +39,7 @@ class BackupImage:
 
     source: Path
     created: str
-    tables: dict[str, dict[str, dict]]
+    tables: Mapping[str, Mapping[int, Any]]  # as `Store.contents` gives them: read-only views
     next_ids: dict[str, int]
 
     def sizes(self) -> dict[str, int]:

@@ -6,7 +6,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,17 +14,16 @@ from typing import TYPE_CHECKING, Any
 from tinydb.table import Table
 
 from ..errors import StoreBusy
-from .documents import clone
+from .documents import FrozenDocument, FrozenTable, Record, difference, freeze, patch, thaw
 from .files import (
     LOCK_NAME,
     SCHEMA_VERSION,
     SECRET_KEY_NAME,
     SNAPSHOT_NAME,
-    decode_snapshot,
     encode_record,
-    encode_snapshot,
     read_or_create_secret,
-    write_file_atomically,
+    read_snapshot,
+    write_snapshot,
 )
 from .indexes import Indexes
 from .journal import Journal
@@ -70,8 +69,8 @@ class Store:
         self._lease = FileLockLease(self.data_dir / LOCK_NAME, lock_linger, lock_max_hold)
         self._caught_up_with = -1
         self._depth = 0
-        self._undo: list[tuple[str, int, dict | None]] = []
-        self._redo: list[list[Any]] = []
+        self._undo: list[tuple[str, int, Record | None]] = []
+        self._redo: list[tuple[str, int, Record | None, Record | None]] = []
         self._storage = JournalStorage()
         self._db = JournalDatabase(self._storage, self._apply)
         self._indexes = Indexes()
@@ -151,44 +150,55 @@ class Store:
         if identity != self._snapshot_identity:
             self._load_snapshot(snapshot_path, identity)
         self._journal.read_tail(self.strict, self._replay)
+        if self.schema_version < SCHEMA_VERSION and not self.strict:
+            # Written by an earlier version: rewritten in the current format once, so later starts read that.
+            # (Not a backup being read: its directory must stay as the backup wrote it.)
+            self._compact()
 
     def _replay(self, changes: list[list[Any]]) -> None:
         """Apply one journal record that is already committed (no undo, nothing to journal)."""
-        for table, doc_id, doc in changes:
-            self._set(table, int(doc_id), doc)
+        for change in changes:
+            table, doc_id = change[0], int(change[1])
+            if len(change) == 4:
+                # A patch: the fields that changed and those removed, applied to the document as it stands.
+                old = self._storage.tables[table][doc_id]
+                self._set(table, doc_id, patch(old, change[2], change[3]))
+            else:
+                self._set(table, doc_id, None if change[2] is None else freeze(change[2]))
 
     # ------------------------------------------------------------------ applying changes
 
-    def _set(self, table: str, doc_id: int, doc: dict | None) -> dict | None:
+    def _set(self, table: str, doc_id: int, doc: Record | None) -> Record | None:
         """Put `doc` (None deletes) in place, keeping indexes and id counters right; return the old document."""
         raw = self._storage.tables.setdefault(table, {})
-        key = str(doc_id)
-        old = raw.get(key)
+        old = raw.get(doc_id)
         if old is not None:
             self._indexes.remove(table, doc_id, old)
         if doc is None:
-            raw.pop(key, None)
+            raw.pop(doc_id, None)
         else:
-            raw[key] = doc
+            raw[doc_id] = doc
             self._indexes.add(table, doc_id, doc)
         # Every id a change names is used up, a deletion's too: that is how `reserve_ids` raises a counter
         # through the journal (ordinary deletions name ids below the counter, so for them nothing moves).
         if doc_id >= self._next_ids.get(table, 1):
             self._next_ids[table] = doc_id + 1
         self._db.follow(table, self._next_ids.get(table, 1))
-        for view in self._derived.values():
-            view.changed(table, doc_id, old, doc)
+        if self._derived:
+            old_view = None if old is None else FrozenDocument(old)
+            new_view = None if doc is None else FrozenDocument(doc)
+            for view in self._derived.values():
+                view.changed(table, doc_id, old_view, new_view)
         return old
 
     def _apply(self, table: str, doc_id: int, doc: dict | None) -> None:
         """Apply a change written in the open transaction (TinyDB's tables report each one here)."""
         if self._depth == 0:
             raise RuntimeError("store writes must happen inside store.transaction()")
-        if doc is not None:
-            doc = clone(doc)
-        old = self._set(table, doc_id, doc)
+        record = None if doc is None else freeze(doc)
+        old = self._set(table, doc_id, record)
         self._undo.append((table, doc_id, old))
-        self._redo.append([table, doc_id, doc])
+        self._redo.append((table, doc_id, old, record))
 
     def _rollback_to(self, savepoint: int) -> None:
         while len(self._undo) > savepoint:
@@ -202,7 +212,7 @@ class Store:
         The transaction is acknowledged only once `Journal.sync_to` reached that position. If the record
         cannot be written, the whole transaction is undone.
         """
-        record = encode_record(self._redo)
+        record = encode_record(journal_changes(self._redo))
         try:
             position = self._journal.append(record)
         except BaseException:
@@ -234,26 +244,31 @@ class Store:
     # ------------------------------------------------------------------ snapshots
 
     def _load_snapshot(self, path: Path, identity: tuple[int, int]) -> None:
-        raw = path.read_bytes()
-        snapshot = decode_snapshot(raw, path)
-        self.schema_version = snapshot["schema_version"]
-        self._storage.tables = snapshot["tables"]
-        self._next_ids = {name: int(value) for name, value in snapshot.get("next_ids", {}).items()}
-        generation = snapshot["generation"]
+        # The old tables go first: holding both at once would double the memory a reload needs.
+        self._storage.tables = {}
+        self._indexes.clear()
+        snapshot = read_snapshot(path)
+        self.schema_version = snapshot.schema_version
+        self._storage.tables = snapshot.tables
+        self._next_ids = snapshot.next_ids
         self._snapshot_identity = identity
-        self._snapshot_bytes = len(raw)
+        self._snapshot_bytes = snapshot.size
         self._db.forget_tables()
-        self._indexes.rebuild(self._storage.tables)
+        self._indexes.clear()
         for view in self._derived.values():
-            view.reset(self._storage.tables)
-        self._journal.switch(generation, create=True)
+            view.reset(self.views())
+        self._journal.switch(snapshot.generation, create=True)
 
-    def _write_snapshot(self, generation: int, tables: dict, next_ids: dict) -> int:
-        data = encode_snapshot(generation, tables, next_ids)
+    def views(self) -> dict[str, FrozenTable]:
+        """Return every table as read-only views of its documents (what derived views are built from)."""
+        return {name: FrozenTable(records) for name, records in self._storage.tables.items()}
+
+    def _write_snapshot(
+        self, generation: int, tables: Mapping[str, Mapping[int, Any]], next_ids: Mapping[str, int]
+    ) -> int:
         # The new generation's journal exists (empty) before the snapshot that names it.
         self._journal.create(generation)
-        write_file_atomically(self.data_dir / SNAPSHOT_NAME, data)
-        return len(data)
+        return write_snapshot(self.data_dir / SNAPSHOT_NAME, generation, tables, next_ids)
 
     def _snapshot_identity_now(self) -> tuple[int, int]:
         # A snapshot is only ever replaced by a new file, so inode and mtime tell a new one without reading it.
@@ -262,10 +277,10 @@ class Store:
 
     def _compact(self) -> None:
         generation = self._journal.generation + 1
-        self._write_snapshot(generation, self._storage.tables, self._next_ids)
+        self._snapshot_bytes = self._write_snapshot(generation, self._storage.tables, self._next_ids)
+        self.schema_version = SCHEMA_VERSION
         # Memory is already current: switch files without reading them again.
         self._snapshot_identity = self._snapshot_identity_now()
-        self._snapshot_bytes = (self.data_dir / SNAPSHOT_NAME).stat().st_size
         self._journal.switch(generation)
         # Journals of older generations are folded into the snapshot now (and any left by a crash mid-compaction).
         self._journal.remove_others()
@@ -284,15 +299,15 @@ class Store:
         """
         return [(self.data_dir / SNAPSHOT_NAME, None), (self._journal.path(), self._journal.offset)]
 
-    def contents(self) -> tuple[dict[str, dict[str, dict]], dict[str, int]]:
-        """Return the raw tables (id as a string -> document without `id`) and the next id of each.
+    def contents(self) -> tuple[dict[str, FrozenTable], dict[str, int]]:
+        """Return the tables (id -> read-only view of the document without `id`) and the next id of each.
 
         Call it inside a transaction; both are the store's own, never to be changed.
         """
-        return self._storage.tables, self._next_ids
+        return self.views(), self._next_ids
 
-    def replace_contents(self, tables: dict[str, dict[str, dict]], next_ids: dict[str, int]) -> None:
-        """Make `tables` (raw, as `contents` returns them) the whole database, written as the next snapshot.
+    def replace_contents(self, tables: Mapping[str, Mapping[int, Any]], next_ids: Mapping[str, int]) -> None:
+        """Make `tables` (as `contents` returns them, or plain documents) the whole database, as the next snapshot.
 
         Call it inside a transaction; other processes on this directory switch to the new snapshot at
         their next transaction.
@@ -303,6 +318,7 @@ class Store:
         next_ids = dict(next_ids)
         for table, next_id in self._next_ids.items():
             next_ids[table] = max(next_id, next_ids.get(table, 1))
+        tables = {name: docs.records if isinstance(docs, FrozenTable) else docs for name, docs in tables.items()}
         self._write_snapshot(self._journal.generation + 1, tables, next_ids)
         self._load_snapshot(self.data_dir / SNAPSHOT_NAME, self._snapshot_identity_now())
         self._journal.remove_others()
@@ -359,3 +375,18 @@ class Store:
         self._caught_up_with = -1
         self._journal.close()
         self._snapshot_identity = None
+
+
+def journal_changes(redo: list[tuple[str, int, Record | None, Record | None]]) -> list[list[Any]]:
+    """Return a transaction's changes as journal entries: a document replaced in part as a patch of its
+    changed and removed fields (``[table, id, {field: value}, [field]]``), any other as the whole
+    document or null (``[table, id, document or null]``)."""
+    entries: list[list[Any]] = []
+    for table, doc_id, old, new in redo:
+        if old is not None and new is not None:
+            changes = difference(old, new)
+            if changes is not None:
+                entries.append([table, doc_id, *changes])
+                continue
+        entries.append([table, doc_id, None if new is None else thaw(new)])
+    return entries

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
+
+from .documents import Record, field, is_compact, thaw
 
 # Secondary indexes: (table, field). A list-valued field is indexed by each of its elements.
 INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -34,92 +38,169 @@ INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
     "ticketlayouts": ("event", "items"),
 }
 
-_EMPTY: frozenset[int] = frozenset()
+_EMPTY: tuple[int, ...] = ()
+# A bucket of up to this many ids is a sorted tuple; a larger one a sorted array of 8-byte ids.
+_TUPLE_BUCKET = 16
+
+# The ids of the documents holding one value: one id alone (most indexed values, such as secrets and
+# codes, are unique), a sorted tuple, or a sorted array. A set would cost some 200 bytes for two ids and
+# 40 bytes an id when large; an array costs 8. New ids are the largest, so adding one appends.
+Bucket = int | tuple[int, ...] | array
 
 
 class Indexes:
     """The indexes of `INDEXED_FIELDS` over the store's tables, and lookups through them.
 
-    For each table and field: value -> id of the one document holding it, or the set of ids when
-    several do. The store calls `add` and `remove` for every change it applies, undoes or reads from
-    the journal, and `rebuild` when it loads a snapshot.
+    For each table and field: value -> the bucket of ids of the documents holding it. None is not
+    indexed: most documents hold None in most of their indexed fields (a position without variation,
+    voucher or add-on), and a criterion of None is checked on the documents instead.
+
+    An index is built at the first lookup through it, from all the table's documents at once, and then
+    kept current: the store calls `add` and `remove` for every change it applies, undoes or reads from
+    the journal, and `clear` when it loads a snapshot. So start-up reads documents only, and indexes no
+    lookup of the process uses take neither time nor memory.
     """
 
     def __init__(self) -> None:
-        self._tables: dict[str, dict[str, dict[Any, int | set[int]]]] = {}
+        self._tables: dict[str, dict[str, dict[Any, Bucket]]] = {}
 
-    def rebuild(self, tables: Mapping[str, Mapping[str, dict]]) -> None:
-        """Index every document of `tables` (raw tables: id as a string -> document) from scratch."""
-        self._tables = {table: {field: {} for field in fields} for table, fields in INDEXED_FIELDS.items()}
-        for table, docs in tables.items():
-            for key, doc in docs.items():
-                self.add(table, int(key), doc)
+    def clear(self) -> None:
+        """Forget every index (the tables were replaced); each is built again at its next lookup."""
+        self._tables = {}
 
-    def add(self, table: str, doc_id: int, doc: Mapping[str, Any]) -> None:
+    def add(self, table: str, doc_id: int, doc: Record) -> None:
         """Index the document `doc_id` of `table`, now stored as `doc`."""
-        # A bucket holding one id is the bare id: most indexed values (secrets, codes) are unique, and a
-        # set per value would cost some 200 bytes each.
-        for field, index in self._tables.get(table, {}).items():
-            value = doc.get(field)
-            for key in value if isinstance(value, list) else (value,):
+        for name, index in self._tables.get(table, {}).items():
+            value = field(doc, name)
+            if value is None:
+                continue
+            for key in value if type(value) is tuple else (value,):
                 bucket = index.get(key)
                 if bucket is None:
                     index[key] = doc_id
-                elif isinstance(bucket, int):
+                elif type(bucket) is int:
                     if bucket != doc_id:
-                        index[key] = {bucket, doc_id}
+                        index[key] = (bucket, doc_id) if bucket < doc_id else (doc_id, bucket)
+                elif type(bucket) is tuple:
+                    if doc_id not in bucket:
+                        grown = sorted((*bucket, doc_id))
+                        index[key] = tuple(grown) if len(grown) <= _TUPLE_BUCKET else array("q", grown)
                 else:
-                    bucket.add(doc_id)
+                    _insert(bucket, doc_id)  # type: ignore[arg-type]
 
-    def remove(self, table: str, doc_id: int, doc: Mapping[str, Any]) -> None:
+    def remove(self, table: str, doc_id: int, doc: Record) -> None:
         """Forget the document `doc_id` of `table`, which was stored as `doc`."""
-        for field, index in self._tables.get(table, {}).items():
-            value = doc.get(field)
-            for key in value if isinstance(value, list) else (value,):
+        for name, index in self._tables.get(table, {}).items():
+            value = field(doc, name)
+            if value is None:
+                continue
+            for key in value if type(value) is tuple else (value,):
                 bucket = index.get(key)
                 if bucket is None:
                     continue
-                if isinstance(bucket, int):
+                if type(bucket) is int:
                     if bucket == doc_id:
                         del index[key]
+                elif type(bucket) is tuple:
+                    if doc_id in bucket:
+                        rest = tuple(other for other in bucket if other != doc_id)
+                        index[key] = rest[0] if len(rest) == 1 else rest
                 else:
-                    bucket.discard(doc_id)
-                    if len(bucket) == 1:
-                        index[key] = next(iter(bucket))
+                    position = bisect_left(bucket, doc_id)  # type: ignore[arg-type]
+                    if position < len(bucket) and bucket[position] == doc_id:  # type: ignore[arg-type,index]
+                        del bucket[position]  # type: ignore[union-attr]
+                        if len(bucket) <= _TUPLE_BUCKET:  # type: ignore[arg-type]
+                            index[key] = tuple(bucket)  # type: ignore[arg-type]
 
-    def ids(self, table: str, docs: Mapping[str, Mapping[str, Any]], criteria: Mapping[str, Any]) -> list[int]:
+    def ids(self, table: str, docs: Mapping[int, Record], criteria: Mapping[str, Any]) -> list[int]:
         """Return, in id order, the ids of documents in `docs` whose fields equal `criteria` (list fields: contain).
 
-        `docs` is the raw table `table` (id as a string -> document); fields without an index are
+        `docs` is the raw table `table` (id -> document); fields without an index are
         compared on the documents.
         """
         indexes = self._tables.get(table, {})
-        buckets = {field: _bucket(indexes[field].get(value)) for field, value in criteria.items() if field in indexes}
+        missing = [
+            name
+            for name, value in criteria.items()
+            if value is not None and name not in indexes and name in INDEXED_FIELDS.get(table, ())
+        ]
+        if missing:
+            indexes = self._tables.setdefault(table, {})
+            indexes.update(_collect(tuple(missing), docs))
+        buckets = {
+            name: _bucket(indexes[name].get(value))
+            for name, value in criteria.items()
+            if name in indexes and value is not None
+        }
         rest = dict(criteria)
         candidates: Iterable[int]
         if buckets:
             # Walk the smallest bucket and check the other criteria on the documents: no large set is copied.
-            field = min(buckets, key=lambda name: len(buckets[name]))
-            candidates = list(buckets[field])
-            del rest[field]
+            smallest = min(buckets, key=lambda name: len(buckets[name]))
+            candidates = list(buckets[smallest])
+            del rest[smallest]
         else:
-            candidates = (int(key) for key in docs)
+            candidates = docs
         result = []
         for doc_id in candidates:
-            doc = docs.get(str(doc_id))
-            if doc is not None and all(_matches(doc.get(f), v) for f, v in rest.items()):
+            doc = docs.get(doc_id)
+            if doc is not None and all(_matches(field(doc, name), wanted) for name, wanted in rest.items()):
                 result.append(doc_id)
         result.sort()
         return result
 
 
-def _bucket(found: int | set[int] | None) -> Collection[int]:
+def _bucket(found: Bucket | None) -> Collection[int]:
     if found is None:
         return _EMPTY
-    return (found,) if isinstance(found, int) else found
+    return (found,) if type(found) is int else found  # type: ignore[return-value]
+
+
+def _collect(fields: tuple[str, ...], docs: Mapping[int, Record]) -> dict[str, dict[Any, Bucket]]:
+    """Return the indexes of `fields` over all of `docs` at once (faster than adding them one by one)."""
+    collected: dict[str, dict[Any, Any]] = {name: {} for name in fields}
+    indexes = [(name, collected[name]) for name in fields]
+    for doc_id, doc in docs.items():
+        shape = doc[-1]
+        positions = shape.positions
+        for name, index in indexes:
+            position = positions.get(name)
+            value = shape.constants.get(name) if position is None else doc[position]
+            if value is None:
+                continue
+            for value_key in value if type(value) is tuple else (value,):
+                found = index.get(value_key)
+                if found is None:
+                    index[value_key] = doc_id
+                elif type(found) is int:
+                    index[value_key] = [found, doc_id]
+                else:
+                    found.append(doc_id)
+    for index in collected.values():
+        for value_key, found in index.items():
+            if type(found) is list:
+                found = sorted(set(found))
+                if len(found) == 1:
+                    index[value_key] = found[0]
+                else:
+                    index[value_key] = tuple(found) if len(found) <= _TUPLE_BUCKET else array("q", found)
+    return collected
+
+
+def _insert(bucket: array, doc_id: int) -> None:
+    """Put `doc_id` into the sorted array `bucket` unless it is there."""
+    if not bucket or bucket[-1] < doc_id:
+        bucket.append(doc_id)
+        return
+    position = bisect_left(bucket, doc_id)
+    if bucket[position] != doc_id:
+        bucket.insert(position, doc_id)
 
 
 def _matches(actual: Any, wanted: Any) -> bool:
+    """`actual` is in compact form: a list field matches a value it contains."""
+    if is_compact(actual):
+        actual = thaw(actual)
     if isinstance(actual, list) and not isinstance(wanted, list):
         return wanted in actual
-    return actual == wanted
+    return bool(actual == wanted)

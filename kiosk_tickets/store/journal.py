@@ -103,8 +103,9 @@ class Journal:
                 # record in the middle may also be damage: keep the bytes for an operator instead.
                 aside = self.data_dir / f"{self.path().name}.tail-{self.offset}"
                 write_file_atomically(aside, tail)
-                log.warning("journal damaged at byte %d; the %d bytes after it are kept in %s",
-                            self.offset, len(tail), aside)
+                log.warning(
+                    "journal damaged at byte %d; the %d bytes after it are kept in %s", self.offset, len(tail), aside
+                )
             os.ftruncate(self._fd, self.offset)
             os.fsync(self._fd)
             self._allocated = self.offset

@@ -129,4 +129,3 @@ class FileLockLease:
                     self._keeper = None
                     self._changed.notify_all()
                 return False
-

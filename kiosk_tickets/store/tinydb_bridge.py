@@ -28,7 +28,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from .documents import clone
+from .documents import Record, thaw
 
 # (class, attribute) pairs of TinyDB's private surface that this module depends on.
 TINYDB_PRIVATES: tuple[tuple[str, str], ...] = (
@@ -46,9 +46,9 @@ class JournalStorage(Storage):
     """TinyDB storage whose data lives in memory; persistence is the Store's journal, not write()."""
 
     def __init__(self) -> None:
-        self.tables: dict[str, dict[str, dict]] = {}
+        self.tables: dict[str, dict[int, Record]] = {}
 
-    def read(self) -> dict[str, dict[str, dict]]:
+    def read(self) -> dict[str, dict[int, Record]]:  # type: ignore[override]  # TinyDB reads it only to list tables
         return self.tables
 
     def write(self, data: dict[str, dict[str, dict]]) -> None:
@@ -60,7 +60,7 @@ class JournalStorage(Storage):
 class _ChangeView(MutableMapping):
     """The int-keyed table TinyDB's updaters expect, copying documents on access and collecting changes."""
 
-    def __init__(self, raw: dict[str, dict]) -> None:
+    def __init__(self, raw: dict[int, Record]) -> None:
         self._raw = raw
         self.changes: dict[int, dict | None] = {}
 
@@ -70,7 +70,7 @@ class _ChangeView(MutableMapping):
             if doc is None:
                 raise KeyError(doc_id)
             return doc
-        doc = clone(self._raw[str(doc_id)])
+        doc = thaw(self._raw[doc_id])
         # In-place updates (TinyDB's update()) mutate this copy; it is written back afterwards.
         self.changes[doc_id] = doc
         return doc
@@ -86,15 +86,14 @@ class _ChangeView(MutableMapping):
     def __contains__(self, doc_id: object) -> bool:
         if doc_id in self.changes:
             return self.changes[doc_id] is not None
-        return str(doc_id) in self._raw
+        return doc_id in self._raw
 
     def __iter__(self) -> Iterator[int]:
-        for key in list(self._raw):
-            doc_id = int(key)
+        for doc_id in list(self._raw):
             if self.changes.get(doc_id, True) is not None:
                 yield doc_id
         for doc_id, doc in list(self.changes.items()):
-            if doc is not None and str(doc_id) not in self._raw:
+            if doc is not None and doc_id not in self._raw:
                 yield doc_id
 
     def __len__(self) -> int:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from tinydb.table import Document
 
 from ..errors import StoreCorrupt
-from .documents import StoredDocument, clone
+from .documents import Record, StoredDocument, thaw
 
 if TYPE_CHECKING:
     from .database import Store
@@ -18,11 +18,13 @@ if TYPE_CHECKING:
 class DerivedView(Protocol):
     """An in-memory view computed from the tables (e.g. counters) that the store keeps current."""
 
-    def reset(self, tables: Mapping[str, Mapping[str, dict]]) -> None:
-        """Rebuild from scratch (the store was loaded or reloaded)."""
+    def reset(self, tables: Mapping[str, Mapping[int, Mapping[str, Any]]]) -> None:
+        """Rebuild from scratch (the store was loaded or reloaded); the documents are read-only views."""
 
-    def changed(self, table: str, doc_id: int, old: dict | None, new: dict | None) -> None:
-        """Follow one change: a write of this process, an undo, or a record another process committed."""
+    def changed(self, table: str, doc_id: int, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> None:
+        """Follow one change: a write of this process, an undo, or a record another process committed.
+
+        `old` and `new` are read-only views of the documents, which may be kept (they never change)."""
 
 
 View = TypeVar("View", bound=DerivedView)
@@ -50,19 +52,19 @@ class Transaction:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    def _raw(self, table: str) -> dict[str, dict]:
+    def _raw(self, table: str) -> dict[int, Record]:
         return self._store._storage.tables.get(table, {})
 
     @staticmethod
-    def _out(doc_id: int | str, doc: dict) -> dict:
-        result = clone(doc)
+    def _out(doc_id: int | str, doc: Record) -> dict:
+        result: dict = thaw(doc)
         result["id"] = int(doc_id)
         return result
 
     def get(self, table: str, doc_id: Any) -> dict | None:
         """Return the document with this id, or None (also for ids that are not integers)."""
         try:
-            key = str(int(doc_id))
+            key = int(doc_id)
         except (TypeError, ValueError):
             return None
         doc = self._raw(table).get(key)
@@ -70,7 +72,7 @@ class Transaction:
 
     def peek(self, table: str, doc_id: int) -> Mapping[str, Any] | None:
         """Like `get`, but a read-only view of the stored document instead of a copy."""
-        doc = self._raw(table).get(str(doc_id))
+        doc = self._raw(table).get(int(doc_id))
         return None if doc is None else StoredDocument(int(doc_id), doc)
 
     def referenced(self, table: str, doc_id: Any) -> dict:
@@ -94,7 +96,7 @@ class Transaction:
     def find(self, table: str, **criteria: Any) -> list[dict]:
         """Return the matching documents (see `ids`), in id order."""
         raw = self._raw(table)
-        return [self._out(doc_id, raw[str(doc_id)]) for doc_id in self.ids(table, **criteria)]
+        return [self._out(doc_id, raw[doc_id]) for doc_id in self.ids(table, **criteria)]
 
     def scan(self, table: str, **criteria: Any) -> list[Mapping[str, Any]]:
         """Like `find`, but the documents are read-only views of the stored ones, not copies.
@@ -102,12 +104,12 @@ class Transaction:
         For filtering and sorting many documents: copy (with `get`) only the few that are handed on.
         """
         raw = self._raw(table)
-        return [StoredDocument(doc_id, raw[str(doc_id)]) for doc_id in self.ids(table, **criteria)]
+        return [StoredDocument(doc_id, raw[doc_id]) for doc_id in self.ids(table, **criteria)]
 
     def find_one(self, table: str, **criteria: Any) -> dict | None:
         """Return the matching document with the lowest id, or None."""
         ids = self.ids(table, **criteria)
-        return self._out(ids[0], self._raw(table)[str(ids[0])]) if ids else None
+        return self._out(ids[0], self._raw(table)[ids[0]]) if ids else None
 
     def count(self, table: str, **criteria: Any) -> int:
         """Return how many documents match `criteria` (all of the table's without criteria)."""
@@ -130,7 +132,7 @@ class Transaction:
         fields = {key: value for key, value in doc.items() if key != "id"}
         doc_id = int(doc_id)
         target = self._store._table(table)
-        if str(doc_id) in self._raw(table):
+        if doc_id in self._raw(table):
 
             def replace(stored: MutableMapping[Any, Any]) -> None:
                 stored.clear()
@@ -155,7 +157,7 @@ class Transaction:
         fields = {key: value for key, value in changes.items() if key != "id"}
         if not self._store._table(table).update(fields, doc_ids=[int(doc_id)]):
             raise KeyError(f"{table} {doc_id} does not exist")
-        return self._out(doc_id, self._raw(table)[str(doc_id)])
+        return self._out(doc_id, self._raw(table)[int(doc_id)])
 
     def delete(self, table: str, doc_id: int) -> None:
         """Remove one document (nothing happens if there is none)."""
@@ -189,7 +191,7 @@ class Transaction:
         views = self._store._derived
         if name not in views:
             view = factory()
-            view.reset(self._store._storage.tables)
+            view.reset(self._store.views())
             views[name] = view
         return views[name]  # type: ignore[return-value]
 
