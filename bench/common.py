@@ -194,8 +194,8 @@ def seed_carts(data_dir: Path, positions: int) -> tuple[str, int]:
 
 
 @contextmanager
-def running(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[None]:
-    """Run a server process until the block ends; wait until it accepts connections."""
+def running(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server process until the block ends; wait until it accepts connections; yield the process."""
     # A file, not a pipe: a pipe nobody reads fills up with waitress's warnings and stalls the server.
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=env)
@@ -212,7 +212,7 @@ def running(command: list[str], port: int, env: dict[str, str] | None = None) ->
                         errors.seek(0)
                         raise RuntimeError(errors.read().decode() or "server failed") from None
                     time.sleep(0.05)
-            yield
+            yield process
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -315,6 +315,13 @@ def generate_load(
     for thread in threads:
         thread.join()
     return LoadResult(total, time.perf_counter() - started, latencies, failures)
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system, all threads) process `pid` has used so far; Linux only."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    # utime and stime, the 14th and 15th fields of the whole line, in clock ticks.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def environment_line() -> str:
