@@ -116,22 +116,25 @@ def dumper(schema: Schema) -> Dump:
         type(schema).get_attribute is not Schema.get_attribute
     ):
         return schema.dump
-    copied: list[tuple[str, str]] = []  # (name, output key) of the fields read as they are
     getters: list[tuple[str, Callable[[Any], Any]]] = []  # (output key, getter) of every field, in order
+    # The leading fields that pass their value through, as (name, output key): copied from a dict in one go.
+    # Not those a dict has as attributes (`items`, `values`…): a missing key reads as the attribute, as in
+    # marshmallow, which the copy would leave out.
+    copied: list[tuple[str, str]] = []
     for name, field in schema.dump_fields.items():
         key = field.data_key if field.data_key is not None else name
-        getters.append((key, _field_getter(name, field, schema)))
-        if "." not in name and _copies_value(field):
+        if len(copied) == len(getters) and "." not in name and _copies_value(field) and not hasattr(dict, name):
             copied.append((name, key))
-    # Names a dict has as attributes (`items`, `values`…): a missing key reads as the attribute, as in
-    # marshmallow, so a dict lacking one cannot take the shortcut below.
-    shortcut = len(copied) == len(getters) and not any(hasattr(dict, name) for name, _ in copied)
+        getters.append((key, _field_getter(name, field, schema)))
+    rest = getters[len(copied) :]
 
     def dump_one(obj: Any) -> dict[str, Any]:
-        if shortcut and type(obj) is dict:
-            return {key: obj[name] for name, key in copied if name in obj}
-        result = {}
-        for key, getter in getters:
+        if type(obj) is dict:
+            result = {key: obj[name] for name, key in copied if name in obj}
+            others = rest
+        else:
+            result, others = {}, getters
+        for key, getter in others:
             value = getter(obj)
             if value is not missing:
                 result[key] = value
