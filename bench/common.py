@@ -196,8 +196,8 @@ def seed_carts(data_dir: Path, positions: int) -> tuple[str, int]:
 @contextmanager
 def running(
     command: list[str], port: int, env: dict[str, str] | None = None, pass_fds: tuple[int, ...] = ()
-) -> Iterator[subprocess.Popen]:
-    """Run a server process until the block ends; wait until it accepts connections; give the process."""
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server process until the block ends; wait until it accepts connections; yield the process."""
     # A file, not a pipe: a pipe nobody reads fills up with waitress's warnings and stalls the server.
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=env, pass_fds=pass_fds)
@@ -317,6 +317,13 @@ def generate_load(
     for thread in threads:
         thread.join()
     return LoadResult(total, time.perf_counter() - started, latencies, failures)
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system, all threads) process `pid` has used so far; Linux only."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    # utime and stime, the 14th and 15th fields of the whole line, in clock ticks.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def environment_line() -> str:

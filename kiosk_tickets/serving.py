@@ -84,6 +84,22 @@ class Connection(HTTPChannel):
         self.book.remove(self)
         super().del_channel(map)
 
+    def writable(self) -> bool:
+        # While a worker thread holds the output buffer it writes the answer and sends it itself, then wakes the
+        # loop if anything is left (and always once its request is done). waitress would still ask poll() for
+        # this socket, which is writable at once: the loop spun on a buffer it could not lock, some ten turns
+        # per request with eight requests running, each turn taking the interpreter lock from the workers.
+        # A buffer past the high watermark is left to waitress, whose worker waits for the loop to drain it.
+        if (
+            self.requests
+            and not (self.will_close or self.close_when_flushed)
+            and self.total_outbufs_len <= self.adj.outbuf_high_watermark
+        ):
+            if not self.outbuf_lock.acquire(blocking=False):
+                return False
+            self.outbuf_lock.release()
+        return bool(super().writable())
+
     def service(self) -> None:
         super().service()
         # The server is ready for the next request only now: bytes of it that came early wait from this moment.

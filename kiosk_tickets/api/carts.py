@@ -51,7 +51,6 @@ def cart_create(tx: Transaction, ctx: RequestContext, body: dict) -> dict:
 )
 def cart_bulk_create(tx: Transaction, ctx: RequestContext, body: list) -> Any:
     """Each entry on its own; pretix answers 200 with a result object per entry."""
-    created_schema = schemas.instance(schemas.CartPositionCreatedSchema)
     results = []
     outcomes = carts.bulk_create(
         tx, ctx.target, body, ctx.now, reservation_time(ctx.event), may_override=_may_override(ctx)
@@ -60,7 +59,8 @@ def cart_bulk_create(tx: Transaction, ctx: RequestContext, body: list) -> Any:
         if isinstance(result, schemas.ValidationFailed):
             results.append({"success": False, "errors": result.as_fields(), "data": None})
         else:
-            results.append({"success": True, "errors": None, "data": created_schema.dump(present.cart(result))})
+            created = schemas.dump(schemas.CartPositionCreatedSchema, present.cart(result))
+            results.append({"success": True, "errors": None, "data": created})
     return json_response({"results": results})
 
 

@@ -64,9 +64,9 @@ def _scan_response(ctx: RequestContext, outcome: checkin.Outcome) -> Response:
     """pretix's redeem answer; a refused or unknown scan is an answer too, and its record is kept."""
     body, status = present.scan(outcome, ctx.organizer["slug"])
     if "position" in body:
-        body["position"] = schemas.instance(schemas.CheckinPositionSchema).dump(body["position"])
+        body["position"] = schemas.dump(schemas.CheckinPositionSchema, body["position"])
     if "questions" in body:
-        body["questions"] = schemas.instance(schemas.QuestionSchema).dump(body["questions"], many=True)
+        body["questions"] = schemas.dump(schemas.QuestionSchema, body["questions"], many=True)
     return json_response(body, status)
 
 

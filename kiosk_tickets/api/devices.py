@@ -95,7 +95,7 @@ def device_initialize(tx: Transaction, ctx: RequestContext, body: dict) -> dict:
 @endpoint("device", responses={200: object_answer("The device, the server's version and the medium key sets")})
 def device_info(tx: Transaction, ctx: RequestContext) -> Response:
     device = _self(_device(tx, ctx))
-    shown = schemas.instance(schemas.DeviceSelfSchema).dump(device)
+    shown = schemas.dump(schemas.DeviceSelfSchema, device)
     return json_response({"device": shown, "server": {"version": PRETIX_VERSION}, "medium_key_sets": []})
 
 

@@ -143,6 +143,8 @@ def endpoint(
     takes no credential (a device's pairing, which is how it gets one) and keeps no idempotency keys.
     """
 
+    dump_schema = dump if isinstance(dump, Schema) or dump is None else schemas.instance(dump)
+
     def decorate(view: Callable[..., Any]) -> Callable[..., Response]:
         @wraps(view)
         def run(**kwargs: Any) -> Response:
@@ -156,7 +158,8 @@ def endpoint(
                 if public:
                     principal, replay = auth.ANONYMOUS, None
                 else:
-                    principal = authenticate(tx, request.headers.get("Authorization"))
+                    # The header straight from the WSGI environment: werkzeug's view of it rebuilds the key per read.
+                    principal = authenticate(tx, request.environ.get("HTTP_AUTHORIZATION"))
                     replay = idempotency.Replay.begin(tx, principal, moment)
                 if replay is not None and replay.stored is not None:
                     return replay.stored
@@ -206,12 +209,11 @@ def endpoint(
                 return result
             if result is None:
                 return Response(status=204)
-            schema = dump if isinstance(dump, Schema) else schemas.instance(dump) if dump else None
-            assert schema is not None, f"{view.__name__} returns data but declares no dump schema"
+            assert dump_schema is not None, f"{view.__name__} returns data but declares no dump schema"
             if listing:
                 assert isinstance(result, Listing), f"{view.__name__} declares a listing"
-                return json_response(paginate(result, schema), headers=result.headers)
-            return json_response(schema.dump(result, many=isinstance(result, list)), status)
+                return json_response(paginate(result, dump_schema), headers=result.headers)
+            return json_response(schemas.dump(dump_schema, result, many=isinstance(result, list)), status)
 
         # What the route declares, for the malformed-input tests and the OpenAPI document.
         run.permission = permission  # type: ignore[attr-defined]

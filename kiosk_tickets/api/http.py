@@ -14,6 +14,7 @@ from werkzeug.http import http_date
 from .. import schemas
 from ..context import now
 from ..errors import BadRequest
+from . import json_codec
 
 JSON_TYPES = ("application/json", "text/javascript")
 
@@ -23,10 +24,9 @@ MAX_JSON_DEPTH = 32
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    response = current_app.response_class(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")), status=status, mimetype="application/json"
-    )
-    response.headers.update(headers or {})
+    response = current_app.response_class(json_codec.dumps(body), status=status, mimetype="application/json")
+    if headers:
+        response.headers.update(headers)
     return response
 
 
@@ -54,7 +54,7 @@ def request_json() -> Any:
     if mimetype not in JSON_TYPES and not mimetype.endswith("+json"):
         raise BadRequest(f'Unsupported media type "{request.content_type or ""}" in request.')
     try:
-        parsed = json.loads(raw, parse_constant=_reject_constant)
+        parsed = json_codec.loads(raw, parse_constant=_reject_constant)
         _check_depth(parsed)
         if b"\\u" in raw:
             # A lone surrogate ("\ud800") parses, but can be neither stored nor echoed back as UTF-8.

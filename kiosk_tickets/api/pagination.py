@@ -63,5 +63,5 @@ def paginate(listing: Listing, schema: Schema) -> dict[str, Any]:
         "count": len(docs),
         "next": _page_url(page + 1) if start + size < len(docs) else None,
         "previous": _page_url(page - 1) if page > 1 else None,
-        "results": schema.dump([listing.present(doc) for doc in chunk], many=True),
+        "results": schemas.dump(schema, [listing.present(doc) for doc in chunk], many=True),
     }

@@ -70,6 +70,7 @@ from .devices import (
     NoOptionsSchema,
     PrintLogSchema,
 )
+from .dumping import dump, dumper
 from .events import (
     SLUG,
     EventListQuery,
@@ -224,6 +225,8 @@ __all__ = [
     "VoucherListQuery",
     "VoucherSchema",
     "drf_errors",
+    "dump",
+    "dumper",
     "explained",
     "format_decimal",
     "instance",

@@ -77,7 +77,7 @@ class NewestRecordedMoment:
     back. A reload (a restore) computes it anew from what is stored.
     """
 
-    def reset(self, tables: Mapping[str, Mapping[str, dict]]) -> None:
+    def reset(self, tables: Mapping[str, Mapping[int, Mapping[str, Any]]]) -> None:
         self.newest_key = ""  # sorts before every moment
         # Whether the log has been told that the clock is behind, so it is told once, not at every request.
         self.told_behind = False
@@ -99,7 +99,7 @@ class NewestRecordedMoment:
             if key is not None and key > self.newest_key:
                 self.newest_key = key
 
-    def changed(self, table: str, doc_id: int, old: dict | None, new: dict | None) -> None:
+    def changed(self, table: str, doc_id: int, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> None:
         fields = RECORDED_MOMENTS.get(table)
         if fields is None or new is None:
             return
