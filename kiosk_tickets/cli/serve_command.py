@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
+import threading
 
 from .. import clock_sync, create_app, logs, tickets
 from ..access_log import AccessLog
@@ -37,7 +38,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         quotas.ledger(tx)
         # Also learn the newest time the store recorded: a clock behind it is in the log before anyone sells.
         clock_guard.now(tx, app.config["CLOCK"]())
-    tickets.warm_up()
     # What was just read lives as long as the process: exempt it from the cyclic garbage collector, whose
     # full passes over it took some 100 ms with 100,000 order positions, stalling whichever request ran.
     gc.collect()
@@ -55,6 +55,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         syncing.start()
         print(f"Syncing every {args.sync_every:g} minute(s) with the central each event was pulled from.", flush=True)
+    # The ticket fonts are read while the server already answers (0.2-0.3 s of start-up less): a ticket asked
+    # for meanwhile waits for them behind the fonts' lock, and nothing else waits at all.
+    threading.Thread(target=tickets.warm_up, name="ticket-fonts", daemon=True).start()
     application = AccessLog(app) if app.config["ACCESS_LOG"] else app
     serve(application, args.host, args.port, args.threads, limits, ident="kiosk-tickets")
     return 0
