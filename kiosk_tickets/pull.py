@@ -146,7 +146,7 @@ def _pull_event(
             with store.transaction() as tx:
                 pushed = allotments.pushed_order_codes(tx, state["event"])
                 for order, positions, fees, checkins in orders:
-                    sync.import_order(tx, state["event"], order, positions, fees, checkins, pushed)
+                    sync.import_order(tx, state["event"], order, positions, fees, checkins, now(), pushed)
                 allotments.apply_sizes(tx, state["event"])
             report.orders += len(orders)
             if bar is not None:

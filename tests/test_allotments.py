@@ -201,7 +201,7 @@ def test_a_pull_keeps_the_box_copy_of_a_pushed_order_and_refuses_an_unpushed_one
         central_order = {"code": "BOX01", "status": "p"}
         central_position = {"id": 40, "item": 1, "variation": None, "secret": "s-BOX01", "voucher": None}
         with pytest.raises(sync.PullRefused):
-            sync.import_order(tx, event, central_order, [central_position], [], {})
-        kept = sync.import_order(tx, event, central_order, [central_position], [], {}, pushed={"BOX01"})
+            sync.import_order(tx, event, central_order, [central_position], [], {}, NOW)
+        kept = sync.import_order(tx, event, central_order, [central_position], [], {}, NOW, pushed={"BOX01"})
         assert kept == own
         assert tx.get("orderpositions", 40) is None

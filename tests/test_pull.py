@@ -253,6 +253,7 @@ def stored(box: Path) -> tuple[dict, dict]:
         raw, next_ids = store.contents()
         tables, counters = {name: dict(docs) for name, docs in raw.items()}, dict(next_ids)
     tables["events"] = {key: {**doc, "catalog_modified": None} for key, doc in tables["events"].items()}
+    tables["checkins"] = {key: {**doc, "created": None} for key, doc in tables["checkins"].items()}
     tables["sync_state"] = {
         key: {**doc, "orders_cursor": None, "last_pull": None} for key, doc in tables["sync_state"].items()
     }

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from kiosk_tickets.schemas import central as central_json
-from kiosk_tickets.services import sync
+from kiosk_tickets.services import clock_guard, sync
 from kiosk_tickets.store import Store
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -132,15 +132,29 @@ def test_an_order_pulled_again_is_updated_in_place_and_the_box_check_ins_stay(da
     store = Store(data_dir)
     with store.transaction() as tx:
         state = begin(tx)
-        first = sync.import_order(tx, state["event"], *read_order(order_json()))
+        first = sync.import_order(tx, state["event"], *read_order(order_json()), NOW)
         box_scan = tx.insert("checkins", {"event": state["event"], "position": 5, "list": 1, "successful": True})
-        again = sync.import_order(tx, state["event"], *read_order(order_json(canceled=True)))
+        again = sync.import_order(tx, state["event"], *read_order(order_json(canceled=True)), NOW)
         assert again["id"] == first["id"] and again["status"] == "c"
         assert tx.count("orders") == 1
         (position,) = tx.all("orderpositions")
         # The voucher is not copied, so the position points at none.
         assert (position["id"], position["canceled"], position["voucher"]) == (5, True, None)
         assert tx.ids("checkins", position=5) == [9, box_scan["id"]]
+
+
+def test_a_pulled_check_in_is_created_when_first_stored_here_and_a_phone_clock_ahead_moves_no_clock(data_dir):
+    ahead = order_json()
+    # Scanned offline by a phone whose clock ran a year ahead, uploaded to the central with that claim.
+    ahead["positions"][0]["checkins"][0]["datetime"] = "2027-11-30T11:00:00Z"
+    store = Store(data_dir)
+    with store.transaction() as tx:
+        state = begin(tx)
+        sync.import_order(tx, state["event"], *read_order(ahead), NOW)
+        sync.import_order(tx, state["event"], *read_order(ahead), NOW + timedelta(hours=1))
+        scan = tx.get("checkins", 9)
+        assert (scan["datetime"], scan["created"]) == ("2027-11-30T11:00:00Z", "2026-11-30T12:00:00Z")
+        assert clock_guard.newest_recorded(tx) == NOW
 
 
 def test_an_order_of_the_central_never_replaces_a_sale_of_the_box_with_the_same_code(data_dir):
@@ -151,7 +165,7 @@ def test_an_order_of_the_central_never_replaces_a_sale_of_the_box_with_the_same_
         tx.insert("orderpositions", {"event": state["event"], "order": own["id"], "secret": "OWN"})
     with pytest.raises(sync.PullRefused) as refused:
         with store.transaction() as tx:
-            sync.import_order(tx, state["event"], *read_order(order_json()))
+            sync.import_order(tx, state["event"], *read_order(order_json()), NOW)
     assert refused.value.detail == (
         "the central has an order ABC12, a code this server gave one of its own sales; "
         "the two orders cannot both be kept."

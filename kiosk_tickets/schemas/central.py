@@ -195,7 +195,8 @@ def checkin(data: Mapping[str, Any], order_code: str) -> dict[str, Any]:
     doc = {
         "list": shown["list"],
         "datetime": shown["datetime"],
-        "created": shown["datetime"],
+        # When this server recorded it: set by the importer (the scan's `datetime` may be a phone's claim).
+        "created": None,
         "type": shown["type"] or "entry",
         "nonce": None,
         "successful": True,

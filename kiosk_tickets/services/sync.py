@@ -216,9 +216,14 @@ def import_order(
     positions: list[dict],
     fees: list[dict],
     checkins: Mapping[int, list[dict]],
+    now: datetime,
     pushed: Collection[str] = (),
 ) -> dict:
     """Store one order of the central with its positions, fees and check-ins (by position id); return it.
+
+    A check-in's `created` is when this server first stored it (`now`), as pretix's is when its server did:
+    the scan's own `datetime` may be the claim of a phone whose clock runs ahead, which must not move this
+    server's clock guard (services.clock_guard counts `created`).
 
     An order already here (by code) is updated; its positions, fees and check-ins from the central are
     replaced by id, and those the central no longer lists are removed. Check-ins made here stay.
@@ -260,7 +265,9 @@ def import_order(
     for position in positions:
         scans = checkins.get(position["id"], [])
         for scan in scans:
-            put(tx, "checkins", {**scan, "position": position["id"], "event": event_id}, event_id)
+            held = tx.peek("checkins", scan["id"])
+            created = held["created"] if held is not None and held.get("created") else format_datetime(now)
+            put(tx, "checkins", {**scan, "created": created, "position": position["id"], "event": event_id}, event_id)
         remove_missing(tx, "checkins", {scan["id"] for scan in scans}, position=position["id"])
     kept_fees: set[int] = set()
     for fee in fees:
