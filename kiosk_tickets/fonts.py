@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cvttf_NotoSansCJK_Regular
 import font_roboto
@@ -28,8 +28,9 @@ from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.recordingPen import DecomposingRecordingPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
-from fpdf import FPDF
-from fpdf.fonts import TTFFont
+
+if TYPE_CHECKING:  # fpdf is imported where a PDF is made: it costs start-up some 0.25 s
+    from fpdf import FPDF
 
 _ROBOTO = Path(font_roboto.font_directory)
 # Receipts are Latin script only and still hand fpdf2 the font files.
@@ -290,5 +291,7 @@ def embed(pdf: FPDF, texts: Mapping[str, str]) -> None:
 
 def _add(pdf: FPDF, family: str, style: str, data: bytes) -> None:
     # FPDF.add_font only takes a path; a TTFFont is what it would build from one, and fontTools reads a BytesIO.
+    from fpdf.fonts import TTFFont
+
     key = f"{family}{style}"
     pdf.fonts[key] = TTFFont(pdf, BytesIO(data), key, style)  # type: ignore[arg-type]

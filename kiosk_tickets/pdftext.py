@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from . import fonts
+
+if TYPE_CHECKING:  # fpdf is imported where a PDF is made: it costs start-up some 0.25 s
+    from fpdf import FPDF
 
 _RTL_CLASSES = frozenset({"R", "AL"})
 _LTR_CLASSES = frozenset({"L", "EN", "AN"})

@@ -11,14 +11,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from io import BytesIO
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import segno
-from fpdf import FPDF
 
 from . import fonts, pdftext
 from .layouts import Element
 from .paper import PAGE_FORMATS, PAPERS, Paper
+
+if TYPE_CHECKING:  # fpdf is imported where a PDF is made: it costs start-up some 0.25 s
+    from fpdf import FPDF
 
 __all__ = ["PAGE_FORMATS", "Layout", "Ticket", "default_layout", "render", "warm_up"]
 
@@ -254,6 +256,8 @@ def render(tickets: Sequence[Ticket], created: datetime, page_format: str = "A4"
     if page_format not in PAPERS:
         raise ValueError(f"unknown paper {page_format!r}")
     paper = PAPERS[page_format]
+    from fpdf import FPDF
+
     pdf = FPDF(unit="mm", format=(paper.width, paper.height or paper.width))
     pdf.set_creation_date(created)
     pdf.set_producer("kiosk-tickets")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -177,25 +178,32 @@ def test_serve_writes_the_access_log_to_stderr_unless_the_configuration_turns_it
     if setting is not None:
         monkeypatch.setenv("KIOSK_TICKETS_ACCESS_LOG", setting)
     server = Server(data_dir)
+    times = re.compile(r"\[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\]")
+
+    def access_lines() -> list[str]:
+        return [times.sub("[TIME]", line) for line in server.log().splitlines() if line.startswith("127.0.0.1 - - [")]
+
     try:
         url = f"{server.url}/api/v1/organizers/acme/?fields=slug&x=%22"
         response = requests.get(url, headers={"Authorization": f"Token {token}"}, timeout=10)
         assert response.status_code == 200
+        request_line = "GET /api/v1/organizers/acme/?fields=slug&x=%22 HTTP/1.1"
+        expected = f'127.0.0.1 - - [TIME] "{request_line}" 200 {len(response.content)}'
+        # A line is written once the server has closed the response, which may be just after the client read it.
+        deadline = time.monotonic() + 10
+        while setting != "0" and expected not in access_lines() and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
-        # Stopped first: a line is written as the response is closed, which may be after the client has it.
         server.process.terminate()
         server.process.wait(timeout=10)
+        access = access_lines()
         lines = server.log().splitlines()
         server.stop()
-    times = re.compile(r"\[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\]")
-    access = [times.sub("[TIME]", line) for line in lines if line.startswith("127.0.0.1 - - [")]
     if setting == "0":
         assert access == []
         return
     # Before it: the requests that waited for the server to listen (tests.servers.Server), refused without a token.
-    assert access[-1] == (
-        f'127.0.0.1 - - [TIME] "GET /api/v1/organizers/acme/?fields=slug&x=%22 HTTP/1.1" 200 {len(response.content)}'
-    )
+    assert access[-1] == expected
     assert {re.sub(r"\d+$", "N", line) for line in access[:-1]} == {
         '127.0.0.1 - - [TIME] "GET /api/v1/organizers/ HTTP/1.1" 401 N'
     }

@@ -11,11 +11,10 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import abort, current_app, render_template, request
 from flask_babel import gettext
-from fpdf import FPDF
 from werkzeug.wrappers import Response
 
 from ..context import get_store, now, system_time
@@ -30,6 +29,9 @@ from .events import choose_event, event_context, events_of
 from .i18n import day as short_day
 from .i18n import long_day
 from .printing import PAYMENT_NAMES
+
+if TYPE_CHECKING:  # fpdf is imported where a PDF is made: it costs start-up some 0.25 s
+    pass
 
 SCREEN = "reports.read"
 
@@ -262,6 +264,8 @@ def overview_report_csv(principal: Principal, event: str) -> Response:
 
 
 def _pdf(figures: reports.Figures, printed: datetime) -> bytes:
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_creation_date(printed)
     pdf.set_producer("kiosk-tickets")
