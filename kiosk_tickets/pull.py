@@ -143,11 +143,15 @@ def _pull_event(
                 cursor = page.page_generated
                 bar = progress(slug, page.count)
             orders = [_read_order(entry) for entry in page.results]
+            codes = [order["code"] for order, *_ in orders]
             with store.transaction() as tx:
                 pushed = allotments.pushed_order_codes(tx, state["event"])
+                before = allotments.central_units(tx, codes)
                 for order, positions, fees, checkins in orders:
                     sync.import_order(tx, state["event"], order, positions, fees, checkins, now(), pushed)
-                allotments.apply_sizes(tx, state["event"])
+                after = allotments.central_units(tx, codes)
+                # In the same transaction: a cancellation online never leaves room at the box meanwhile.
+                allotments.shift_sizes(tx, state["event"], before, after)
             report.orders += len(orders)
             if bar is not None:
                 bar.update(len(orders))

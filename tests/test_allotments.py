@@ -98,6 +98,28 @@ def test_a_pulled_quota_without_an_allotment_has_no_room_at_the_box_and_one_with
         assert (tx.get("quotas", 1)["size"], tx.get("quotas", 1)["central_size"]) == (3, 12)
 
 
+def test_a_page_of_changed_central_orders_shifts_the_sizes_as_a_full_count_would(store):
+    with store.transaction() as tx:
+        event, quota = setup_event(tx)
+        sync.put(tx, "quotas", {"id": 2, "event": event, "size": None, "items": [1], "variations": []}, event)
+        kept, canceled = sale(tx, event, "ONL01", own=False), sale(tx, event, "ONL02", own=False)
+        allotments.record(tx, quota, VOUCHER, 3, "gate-1")
+        assert tx.get("quotas", 1)["size"] == 5
+        codes = [kept["code"], canceled["code"], "ONL03"]
+        before = allotments.central_units(tx, codes)
+        tx.update("orders", canceled["id"], {"status": "c"})
+        sale(tx, event, "ONL03", own=False)
+        sale(tx, event, "ONL04", status="n", own=False)  # not among the changed orders: not shifted
+        after = allotments.central_units(tx, codes)
+        assert (before, after) == ({(1, None): 2}, {(1, None): 2})
+        tx.update("orders", kept["id"], {"status": "c"})
+        after = allotments.central_units(tx, codes)
+        allotments.shift_sizes(tx, event, before, after)
+        assert [(doc["size"], doc.get("central_size")) for doc in tx.all("quotas")] == [(4, 10), (None, None)]
+        allotments.apply_sizes(tx, event)
+        assert tx.get("quotas", 1)["size"] == 5  # the full count takes ONL04 in too
+
+
 @pytest.mark.parametrize(("units", "refused"), [(1, True), (2, False), (0, True)])
 def test_an_allotment_below_what_the_box_sold_is_refused(store, units, refused):
     with store.transaction() as tx:

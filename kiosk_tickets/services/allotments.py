@@ -15,7 +15,8 @@ central replays the first answer for a key it has seen).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,7 @@ from ..errors import Conflict
 from ..isotime import format_datetime
 from ..store import Transaction
 from . import quotas, sync
+from .quotas import Key
 from .sync import LOCAL_IDS_FROM
 
 ALLOTMENTS_TABLE = "allotments"
@@ -51,19 +53,27 @@ def central_quota(tx: Transaction, event_id: int, quota_id: int) -> dict:
     return quota
 
 
-def _units_in(tx: Transaction, quota: Mapping[str, Any], own: bool) -> int:
-    """Units of the quota that live orders take: those sold here (`own`) or those that came from the central."""
-    keys = set(quotas.quota_keys(tx, dict(quota)))
-    count = 0
-    for order in tx.find("orders", event=quota["event"]):
+def _live_units(tx: Transaction, orders: Iterable[Mapping[str, Any]], own: bool) -> Counter[Key]:
+    """Units the live ones of `orders` take, by (item, variation): those sold here (`own`) or the central's."""
+    units: Counter[Key] = Counter()
+    for order in orders:
         if order["status"] not in ("n", "p"):
             continue
         for position in tx.find("orderpositions", order=order["id"]):
-            if position.get("canceled") or (position["item"], position.get("variation")) not in keys:
-                continue
-            if (position["id"] >= LOCAL_IDS_FROM) == own:
-                count += 1
-    return count
+            if not position.get("canceled") and (position["id"] >= LOCAL_IDS_FROM) == own:
+                units[(position["item"], position.get("variation"))] += 1
+    return units
+
+
+def _units_in(tx: Transaction, quota: Mapping[str, Any], own: bool) -> int:
+    """Units of the quota that live orders take: those sold here (`own`) or those that came from the central."""
+    units = _live_units(tx, tx.find("orders", event=quota["event"]), own)
+    return sum(units[key] for key in set(quotas.quota_keys(tx, dict(quota))))
+
+
+def central_units(tx: Transaction, codes: Iterable[str]) -> Counter[Key]:
+    """The central's live units, by product, of the orders with these codes as the store holds them now."""
+    return _live_units(tx, [order for code in codes if (order := tx.find_one("orders", code=code))], own=False)
 
 
 def box_units(tx: Transaction, quota: Mapping[str, Any]) -> int:
@@ -118,14 +128,32 @@ def apply_sizes(tx: Transaction, event_id: int) -> None:
     quota as the central has it, and the first sizing after that remembers the central's figure.
     """
     units = {doc["quota"]: doc["units"] for doc in tx.find(ALLOTMENTS_TABLE, event=event_id)}
+    central = _live_units(tx, tx.find("orders", event=event_id), own=False)
     for quota_id in tx.ids("quotas", event=event_id):
         quota = tx.get("quotas", quota_id)
         if quota is None or quota_id >= LOCAL_IDS_FROM:
             continue
         central_size = quota.get("central_size", quota["size"])
-        size = None if central_size is None else units.get(quota_id, 0) + _units_in(tx, quota, own=False)
+        size = None
+        if central_size is not None:
+            size = units.get(quota_id, 0) + sum(central[key] for key in set(quotas.quota_keys(tx, quota)))
         if (quota["size"], quota.get("central_size", ...)) != (size, central_size):
             tx.update("quotas", quota_id, {"size": size, "central_size": central_size})
+
+
+def shift_sizes(tx: Transaction, event_id: int, before: Counter[Key], after: Counter[Key]) -> None:
+    """Move the size of each quota `apply_sizes` sized by what a write of some of the central's orders changed:
+    their `central_units` before and after it. What `apply_sizes` would give, at the cost of those orders
+    alone, so a pull's pages of orders do not each count every order of the event."""
+    gained = Counter(after)
+    gained.subtract(before)  # keeps the losses, which `after - before` would drop
+    for quota_id in tx.ids("quotas", event=event_id):
+        quota = tx.get("quotas", quota_id)
+        if quota is None or quota_id >= LOCAL_IDS_FROM or quota["size"] is None or "central_size" not in quota:
+            continue
+        shift = sum(gained[key] for key in set(quotas.quota_keys(tx, quota)))
+        if shift:
+            tx.update("quotas", quota_id, {"size": quota["size"] + shift})
 
 
 def voucher_code_for(tx: Transaction, event_id: int, position: Mapping[str, Any]) -> str | None:
