@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard, TypeVar
 
 from marshmallow import Schema, fields
 from marshmallow.utils import get_value, missing
@@ -24,30 +24,28 @@ from marshmallow.utils import get_value, missing
 from .base import instance
 
 Dump = Callable[..., Any]
+_Field = TypeVar("_Field", bound=fields.Field)
+
+
+def _serialises_as(field: fields.Field, kind: type[_Field]) -> TypeGuard[_Field]:
+    """Whether the field is a `kind` that reads and serialises its value as `kind` itself does (no override)."""
+    own = type(field)
+    return (
+        isinstance(field, kind)
+        and own.serialize is fields.Field.serialize
+        and own.get_value is fields.Field.get_value
+        and own._serialize is kind._serialize
+    )
 
 
 def _copies_value(field: fields.Field) -> bool:
     """Whether the field hands its value on unchanged, read by its own name, with no default to fill in."""
-    kind = type(field)
-    return (
-        isinstance(field, fields.Raw)
-        and kind.serialize is fields.Field.serialize
-        and kind.get_value is fields.Field.get_value
-        and kind._serialize is fields.Raw._serialize
-        and field.attribute is None
-        and field.dump_default is missing
-    )
+    return _serialises_as(field, fields.Raw) and field.attribute is None and field.dump_default is missing
 
 
 def _nested_plan(field: fields.Field) -> tuple[Dump, bool] | None:
     """For a plain `Nested` field, the nested schema's dump and whether it dumps a list; else None."""
-    kind = type(field)
-    if not (
-        isinstance(field, fields.Nested)
-        and kind.serialize is fields.Field.serialize
-        and kind.get_value is fields.Field.get_value
-        and kind._serialize is fields.Nested._serialize
-    ):
+    if not _serialises_as(field, fields.Nested):
         return None
     nested = field.schema
 
@@ -60,13 +58,7 @@ def _nested_plan(field: fields.Field) -> tuple[Dump, bool] | None:
 
 def _list_of_nested_plan(field: fields.Field) -> tuple[Dump, bool] | None:
     """For a plain `List` of a plain `Nested` field, as `_nested_plan` for its elements; else None."""
-    kind = type(field)
-    if not (
-        isinstance(field, fields.List)
-        and kind.serialize is fields.Field.serialize
-        and kind.get_value is fields.Field.get_value
-        and kind._serialize is fields.List._serialize
-    ):
+    if not _serialises_as(field, fields.List):
         return None
     return _nested_plan(field.inner)
 
