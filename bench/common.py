@@ -55,6 +55,31 @@ def voucher_document(event_id: int, number: int) -> dict:
     }
 
 
+def day_ticket_document(event_id: int) -> dict:
+    """An admission product at 23.00, as the API stores it."""
+    return {
+        "event": event_id, "name": {"en": "Day ticket"}, "default_price": "23.00", "has_variations": False,
+        "admission": True, "generate_tickets": None, "tax_rule": None, "category": None,
+        "all_sales_channels": True, "limit_sales_channels": [],
+    }
+
+
+def paid_order_document(event_id: int, code: str, number: int, total: str) -> dict:
+    """An order paid in cash, as the API stores it."""
+    return {
+        "event": event_id, "code": code, "status": "p", "testmode": False, "secret": "s" * 16,
+        "email": f"o{number}@example.org", "phone": None, "customer": None, "locale": "en",
+        "sales_channel": "web", "datetime": "2030-01-01T10:00:00Z", "expires": "2030-01-15T10:00:00Z",
+        "total": total, "tax_rounding_mode": "line", "comment": "", "api_meta": {},
+        "custom_followup_at": None, "checkin_attention": False, "checkin_text": None,
+        "invoice_address": None, "require_approval": False, "valid_if_pending": False,
+        "payments": [{"local_id": 1, "state": "confirmed", "amount": total, "created": "2030-01-01T10:00:00Z",
+                      "payment_date": "2030-01-01T10:00:00Z", "provider": "cash", "payment_url": None,
+                      "details": {}}],
+        "refunds": [], "last_modified": "2030-01-01T10:00:00Z", "cancellation_date": None,
+    }
+
+
 def order_position_document(order_id: int, number: int, event_id: int, item_id: int = 1) -> dict:
     """An order position as the API stores it."""
     return {

@@ -14,10 +14,12 @@ from pathlib import Path
 from common import (
     EVENT,
     ORGANIZER,
+    day_ticket_document,
     environment_line,
     free_port,
     generate_load,
     order_position_document,
+    paid_order_document,
     running,
     seed_store,
     serve_command,
@@ -33,25 +35,10 @@ def seed_orders(data_dir: Path, orders: int) -> tuple[str, dict[int, str]]:
     store = Store(data_dir)
     with store.transaction() as tx:
         event_id = tx.find_one("events", slug=EVENT)["id"]
-        item = tx.insert("items", {
-            "event": event_id, "name": {"en": "Day ticket"}, "default_price": "23.00", "has_variations": False,
-            "admission": True, "generate_tickets": None, "tax_rule": None, "category": None,
-            "all_sales_channels": True, "limit_sales_channels": [],
-        })
+        item = tx.insert("items", day_ticket_document(event_id))
 
         def order(code: str, positions: int, number: int) -> None:
-            stored = tx.insert("orders", {
-                "event": event_id, "code": code, "status": "p", "testmode": False, "secret": "s" * 16,
-                "email": f"o{number}@example.org", "phone": None, "customer": None, "locale": "en",
-                "sales_channel": "web", "datetime": "2030-01-01T10:00:00Z", "expires": "2030-01-15T10:00:00Z",
-                "total": "46.00", "tax_rounding_mode": "line", "comment": "", "api_meta": {},
-                "custom_followup_at": None, "checkin_attention": False, "checkin_text": None,
-                "invoice_address": None, "require_approval": False, "valid_if_pending": False,
-                "payments": [{"local_id": 1, "state": "confirmed", "amount": "46.00", "created": "2030-01-01T10:00:00Z",
-                              "payment_date": "2030-01-01T10:00:00Z", "provider": "cash", "payment_url": None,
-                              "details": {}}],
-                "refunds": [], "last_modified": "2030-01-01T10:00:00Z", "cancellation_date": None,
-            })
+            stored = tx.insert("orders", paid_order_document(event_id, code, number, "46.00"))
             for index in range(positions):
                 document = order_position_document(stored["id"], number * 100 + index, event_id, item["id"])
                 tx.insert("orderpositions", {**document, "positionid": index + 1})

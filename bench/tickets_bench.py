@@ -16,7 +16,15 @@ from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
-from common import EVENT, ORGANIZER, environment_line, order_position_document, seed_store
+from common import (
+    EVENT,
+    ORGANIZER,
+    day_ticket_document,
+    environment_line,
+    order_position_document,
+    paid_order_document,
+    seed_store,
+)
 
 from kiosk_tickets import create_app, tickets
 from kiosk_tickets.store import Store
@@ -37,24 +45,9 @@ def seed(data_dir: Path) -> str:
     store = Store(data_dir)
     with store.transaction() as tx:
         event_id = tx.find_one("events", slug=EVENT)["id"]
-        item = tx.insert("items", {
-            "event": event_id, "name": {"en": "Day ticket"}, "default_price": "23.00", "has_variations": False,
-            "admission": True, "generate_tickets": None, "tax_rule": None, "category": None,
-            "all_sales_channels": True, "limit_sales_channels": [],
-        })
+        item = tx.insert("items", day_ticket_document(event_id))
         for number, (key, (positions, cjk)) in enumerate(ORDERS.items()):
-            order = tx.insert("orders", {
-                "event": event_id, "code": key.upper().replace("-", ""), "status": "p", "testmode": False,
-                "secret": "s" * 16, "email": f"o{number}@example.org", "phone": None, "customer": None,
-                "locale": "en", "sales_channel": "web", "datetime": "2030-01-01T10:00:00Z",
-                "expires": "2030-01-15T10:00:00Z", "total": "23.00", "tax_rounding_mode": "line", "comment": "",
-                "api_meta": {}, "custom_followup_at": None, "checkin_attention": False, "checkin_text": None,
-                "invoice_address": None, "require_approval": False, "valid_if_pending": False,
-                "payments": [{"local_id": 1, "state": "confirmed", "amount": "23.00",
-                              "created": "2030-01-01T10:00:00Z", "payment_date": "2030-01-01T10:00:00Z",
-                              "provider": "cash", "payment_url": None, "details": {}}],
-                "refunds": [], "last_modified": "2030-01-01T10:00:00Z", "cancellation_date": None,
-            })
+            order = tx.insert("orders", paid_order_document(event_id, key.upper().replace("-", ""), number, "23.00"))
             for index in range(positions):
                 document = order_position_document(order["id"], number * 100 + index, event_id, item["id"])
                 name = "王芳" if cjk and index == 0 else f"Zoë Łukasz {index}"
