@@ -99,13 +99,16 @@ class Central:
         return self._json(self._get(self._event_url(event, "settings/"), event=event))
 
     def pages(self, event: str, path: str, params: Mapping[str, str] | None = None,
-              if_modified_since: str | None = None) -> Iterator[Page | None]:
-        """Yield the list's pages, following `next`; a single None if If-Modified-Since matched (304)."""
+              if_modified_since: str | None = None, missing_ok: bool = False) -> Iterator[Page | None]:
+        """Yield the list's pages, following `next`; a single None if If-Modified-Since matched (304); none
+        at all with `missing_ok` where the central has no such list (404)."""
         url: str | None = self._event_url(event, path)
         query: Mapping[str, str] | None = params
         headers = {"If-Modified-Since": if_modified_since} if if_modified_since else None
         while url is not None:
-            response = self._get(url, query, headers, event=event)
+            response = self._get(url, query, headers, event=event, missing_ok=missing_ok)
+            if response.status_code == 404:
+                return
             if response.status_code == 304:
                 yield None
                 return
@@ -123,18 +126,7 @@ class Central:
 
     def ticket_layouts(self, event: str) -> list[dict[str, Any]]:
         """Return the event's ticket layouts; none from a central without PDF tickets (no such list there: 404)."""
-        url: str | None = self._event_url(event, "ticketlayouts/")
-        layouts: list[dict[str, Any]] = []
-        while url:
-            response = self._get(url, event=event, missing_ok=True)
-            if response.status_code == 404:
-                return []
-            body = self._json(response)
-            if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-                raise CentralError(f"the central server {self.url} answered no list at {response.url}.")
-            layouts.extend(body["results"])
-            url = self._same_server(body.get("next"))
-        return layouts
+        return self.whole_list(event, "ticketlayouts/", missing_ok=True).results or []
 
     def file(self, link: str) -> bytes | None:
         """Return the file the central links to (a layout's background), read from the server given as --from;
@@ -184,11 +176,14 @@ class Central:
             answer = None
         return Answer(response.status_code, answer)
 
-    def whole_list(self, event: str, path: str, if_modified_since: str | None = None) -> CatalogList:
-        """Return every object of the list, or None for one unchanged since `if_modified_since`."""
+    def whole_list(self, event: str, path: str, if_modified_since: str | None = None,
+                   missing_ok: bool = False) -> CatalogList:
+        """Return every object of the list, or None for one unchanged since `if_modified_since`; with
+        `missing_ok`, no object where the central has no such list."""
         results: list[dict[str, Any]] = []
         last_modified = None
-        for number, page in enumerate(self.pages(event, path, if_modified_since=if_modified_since)):
+        pages = self.pages(event, path, if_modified_since=if_modified_since, missing_ok=missing_ok)
+        for number, page in enumerate(pages):
             if page is None:
                 return CatalogList(None, if_modified_since)
             if number == 0:

@@ -93,3 +93,15 @@ def test_an_answer_that_is_no_list_is_refused():
     with pytest.raises(CentralError) as failure:
         client.whole_list("fair", "items/")
     assert str(failure.value) == f"the central server {BASE} answered no list at (answer)."
+
+
+def test_ticket_layouts_follow_their_pages_and_a_central_without_pdf_tickets_has_none():
+    layouts = BASE + "api/v1/organizers/acme/events/fair/ticketlayouts/"
+    client, session = central(
+        Answer(200, {"count": 2, "next": layouts + "?page=2", "results": [{"id": 1}]}),
+        Answer(200, {"count": 2, "next": None, "results": [{"id": 2}]}),
+        Answer(404, {"detail": "Not found."}),
+    )
+    assert client.ticket_layouts("fair") == [{"id": 1}, {"id": 2}]
+    assert client.ticket_layouts("fair") == []
+    assert [url for url, _, _ in session.asked] == [layouts, layouts + "?page=2", layouts]
