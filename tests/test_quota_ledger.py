@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from kiosk_tickets.services.quotas import QuotaLedger, ledger, quota_usage
+from kiosk_tickets.store import FrozenTable, freeze
 from tests.helpers import open_store
 
 EVENT = 1
@@ -26,7 +27,7 @@ def moment(text: str) -> float:
 
 def book(**tables: dict) -> QuotaLedger:
     ledger_ = QuotaLedger()
-    ledger_.reset({name: {str(key): doc for key, doc in docs.items()} for name, docs in tables.items()})
+    ledger_.reset({name: FrozenTable({key: freeze(doc) for key, doc in docs.items()}) for name, docs in tables.items()})
     return ledger_
 
 
@@ -175,6 +176,61 @@ def test_only_vouchers_that_block_are_kept():
     ledger_.changed("vouchers", 1, {"block_quota": True}, {"event": EVENT, "block_quota": False})
 
     assert ledger_.blocking_vouchers == {}
+
+
+# ---------------------------------------------------------------------------------------- counting all at once
+
+
+def counts(ledger_: QuotaLedger) -> dict:
+    """Everything the ledger holds, as plain values."""
+    return {
+        "orders": ledger_.orders,
+        "order_positions": {key: value for key, value in ledger_.order_positions.items() if value},
+        "paid": +ledger_.paid,
+        **{
+            name: {key: list(entries) for key, entries in getattr(ledger_, name).items() if entries}
+            for name in ("pending", "pending_orders", "carts", "event_carts")
+        },
+        "voucher_carts": {key: value for key, value in ledger_.voucher_carts.items() if value},
+        "blocking_vouchers": {key: dict(value) for key, value in ledger_.blocking_vouchers.items()},
+    }
+
+
+def test_counting_a_whole_store_at_once_gives_what_following_each_document_gives():
+    tables = {
+        "orders": {
+            1: order("p"),
+            2: order("n"),
+            3: order("n", "2026-11-01T14:00:00Z", require_approval=True),
+            4: order("n", None),
+            5: order("c"),
+            6: order("e"),
+            7: {**order("n", "2026-11-02T09:00:00Z"), "event": 2},
+        },
+        "orderpositions": {
+            1: position(1),
+            2: position(1, SHIRT_M),
+            3: position(1, canceled=True),
+            4: position(2),
+            5: position(2, SHIRT_M),
+            6: position(3),
+            7: position(4),
+            8: position(5),
+            9: position(6),
+            10: position(7),
+            11: position(99),  # its order is gone
+        },
+        "cartpositions": {1: cart("2026-11-01T12:30:00Z"), 2: cart("2026-11-01T12:40:00Z", SHIRT_M, voucher=3)},
+        "vouchers": {3: {"event": EVENT, "block_quota": True}, 4: {"event": EVENT}},
+    }
+    followed = book()
+    for table, docs in tables.items():
+        for doc_id, doc in docs.items():
+            followed.changed(table, doc_id, None, doc)
+
+    assert counts(book(**tables)) == counts(followed)
+    assert counts(followed)["paid"] == {TICKET: 1, SHIRT_M: 1}
+    assert sum(len(entries) for entries in counts(followed)["pending"].values()) == 5
 
 
 # ---------------------------------------------------------------------------------------- usage of a quota, on a store

@@ -11,7 +11,7 @@ import zlib
 import pytest
 
 from kiosk_tickets.errors import StoreCorrupt
-from kiosk_tickets.store import SCHEMA_VERSION, SNAPSHOT_NAME, Store, decode_records
+from kiosk_tickets.store import SCHEMA_VERSION, SNAPSHOT_NAME, FrozenTable, Store, decode_records, freeze
 
 DOCUMENTS = [
     {"event": 1, "code": "ABCDE", "status": "p", "total": "46.00", "email": None, "testmode": False},
@@ -232,3 +232,24 @@ def test_a_backup_of_the_previous_format_restores(tmp_path):
         with reader.transaction() as tx:
             assert [order["code"] for order in tx.all("orders")] == ["ABCDE", "FGHIJ"]
             assert tx.find_one("orders", code="FGHIJ")["id"] == 2
+
+
+def test_rows_give_the_fields_asked_for_of_every_document_held_or_not():
+    table = FrozenTable(
+        {
+            1: freeze({"order": 1, "item": 10, "variation": None, "canceled": True}),
+            2: freeze({"order": 1, "item": 10, "variation": None}),
+            3: freeze({"order": 2, "item": 11, "variation": 4, "canceled": False, "price": "1.00"}),
+            4: freeze({"item": 12, "order": 3, "variation": 5, "canceled": "yes"}),
+        }
+    )
+
+    assert list(table.rows("order", "item", "variation", "canceled")) == [
+        (1, 1, 10, None, True),
+        (2, 1, 10, None, None),
+        (3, 2, 11, 4, False),
+        (4, 3, 12, 5, "yes"),
+    ]
+    assert list(table.rows("item", "order")) == [(1, 10, 1), (2, 10, 1), (3, 11, 2), (4, 12, 3)]
+    assert list(table.rows("canceled")) == [(1, True), (2, None), (3, False), (4, "yes")]
+    assert list(table.rows("price")) == [(1, None), (2, None), (3, "1.00"), (4, None)]

@@ -30,7 +30,7 @@ Everything other modules of the program use is importable from here.
 
 from ..errors import StoreBusy, StoreCorrupt
 from .database import Store
-from .documents import Doc, StoredDocument, clone
+from .documents import Doc, FrozenTable, StoredDocument, clone, freeze
 from .files import (
     LOCK_NAME,
     SCHEMA_VERSION,
@@ -54,6 +54,7 @@ __all__ = [
     "DerivedView",
     "Doc",
     "FileLockLease",
+    "FrozenTable",
     "Indexes",
     "Journal",
     "JournalStorage",
@@ -67,5 +68,6 @@ __all__ = [
     "clone",
     "decode_records",
     "encode_record",
+    "freeze",
     "write_file_atomically",
 ]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tinydb.table import Table
 
 from ..errors import StoreBusy
-from .documents import FrozenDocument, FrozenTable, Record, difference, freeze, patch, thaw
+from .documents import FrozenDocument, FrozenTable, Record, collector_paused, difference, freeze, patch, thaw
 from .files import (
     LOCK_NAME,
     SCHEMA_VERSION,
@@ -148,8 +148,12 @@ class Store:
             stat = snapshot_path.stat()
         identity = (stat.st_ino, stat.st_mtime_ns)
         if identity != self._snapshot_identity:
-            self._load_snapshot(snapshot_path, identity)
-        self._journal.read_tail(self.strict, self._replay)
+            with collector_paused():
+                self._load_snapshot(snapshot_path, identity)
+                # Right after a snapshot the tail can be as long as the snapshot itself.
+                self._journal.read_tail(self.strict, self._replay)
+        else:
+            self._journal.read_tail(self.strict, self._replay)
         if self.schema_version < SCHEMA_VERSION and not self.strict:
             # Written by an earlier version: rewritten in the current format once, so later starts read that.
             # (Not a backup being read: its directory must stay as the backup wrote it.)
@@ -320,7 +324,8 @@ class Store:
             next_ids[table] = max(next_id, next_ids.get(table, 1))
         tables = {name: docs.records if isinstance(docs, FrozenTable) else docs for name, docs in tables.items()}
         self._write_snapshot(self._journal.generation + 1, tables, next_ids)
-        self._load_snapshot(self.data_dir / SNAPSHOT_NAME, self._snapshot_identity_now())
+        with collector_paused():
+            self._load_snapshot(self.data_dir / SNAPSHOT_NAME, self._snapshot_identity_now())
         self._journal.remove_others()
 
     def image_size(self) -> int:

@@ -11,8 +11,11 @@ a document thawed again equals, key order and types included, the one that was f
 
 from __future__ import annotations
 
+import gc
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
 # A stored document as read: a view (`peek`, `scan`) or a copy; code that owns a copy may say `dict`.
@@ -87,6 +90,24 @@ def freeze(value: Any) -> Any:
     if kind is str and len(value) <= _SHARED_STRING_LENGTH:
         return sys.intern(value)
     return value
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while many lasting objects are made at once, then resume it.
+
+    The collector runs after every 700 new containers and, every tenth and hundredth time, looks through
+    all older ones too: reading a store of 100,000 order positions set off passes over the growing tables
+    that took longer than the reading itself (1.2-1.5 s instead of 0.5 s). What is made here (documents,
+    indexes, counts) holds no reference cycles, so nothing is left for the collector to find afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def is_short_string(value: Any) -> bool:
@@ -232,6 +253,44 @@ class FrozenTable(Mapping[int, FrozenDocument]):
     def values(self) -> Iterator[FrozenDocument]:  # type: ignore[override]
         for record in self.records.values():
             yield FrozenDocument(record)
+
+    def rows(self, *names: str) -> Iterator[tuple[Any, ...]]:
+        """Yield `(id, value of each field in names, ...)` for every document, None for a field it lacks.
+
+        For counting over a whole table at once: a few fields of 100,000 documents come out several times
+        faster than through a view of each. Meant for scalar fields: a nested value comes in compact form.
+        """
+        # By the shape's identity: shapes that hold different constants compare equal as tuples.
+        readers: dict[int, Callable[[Record], tuple[Any, ...]]] = {}
+        for doc_id, record in self.records.items():
+            shape = record[-1]
+            reader = readers.get(id(shape))
+            if reader is None:
+                reader = readers[id(shape)] = _row_reader(shape, names)
+            yield (doc_id, *reader(record))
+
+
+def _row_reader(shape: Shape, names: tuple[str, ...]) -> Callable[[Record], tuple[Any, ...]]:
+    """Return what takes the values of `names` out of a record of `shape`, as a tuple."""
+    # Fields the shape holds (or lacks) are read from a tuple of their values put after the record's own.
+    width = len(shape) + 1
+    held: list[Any] = []
+    indexes = []
+    for name in names:
+        position = shape.positions.get(name)
+        if position is None:
+            indexes.append(width + len(held))
+            held.append(shape.constants.get(name))
+        else:
+            indexes.append(position)
+    if len(indexes) == 1:
+        index, extra = indexes[0], tuple(held)
+        return lambda record: ((record + extra)[index],)
+    read = itemgetter(*indexes)
+    if not held:
+        return read
+    constants = tuple(held)
+    return lambda record: read(record + constants)
 
 
 def as_record(doc: Any) -> Record:

@@ -7,7 +7,7 @@ from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from .documents import Record, field, is_compact, thaw
+from .documents import Record, collector_paused, field, is_compact, thaw
 
 # Secondary indexes: (table, field). A list-valued field is indexed by each of its elements.
 INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -126,7 +126,8 @@ class Indexes:
         ]
         if missing:
             indexes = self._tables.setdefault(table, {})
-            indexes.update(_collect(tuple(missing), docs))
+            with collector_paused():
+                indexes.update(_collect(tuple(missing), docs))
         buckets = {
             name: _bucket(indexes[name].get(value))
             for name, value in criteria.items()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from tinydb.table import Document
 
 from ..errors import StoreCorrupt
-from .documents import Record, StoredDocument, thaw
+from .documents import FrozenTable, Record, StoredDocument, collector_paused, thaw
 
 if TYPE_CHECKING:
     from .database import Store
@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 class DerivedView(Protocol):
     """An in-memory view computed from the tables (e.g. counters) that the store keeps current."""
 
-    def reset(self, tables: Mapping[str, Mapping[int, Mapping[str, Any]]]) -> None:
-        """Rebuild from scratch (the store was loaded or reloaded); the documents are read-only views."""
+    def reset(self, tables: Mapping[str, FrozenTable]) -> None:
+        """Rebuild from scratch (the store was loaded or reloaded) from every table, seen read-only."""
 
     def changed(self, table: str, doc_id: int, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> None:
         """Follow one change: a write of this process, an undo, or a record another process committed.
@@ -191,7 +191,8 @@ class Transaction:
         views = self._store._derived
         if name not in views:
             view = factory()
-            view.reset(self._store.views())
+            with collector_paused():
+                view.reset(self._store.views())
             views[name] = view
         return views[name]  # type: ignore[return-value]
 
