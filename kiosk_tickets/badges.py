@@ -6,14 +6,14 @@ import os
 from pathlib import Path
 from typing import Any, TextIO
 
-import segno
-
 
 class BadgeNotWritten(Exception):
     """The PNG could not be written; the message says why, as a sentence."""
 
 
 def _code(token: str) -> Any:
+    import segno  # here, not at the top: its writers cost `serve` some 10 ms of start-up
+
     return segno.make(token, error="m")
 
 

@@ -23,13 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 import cvttf_NotoSansCJK_Regular
 import font_roboto
-from fontTools.fontBuilder import FontBuilder
-from fontTools.pens.cu2quPen import Cu2QuPen
-from fontTools.pens.recordingPen import DecomposingRecordingPen
-from fontTools.pens.ttGlyphPen import TTGlyphPen
-from fontTools.ttLib import TTFont
 
-if TYPE_CHECKING:  # fpdf is imported where a PDF is made: it costs start-up some 0.25 s
+# fpdf and fontTools are imported where a PDF or a font is made (in `serve`, by the warm-up thread once it
+# listens): they cost start-up some 0.25 s and 0.02 s.
+if TYPE_CHECKING:
+    from fontTools.ttLib import TTFont
     from fpdf import FPDF
 
 _ROBOTO = Path(font_roboto.font_directory)
@@ -67,6 +65,8 @@ class SourceFont:
 
     def _open(self) -> TTFont:
         if self._font is None:
+            from fontTools.ttLib import TTFont
+
             font = TTFont(self.path, lazy=True, recalcTimestamp=False)
             self._cmap = font.getBestCmap()  # fontTools' own map, not a copy: the CJK one has 44,000 entries
             self._header = _header_of(font)
@@ -120,6 +120,10 @@ class SourceFont:
             return built
 
     def _convert(self, font: TTFont, name: str) -> tuple[Any, int, int]:
+        from fontTools.pens.cu2quPen import Cu2QuPen
+        from fontTools.pens.recordingPen import DecomposingRecordingPen
+        from fontTools.pens.ttGlyphPen import TTGlyphPen
+
         recording = DecomposingRecordingPen(self._glyph_set)  # components become plain outlines, no references
         self._glyph_set[name].draw(recording)
         pen = TTGlyphPen(None)
@@ -160,6 +164,9 @@ def _header_of(font: TTFont) -> dict[str, Any]:
 
 
 def _assemble(header: Mapping[str, Any], glyphs: Mapping[int, tuple[Any, int, int]]) -> bytes:
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
     builder = FontBuilder(header["units_per_em"], isTTF=True)
     names = {code_point: f"u{code_point:04X}" for code_point in glyphs}
     builder.setupGlyphOrder([".notdef", *names.values()])

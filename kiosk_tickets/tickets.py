@@ -13,8 +13,6 @@ from datetime import UTC, datetime
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
-import segno
-
 from . import fonts, pdftext
 from .layouts import Element
 from .paper import PAGE_FORMATS, PAPERS, Paper
@@ -66,6 +64,8 @@ def _qr(pdf: FPDF, data: str, x: float, y: float, size: float, quiet_zone: int =
     """Draw the QR code as filled squares from its top left: sharp at any print resolution."""
     # A fixed mask pattern: choosing the best of the eight scores each one and costs five times the encoding, for
     # a code that scanners read either way.
+    import segno  # here, not at the top: its writers cost start-up some 10 ms
+
     code = segno.make(data, error="m", micro=False, mask=0)
     modules = list(code.matrix)
     count = len(modules) + 2 * quiet_zone

@@ -10,7 +10,6 @@ from __future__ import annotations
 from ipaddress import ip_address
 from typing import Any
 
-import segno
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -113,6 +112,8 @@ def devices_pair(principal: Principal, device_id: int) -> str | Response:
         flash(_("Device “%(name)s” is %(state)s; its setup code is used up.", name=device["name"], state=state))
         return redirect(url_for("ui.devices"))
     setup = pairing.handshake(_server_url(), device["initialization_token"])
+    import segno  # here, not at the top: its writers cost `serve` some 10 ms of start-up
+
     qr = Markup(segno.make(setup, error="m").svg_inline(border=4, omitsize=True, title=_("Setup code")))
     return render_template("ui/devices_pair.html", device=device, qr=qr, setup=setup, url=_server_url())
 
