@@ -22,3 +22,13 @@ def test_the_static_files_are_served(anonymous):
         response = anonymous.get(f"/ui/static/{name}")
         assert response.status_code == 200, name
         response.close()
+
+
+def test_urls_are_built_with_their_arguments_quoted_and_the_rest_as_a_query(app):
+    # The rules compile their URL builders on first use: both builders, with and without unknown arguments.
+    from flask import url_for
+
+    with app.test_request_context():
+        assert url_for("ui.static", filename="a b.css") == "/ui/static/a%20b.css"
+        assert url_for("ui.signin", next="/ui/door?x=1") == "/?next=/ui/door?x%3D1"
+        assert url_for("ui.signin", _external=True) == "http://localhost/"
