@@ -186,6 +186,7 @@ def counts(ledger_: QuotaLedger) -> dict:
     return {
         "orders": ledger_.orders,
         "order_positions": {key: value for key, value in ledger_.order_positions.items() if value},
+        "position_keys": ledger_.position_keys,
         "paid": +ledger_.paid,
         **{
             name: {key: list(entries) for key, entries in getattr(ledger_, name).items() if entries}

