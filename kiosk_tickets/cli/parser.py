@@ -186,8 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--sync-token", default=os.environ.get("KIOSK_TICKETS_SYNC_TOKEN"), metavar="TOKEN",
         help="the central's API token for --sync-every (default: $KIOSK_TICKETS_SYNC_TOKEN)",
     )
-    serve.add_argument("--sales-channel", default="box_office", metavar="CHANNEL", help="as for push")
-    serve.add_argument("--payment-provider", metavar="PROVIDER", help="as for push")
+    _add_box_sales(serve)
     serve.set_defaults(run=cmd_serve)
 
     pull_command = commands.add_parser(
@@ -201,12 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
             "missing; a store with objects of its own under ids the central uses is refused."
         ),
     )
-    pull_command.add_argument("--from", required=True, metavar="URL", help="the central's address, e.g. https://pretix.eu")
-    pull_command.add_argument("--token", required=True, help="an API token of the central that may read the orders")
-    pull_command.add_argument("--organizer", required=True, metavar="SLUG", help="the organizer on the central")
-    pull_command.add_argument(
-        "--event", required=True, action="append", metavar="SLUG", help="an event to copy (repeat for more)"
-    )
+    _add_central(pull_command, pulled_before=False)
     pull_command.set_defaults(run=cmd_pull)
 
     for name, helptext, description, run in (
@@ -223,22 +217,15 @@ def build_parser() -> argparse.ArgumentParser:
          cmd_push),
     ):
         sub = commands.add_parser(name, help=helptext, description=description)
-        sub.add_argument("--from", metavar="URL", help="the central's address (default: the one pulled from)")
-        sub.add_argument("--token", required=True, help="an API token of the central that may write orders")
-        sub.add_argument("--organizer", required=True, metavar="SLUG", help="the organizer on the central")
-        sub.add_argument("--event", required=True, metavar="SLUG", help="the event pulled before")
-        sub.add_argument("--sales-channel", default="box_office", metavar="CHANNEL",
-                         help="the central's sales channel of the box's orders (pretix: an api.… channel)")
+        _add_central(sub, pulled_before=True)
         if name == "allot":
+            _add_box_sales(sub, payment_provider=False)
             sub.add_argument("--quota", required=True, type=int, metavar="ID", help="the central's quota id")
             sub.add_argument("--units", required=True, type=int, metavar="N", help="units this box may sell")
             sub.add_argument("--box", default=socket.gethostname(), metavar="NAME",
                              help="this box's name, tagged on the voucher (default: the host name)")
         else:
-            sub.add_argument("--payment-provider", metavar="PROVIDER",
-                             help="the central's payment provider of the box's sales, the box's own (cash, card) "
-                                  "then sent as payment_info's payment_type (default: the box's own; pretix: "
-                                  "boxoffice)")
+            _add_box_sales(sub)
         sub.set_defaults(run=run)
     sync_command = commands.add_parser(
         "sync",
@@ -251,13 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     sync_command.add_argument("action", nargs="?", choices=("status",), help="status: report only")
-    sync_command.add_argument("--from", metavar="URL", help="the central's address (default: the one pulled from)")
-    sync_command.add_argument("--token", help="an API token of the central that may write orders (not for status)")
-    sync_command.add_argument("--organizer", required=True, metavar="SLUG", help="the organizer on the central")
-    sync_command.add_argument("--event", required=True, metavar="SLUG", help="the event pulled before")
-    sync_command.add_argument("--sales-channel", default="box_office", metavar="CHANNEL",
-                              help="as for push: the central's sales channel of the box's orders")
-    sync_command.add_argument("--payment-provider", metavar="PROVIDER", help="as for push")
+    _add_central(sync_command, pulled_before=True, token_required=False)
+    _add_box_sales(sync_command)
     sync_command.set_defaults(run=cmd_sync)
     backup = commands.add_parser("backup", help="copy a consistent image of the store (safe while serving)")
     backup.add_argument("destination", help="a directory that does not exist yet")
@@ -306,3 +288,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_central(parser: argparse.ArgumentParser, pulled_before: bool, token_required: bool = True) -> None:
+    """The options naming the central pretix and the event there: for `pull`, and for what follows a pull."""
+    if pulled_before:
+        parser.add_argument("--from", metavar="URL", help="the central's address (default: the one pulled from)")
+        token_help = "an API token of the central that may write orders"
+    else:
+        parser.add_argument("--from", required=True, metavar="URL", help="the central's address, e.g. https://pretix.eu")
+        token_help = "an API token of the central that may read the orders"
+    parser.add_argument(
+        "--token", required=token_required, help=token_help + ("" if token_required else " (not for status)")
+    )
+    parser.add_argument("--organizer", required=True, metavar="SLUG", help="the organizer on the central")
+    if pulled_before:
+        parser.add_argument("--event", required=True, metavar="SLUG", help="the event pulled before")
+    else:
+        parser.add_argument(
+            "--event", required=True, action="append", metavar="SLUG", help="an event to copy (repeat for more)"
+        )
+
+
+def _add_box_sales(parser: argparse.ArgumentParser, payment_provider: bool = True) -> None:
+    """The options saying how the box's sales appear on the central."""
+    parser.add_argument(
+        "--sales-channel", default="box_office", metavar="CHANNEL",
+        help="the central's sales channel of the box's orders (pretix: an api.… channel)",
+    )
+    if payment_provider:
+        parser.add_argument(
+            "--payment-provider", metavar="PROVIDER",
+            help="the central's payment provider of the box's sales, the box's own (cash, card) then sent as "
+            "payment_info's payment_type (default: the box's own; pretix: boxoffice)",
+        )
