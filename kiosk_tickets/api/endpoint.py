@@ -153,7 +153,7 @@ def endpoint(
                 # Read inside the transaction, so the moments of writes follow the order they are made in: a
                 # device's delta sync ("changed since the moment of my last list") can never miss a write that
                 # waited for the store while that list was made.
-                moment = now()
+                moment = now(tx)
                 # Who asks comes first: nothing is recalled or remembered for a request without a valid credential.
                 if public:
                     principal, replay = auth.ANONYMOUS, None
