@@ -61,7 +61,10 @@ def event_settings(event: Mapping[str, Any]) -> dict[str, Any]:
 
 def reservation_time(event: Mapping[str, Any]) -> timedelta:
     """How long a cart position of the event holds its quota."""
-    return timedelta(minutes=event_settings(event)["reservation_time"])
+    # The one setting read at every cart position, without merging all of them (as event_settings does: the
+    # event's own value unless None, else the server's).
+    minutes = (event.get("settings") or {}).get("reservation_time")
+    return timedelta(minutes=current_app.config["RESERVATION_MINUTES"] if minutes is None else minutes)
 
 
 def payment_term(event: Mapping[str, Any]) -> timedelta:

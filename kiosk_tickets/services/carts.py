@@ -168,9 +168,13 @@ def create(
     channel = data.get("sales_channel") or "web"
     expires = data.get("expires") or format_datetime(now + reservation)
     main = _check_position(tx, scope, data, now, channel)
-    item = tx.referenced("items", main.fields["item"])
-    addons = _check_nested_list(tx, scope, data.get("addons") or [], now, channel, item, bundled=False)
-    bundled = _check_nested_list(tx, scope, data.get("bundled") or [], now, channel, item, bundled=True)
+    addons: list[Position] = []
+    bundled: list[Position] = []
+    if data.get("addons") or data.get("bundled"):
+        # The main product is read again only for the positions nested in it, which most sales have none of.
+        item = tx.referenced("items", main.fields["item"])
+        addons = _check_nested_list(tx, scope, data.get("addons") or [], now, channel, item, bundled=False)
+        bundled = _check_nested_list(tx, scope, data.get("bundled") or [], now, channel, item, bundled=True)
     if not may_override:
         _refuse_overrides(main, addons, bundled)
         if parse_datetime(expires) > now + reservation:
