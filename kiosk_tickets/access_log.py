@@ -115,7 +115,6 @@ class AccessLog:
             sent or "-",
         )
 
-
     def _time_text(self, moment: datetime) -> str:
         # Keyed by the instant and the offset: the same second reads differently across a change of time zone.
         key = (moment.replace(microsecond=0), moment.tzinfo)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import warnings
 
 import pytest
 
@@ -58,7 +59,10 @@ def test_a_forked_child_does_not_reuse_the_parents_bytes():
     source = common.RandomBytes()
     source.token_hex(8)  # the pool now holds bytes the parent will hand out
     reading, writing = os.pipe()
-    child = os.fork()
+    with warnings.catch_warnings():
+        # Newer Pythons warn about forking a process with threads; the child only draws and writes here.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        child = os.fork()
     if child == 0:  # pragma: no cover - runs in the child
         os.write(writing, source.token_hex(32).encode())
         os._exit(0)
