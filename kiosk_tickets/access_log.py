@@ -86,6 +86,8 @@ class AccessLog:
     def __init__(self, app: WsgiApp, clock: Clock = _local_now) -> None:
         self.app = app
         self.clock = clock
+        # The last second written and its text: a busy server writes many lines a second.
+        self._last_time: tuple[tuple[datetime, Any], str] | None = None
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         arrived = self.clock()
@@ -107,11 +109,21 @@ class AccessLog:
         log.info(
             '%s - - %s "%s" %s %s',
             environ.get("REMOTE_ADDR") or "-",
-            format_time(arrived),
+            self._time_text(arrived),
             request_line(environ),
             status,
             sent or "-",
         )
+
+    def _time_text(self, moment: datetime) -> str:
+        # Keyed by the instant and the offset: the same second reads differently across a change of time zone.
+        key = (moment.replace(microsecond=0), moment.tzinfo)
+        last = self._last_time
+        if last is not None and last[0] == key:
+            return last[1]
+        text = format_time(moment)
+        self._last_time = (key, text)
+        return text
 
 
 class _Counted:

@@ -15,7 +15,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from .services import clock_guard, ticket_secrets
 from .services.events import event_settings as merged_settings
-from .store import Store
+from .store import Store, Transaction
 
 _STORE_KEY = "kiosk_tickets.store"
 
@@ -31,11 +31,14 @@ def get_store(app: Flask | None = None) -> Store:
     return store
 
 
-def now() -> datetime:
+def now(tx: Transaction | None = None) -> datetime:
     """The current time: the app's injectable clock, guarded so that it never falls behind the newest moment the
-    store recorded (see `services.clock_guard`). Inside a request's transaction it reads that transaction."""
-    with get_store().transaction() as tx:
+    store recorded (see `services.clock_guard`). Inside a request's transaction it reads that transaction;
+    a caller that holds it passes it as `tx`, which spares opening it once more."""
+    if tx is not None:
         return clock_guard.now(tx, system_time())
+    with get_store().transaction() as current:
+        return clock_guard.now(current, system_time())
 
 
 def system_time() -> datetime:
@@ -58,7 +61,10 @@ def event_settings(event: Mapping[str, Any]) -> dict[str, Any]:
 
 def reservation_time(event: Mapping[str, Any]) -> timedelta:
     """How long a cart position of the event holds its quota."""
-    return timedelta(minutes=event_settings(event)["reservation_time"])
+    # The one setting read at every cart position, without merging all of them (as event_settings does: the
+    # event's own value unless None, else the server's).
+    minutes = (event.get("settings") or {}).get("reservation_time")
+    return timedelta(minutes=current_app.config["RESERVATION_MINUTES"] if minutes is None else minutes)
 
 
 def payment_term(event: Mapping[str, Any]) -> timedelta:

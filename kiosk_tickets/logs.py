@@ -23,6 +23,12 @@ def configure(stream: TextIO | None = None, access: bool = False) -> None:
     Other libraries' lines keep the root logger's threshold (warnings and up). Calling it again adds nothing.
     """
     stream = stream if stream is not None else sys.stderr
+    # Neither format shows where a line was logged from, nor the thread or process: logging need not look them up
+    # for each record (the calling frame, the thread's name, a getpid), which it does for every access log line.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     # The root handler, as waitress.serve would set it up, carries the operational lines and other libraries'.
     logging.basicConfig(format=OPERATIONAL_FORMAT, stream=stream)
     logging.getLogger(PACKAGE).setLevel(logging.INFO)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta, timezone
 
 import pytest
 
@@ -159,6 +159,32 @@ def test_recorded_moments_count_and_claimed_or_future_ones_do_not(store):
     # Another process opening the store finds the same.
     with open_store(store.data_dir).transaction() as tx:
         assert newest(tx) == "2026-11-01T13:10:00.250000Z"
+
+
+@pytest.mark.parametrize(
+    "offset",
+    [
+        -timedelta(days=3),
+        -timedelta(minutes=1, microseconds=1),
+        -timedelta(minutes=1),
+        -timedelta(microseconds=1),
+        timedelta(0),
+        timedelta(microseconds=1),
+        timedelta(hours=5),
+    ],
+)
+def test_the_guarded_time_is_the_later_of_the_clock_and_the_newest_recorded_moment(store, offset):
+    recorded = "2026-11-01T12:07:00.250000Z"
+    with store.transaction() as tx:
+        tx.insert("checkins", {"created": recorded})
+        newest_moment = clock_guard.newest_recorded(tx)
+        assert newest_moment is not None
+        for zone in (UTC, timezone(timedelta(hours=-7))):
+            system = (newest_moment + offset).astimezone(zone)
+            assert clock_guard.now(tx, system) == max(system, newest_moment)
+            assert clock_guard.later_of(tx, system) == max(system, newest_moment)
+            lag = clock_guard.behind(tx, system)
+            assert (lag is not None) == (newest_moment - system > clock_guard.TOLERANCE)
 
 
 # ---------------------------------------------------------------------------------------- the overview

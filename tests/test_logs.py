@@ -77,6 +77,29 @@ def test_the_time_is_written_as_the_common_log_format_has_it(moment, text):
     assert format_time(moment) == text
 
 
+def test_lines_of_one_second_share_its_time_unless_the_offset_changed(caplog):
+    caplog.set_level(logging.INFO, logger="kiosk_tickets.access")
+    winter = timezone(timedelta(hours=1))
+    moments = iter(
+        [
+            ARRIVED,
+            ARRIVED.replace(microsecond=999_999),
+            ARRIVED.astimezone(winter),  # the same instant in another zone
+            ARRIVED + timedelta(seconds=1),
+        ]
+    )
+    app = AccessLog(answering("200 OK", [b"x"]), clock=lambda: next(moments))
+    for _ in range(4):
+        call(app, environ())
+
+    assert [line.split('"')[0] for line in access_lines(caplog)] == [
+        "192.168.1.20 - - [30/Nov/2026:09:15:02 +0000] ",
+        "192.168.1.20 - - [30/Nov/2026:09:15:02 +0000] ",
+        "192.168.1.20 - - [30/Nov/2026:10:15:02 +0100] ",
+        "192.168.1.20 - - [30/Nov/2026:09:15:03 +0000] ",
+    ]
+
+
 def test_a_request_is_one_line_with_path_query_status_and_bytes_and_no_token(caplog):
     caplog.set_level(logging.INFO, logger="kiosk_tickets.access")
     app = AccessLog(answering("200 OK", [b"hello ", b"world"]), clock=lambda: ARRIVED)

@@ -115,6 +115,32 @@ def test_indexes_follow_updates_deletes_and_list_fields(data_dir):
         assert tx.count("quotas", event=1) == 1
 
 
+def test_a_lookup_by_one_field_answers_what_the_documents_hold_at_every_bucket_size(data_dir):
+    # One id, a tuple of up to 16 and an array beyond: each is its own form of the index's bucket.
+    store = Store(data_dir)
+    with store.transaction() as tx:
+        for number in range(40):
+            tx.insert("cartpositions", {"event": 1 if number < 20 else number, "cart_id": f"c{number % 3}"})
+        expected = {
+            value: [doc["id"] for doc in tx.all("cartpositions") if doc["cart_id"] == value]
+            for value in ("c0", "c1", "c2", "none")
+        }
+        for value, ids in expected.items():
+            assert tx.ids("cartpositions", cart_id=value) == ids
+        assert tx.ids("cartpositions", event=1) == list(range(1, 21))
+        assert tx.ids("cartpositions", event=25) == [26]
+        assert tx.ids("cartpositions", event=None) == []
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.delete("cartpositions", 26)
+        tx.delete("cartpositions", 3)
+        assert tx.ids("cartpositions", event=25) == []
+        assert 3 not in tx.ids("cartpositions", event=1)
+        raise RuntimeError("undo")
+    with store.transaction() as tx:
+        assert tx.ids("cartpositions", event=25) == [26]
+        assert tx.ids("cartpositions", event=1) == list(range(1, 21))
+
+
 def write_records(data_dir, count):
     store = Store(data_dir)
     for number in range(count):

@@ -148,12 +148,16 @@ def endpoint(
     def decorate(view: Callable[..., Any]) -> Callable[..., Response]:
         @wraps(view)
         def run(**kwargs: Any) -> Response:
+            # The body and query string are read and validated before the store is taken: that needs no stored
+            # data, and every other request waits for the store while a transaction is open. A refusal is raised
+            # where the pipeline hands them to the view, after the credential and URL are checked, as before.
+            inputs = _read_inputs()
             store = get_store()
             with store.transaction() as tx:
                 # Read inside the transaction, so the moments of writes follow the order they are made in: a
                 # device's delta sync ("changed since the moment of my last list") can never miss a write that
                 # waited for the store while that list was made.
-                moment = now()
+                moment = now(tx)
                 # Who asks comes first: nothing is recalled or remembered for a request without a valid credential.
                 if public:
                     principal, replay = auth.ANONYMOUS, None
@@ -165,7 +169,7 @@ def endpoint(
                     return replay.stored
                 savepoint = store.savepoint()
                 try:
-                    result = _run(tx, principal, moment, kwargs)
+                    result = _run(tx, principal, moment, kwargs, inputs)
                 except KioskError as error:
                     if replay is None:
                         raise
@@ -177,17 +181,31 @@ def endpoint(
             # Slow work on what was read (rendering tickets) runs after the store is free for everyone else.
             return result.build() if isinstance(result, AfterCommit) else result
 
+        def _read_inputs() -> dict[str, Any] | KioskError:
+            """The route's `body` and `query` as the view takes them, or the error that refuses them."""
+            inputs: dict[str, Any] = {}
+            try:
+                if body is not None:
+                    inputs["body"] = load_entries(body) if many else load_body(body, _is_partial())
+                if query is not None:
+                    inputs["query"] = query_args(query)
+            except KioskError as refusal:
+                return refusal
+            return inputs
+
         def _run(
-            tx: Transaction, principal: auth.Principal, moment: datetime, kwargs: dict[str, Any]
+            tx: Transaction,
+            principal: auth.Principal,
+            moment: datetime,
+            kwargs: dict[str, Any],
+            inputs: dict[str, Any] | KioskError,
         ) -> Response | AfterCommit:
             ctx = RequestContext(principal, moment, _resolve(tx, principal, kwargs))
             args = [lookup(tx, ctx, **kwargs)] if lookup is not None else []
-            inputs = {} if lookup is not None else kwargs
-            if body is not None:
-                inputs["body"] = load_entries(body) if many else load_body(body, _is_partial())
-            if query is not None:
-                inputs["query"] = query_args(query)
-            return _respond(view(tx, ctx, *args, **inputs))
+            if isinstance(inputs, KioskError):
+                raise inputs
+            arguments = {**inputs} if lookup is not None else {**kwargs, **inputs}
+            return _respond(view(tx, ctx, *args, **arguments))
 
         def _is_partial() -> bool:
             return request.method == "PATCH" if partial is None else partial

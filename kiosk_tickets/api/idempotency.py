@@ -33,7 +33,8 @@ class Replay:
         Answers are kept per principal: another token, or the same key after a token was revoked and
         replaced, never sees them.
         """
-        key = request.headers.get("X-Idempotency-Key") if request.method in WRITE_METHODS else None
+        # Straight from the WSGI environment, as the pipeline reads the Authorization header.
+        key = request.environ.get("HTTP_X_IDEMPOTENCY_KEY") if request.method in WRITE_METHODS else None
         if not key:
             return None
         identity = f"{principal.kind}:{principal.id}"

@@ -10,6 +10,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
 from ..errors import ValidationFailed
 from .fields import Boolean, Choice, Integer, List, String
+from .loading import loader
 
 SALES_CHANNELS = ("web", "box_office", "pretixpos", "resellers")
 
@@ -35,7 +36,8 @@ def load(schema: Schema, data: Any, *, partial: bool = False) -> dict[str, Any]:
             {"non_field_errors": [f"Invalid data. Expected a dictionary, but got {type(data).__name__}."]}
         )
     try:
-        return schema.load(data, partial=partial)
+        plan = None if partial else loader(schema)
+        return plan(data) if plan is not None else schema.load(data, partial=partial)
     except ValidationError as error:
         raise ValidationFailed(drf_errors(error.messages, data)) from None
 

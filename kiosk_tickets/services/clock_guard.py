@@ -79,6 +79,7 @@ class NewestRecordedMoment:
 
     def reset(self, tables: Mapping[str, Mapping[int, Mapping[str, Any]]]) -> None:
         self.newest_key = ""  # sorts before every moment
+        self._parsed: tuple[str, datetime] | None = None  # (newest_key, that moment) as last parsed
         # Whether the log has been told that the clock is behind, so it is told once, not at every request.
         self.told_behind = False
         for table, fields in RECORDED_MOMENTS.items():
@@ -112,7 +113,14 @@ class NewestRecordedMoment:
     def newest(self) -> datetime | None:
         if not self.newest_key:
             return None
-        return datetime.strptime(self.newest_key, "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC)
+        # Parsed once per newest moment: while the clock is behind, every reading of it needs this one.
+        parsed = self._parsed
+        if parsed is None or parsed[0] != self.newest_key:
+            parsed = self._parsed = (
+                self.newest_key,
+                datetime.strptime(self.newest_key, "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC),
+            )
+        return parsed[1]
 
 
 def _view(tx: Transaction) -> NewestRecordedMoment:
@@ -157,10 +165,22 @@ def _duration(span: timedelta) -> str:
 
 def behind(tx: Transaction, system_time: datetime) -> ClockBehind | None:
     """Return how far `system_time` is behind the newest recorded moment, if by more than `TOLERANCE`."""
-    newest = newest_recorded(tx)
+    return _lag(newest_recorded(tx), system_time)
+
+
+def _lag(newest: datetime | None, system_time: datetime) -> ClockBehind | None:
     if newest is None or newest - system_time <= TOLERANCE:
         return None
     return ClockBehind(system_time, newest)
+
+
+def _key_of(moment: datetime) -> str:
+    """`moment` in the form of `NewestRecordedMoment.newest_key`, which sorts as text in time order."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+def _later(newest: datetime | None, system_time: datetime) -> datetime:
+    return system_time if newest is None or system_time >= newest else newest
 
 
 def now(tx: Transaction, system_time: datetime) -> datetime:
@@ -170,25 +190,35 @@ def now(tx: Transaction, system_time: datetime) -> datetime:
     goes to the log.
     """
     view = _view(tx)
-    lag = behind(tx, system_time)
+    if not view.newest_key or _key_of(system_time) >= view.newest_key:
+        # Not behind, as at nearly every reading: told by comparing the two moments as text, since each write
+        # moves the newest moment and parsing it anew took longer than the rest of the guard.
+        if view.told_behind:
+            log.info(
+                "clock caught up: the system clock (%s) is past the newest time the store recorded again.",
+                format_datetime(system_time),
+            )
+            view.told_behind = False
+        return system_time
+    newest = view.newest
+    lag = _lag(newest, system_time)
     if lag is not None and not view.told_behind:
         log.warning(
             "clock behind: %s. Connect the box to a network with a time server, or set its clock.", lag.sentence()
         )
         view.told_behind = True
-    elif lag is None and view.told_behind and view.newest is not None and system_time >= view.newest:
+    elif lag is None and view.told_behind and newest is not None and system_time >= newest:
         log.info(
             "clock caught up: the system clock (%s) is past the newest time the store recorded again.",
             format_datetime(system_time),
         )
         view.told_behind = False
-    return later_of(tx, system_time)
+    return _later(newest, system_time)
 
 
 def later_of(tx: Transaction, system_time: datetime) -> datetime:
     """Return the later of `system_time` and the newest recorded moment, telling no one (see `now`)."""
-    newest = newest_recorded(tx)
-    return system_time if newest is None or system_time >= newest else newest
+    return _later(newest_recorded(tx), system_time)
 
 
 def guarded_clock(store_of: Callable[[], Store], system_clock: Callable[[], datetime]) -> Callable[[], datetime]:

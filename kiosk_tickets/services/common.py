@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import string
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -65,6 +67,40 @@ LETTERS_AND_DIGITS = string.ascii_uppercase + string.digits
 def random_string(alphabet: str, length: int) -> str:
     """Return `length` characters drawn from `alphabet` by `secrets` (fit for codes and secrets)."""
     return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+class RandomBytes:
+    """Bytes from the operating system's random source (`secrets.token_bytes`), fetched `batch` at a time.
+
+    Each fetch is a system call, during which the thread lets the interpreter go: inside a transaction that let
+    other requests' threads run while it held the store, and gave it back only once they waited for the store
+    themselves. Fetched in batches, a transaction almost never makes one. No byte is handed out twice, and a
+    process forked from this one starts with none of its bytes.
+    """
+
+    def __init__(self, batch: int = 4096) -> None:
+        self._batch = batch
+        self._pool = bytearray()
+        self._lock = threading.Lock()
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        # In a forked child: the parent hands out these bytes too, and another of its threads may have held the lock.
+        self._pool = bytearray()
+        self._lock = threading.Lock()
+
+    def token_hex(self, nbytes: int) -> str:
+        """Return `nbytes` random bytes as hex, as `secrets.token_hex(nbytes)` does."""
+        with self._lock:
+            if len(self._pool) < nbytes:
+                self._pool += secrets.token_bytes(max(self._batch, nbytes))
+            taken = bytes(self._pool[:nbytes])
+            del self._pool[:nbytes]
+        return taken.hex()
+
+
+RANDOM = RandomBytes()
 
 
 def unique_value(tx: Transaction, table: str, field: str, make: Callable[[], str]) -> str:

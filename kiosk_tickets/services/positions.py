@@ -200,7 +200,10 @@ def voucher_fits(tx: Transaction, voucher_id: int, count: int, now: datetime) ->
 
 def check_voucher_usage(tx: Transaction, vouchers: Iterable[dict | None], now: datetime) -> None:
     """Raise ValidationFailed naming `voucher` if a voucher would be used more often than it may be."""
-    wanted = Counter(voucher["id"] for voucher in vouchers if voucher is not None)
+    used = [voucher["id"] for voucher in vouchers if voucher is not None]
+    if not used:
+        return  # most sales use no voucher
+    wanted = Counter(used)
     if any(not voucher_fits(tx, voucher_id, count, now) for voucher_id, count in wanted.items()):
         raise ValidationFailed.field("voucher", VOUCHER_EXHAUSTED)
 
@@ -214,7 +217,7 @@ def quota_needs(
     """
     if voucher is not None and (voucher.get("block_quota") or voucher.get("allow_ignore_quota")):
         return ()
-    needed = tuple(q["id"] for q in quotas.quotas_for(tx, event_id, item["id"], variation["id"] if variation else None))
+    needed = quotas.quota_ids_for(tx, event_id, item["id"], variation["id"] if variation else None)
     if not needed:
         raise ValidationFailed(f'The product "{product_name(item)}" is not assigned to a quota.')
     return needed

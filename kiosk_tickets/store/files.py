@@ -232,13 +232,17 @@ def _read_tables(handle: BinaryIO, path: Path) -> dict[str, dict[int, Record]]:
         number += len(lines)
 
 
+# One encoder for every record and snapshot line: json.dumps with these options builds a new one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def encode_record(changes: list[list[Any]]) -> bytes:
     """Return one journal record holding `changes`."""
-    payload = json.dumps(changes, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    payload = _ENCODER.encode(changes).encode("utf-8")
     return _HEADER.pack(_RECORD_MAGIC, len(payload), zlib.crc32(payload)) + payload
 
 
