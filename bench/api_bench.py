@@ -78,7 +78,7 @@ def _found(pattern: str, text: str) -> str:
 
 
 def wrk_rate(
-    port: int, path: str, template: str, headers: dict[str, str], seconds: float, level: int, expect: int
+    port: int, path: str, template: str, headers: dict[str, str], seconds: int, level: int, expect: int
 ) -> Rate:
     """POST `template` (its NUMBER replaced per request) for `seconds` over `level` connections with wrk."""
     command = ["wrk", "-t1", f"-c{level}", f"-d{seconds}s", "--latency", "-s", str(WRK_SCRIPT)]
@@ -114,7 +114,7 @@ def main() -> None:
     parser.add_argument("--concurrency", default="1,8")
     parser.add_argument("--operation", choices=("vouchers", "carts"), default="vouchers")
     parser.add_argument("--load", choices=("auto", "wrk", "python"), default="auto")
-    parser.add_argument("--seconds", type=float, default=5, help="length of a round with wrk")
+    parser.add_argument("--seconds", type=int, default=5, help="length of a round with wrk (whole seconds)")
     parser.add_argument("--requests", type=int, default=600, help="requests of a round without wrk")
     args = parser.parse_args()
     use_wrk = args.load == "wrk" or (args.load == "auto" and shutil.which("wrk") is not None)
