@@ -14,6 +14,7 @@ from flask import Flask, Request, current_app
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from .services import clock_guard, ticket_secrets
+from .services.events import event_setting
 from .services.events import event_settings as merged_settings
 from .store import Store, Transaction
 
@@ -61,10 +62,8 @@ def event_settings(event: Mapping[str, Any]) -> dict[str, Any]:
 
 def reservation_time(event: Mapping[str, Any]) -> timedelta:
     """How long a cart position of the event holds its quota."""
-    # The one setting read at every cart position, without merging all of them (as event_settings does: the
-    # event's own value unless None, else the server's).
-    minutes = (event.get("settings") or {}).get("reservation_time")
-    return timedelta(minutes=current_app.config["RESERVATION_MINUTES"] if minutes is None else minutes)
+    # Read at every cart position: this one setting, not all of them merged.
+    return timedelta(minutes=event_setting(event, "reservation_time", current_app.config["RESERVATION_MINUTES"]))
 
 
 def payment_term(event: Mapping[str, Any]) -> timedelta:

@@ -200,6 +200,7 @@ def now(tx: Transaction, system_time: datetime) -> datetime:
             )
             view.told_behind = False
         return system_time
+    # Behind the newest moment; said in the log once it is behind by more than the tolerance.
     newest = view.newest
     lag = _lag(newest, system_time)
     if lag is not None and not view.told_behind:
@@ -207,12 +208,6 @@ def now(tx: Transaction, system_time: datetime) -> datetime:
             "clock behind: %s. Connect the box to a network with a time server, or set its clock.", lag.sentence()
         )
         view.told_behind = True
-    elif lag is None and view.told_behind and newest is not None and system_time >= newest:
-        log.info(
-            "clock caught up: the system clock (%s) is past the newest time the store recorded again.",
-            format_datetime(system_time),
-        )
-        view.told_behind = False
     return _later(newest, system_time)
 
 

@@ -65,6 +65,12 @@ def event_settings(event: Doc, defaults: Doc) -> dict[str, Any]:
     return {**defaults, **own}
 
 
+def event_setting(event: Doc, name: str, default: Any) -> Any:
+    """One of the event's settings as `event_settings` gives it, without merging them all (read per request)."""
+    value = (event.get("settings") or {}).get(name)
+    return default if value is None else value
+
+
 def update_event_settings(tx: Transaction, event: Doc, changes: Doc, now: datetime) -> None:
     """Set the given settings; a None value returns that setting to the server's default. Raise ValidationFailed
     for a logo that is not a PNG or JPEG data URL. An event that switches to signed ticket secrets gets its
