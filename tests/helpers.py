@@ -219,3 +219,27 @@ def fill_text(template: Any, ids: dict[str, int]) -> Any:
 
 # What the fuzzing of the live server did, for the summary at the end of the test run.
 FUZZ_SUMMARY = pytest.StashKey[str]()
+
+
+def schemas_with_nested(declared: list[Any], direction: str) -> list[Any]:
+    """The schemas in `declared` (classes, instances or None) and every schema nested in their fields, each once;
+    `direction` is "load" or "dump": which of a schema's fields are followed."""
+    from marshmallow import Schema, fields
+
+    from kiosk_tickets import schemas
+
+    found: dict[str, Schema] = {}
+    pending = list(declared)
+    while pending:
+        given = pending.pop()
+        if given is None:
+            continue
+        schema = given if isinstance(given, Schema) else schemas.instance(given)
+        if type(schema).__name__ in found:
+            continue
+        found[type(schema).__name__] = schema
+        for field in getattr(schema, f"{direction}_fields").values():
+            inner = field.inner if isinstance(field, fields.List) else field
+            if isinstance(inner, fields.Nested):
+                pending.append(inner.schema)
+    return list(found.values())

@@ -10,26 +10,14 @@ from marshmallow import Schema, fields, post_dump
 
 from kiosk_tickets import schemas
 from kiosk_tickets.store import StoredDocument
+from tests.helpers import schemas_with_nested
 
 
 def _output_schemas(routed_app) -> list[Schema]:
     """Every schema a route dumps with, and the nested ones they hold."""
-    found: dict[str, Schema] = {}
-    pending = [getattr(view, "dump_schema", None) for view in routed_app.view_functions.values()]
-    pending += [schemas.CheckinPositionSchema, schemas.QuestionSchema, schemas.DeviceSelfSchema]
-    while pending:
-        declared = pending.pop()
-        if declared is None:
-            continue
-        schema = declared if isinstance(declared, Schema) else schemas.instance(declared)
-        if type(schema).__name__ in found:
-            continue
-        found[type(schema).__name__] = schema
-        for field in schema.dump_fields.values():
-            inner = field.inner if isinstance(field, fields.List) else field
-            if isinstance(inner, fields.Nested):
-                pending.append(inner.schema)
-    return list(found.values())
+    declared = [getattr(view, "dump_schema", None) for view in routed_app.view_functions.values()]
+    declared += [schemas.CheckinPositionSchema, schemas.QuestionSchema, schemas.DeviceSelfSchema]
+    return schemas_with_nested(declared, "dump")
 
 
 def _sample(schema: Schema, depth: int = 0) -> dict[str, Any]:

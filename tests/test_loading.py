@@ -13,6 +13,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, pre_load, va
 from kiosk_tickets import schemas
 from kiosk_tickets.errors import ValidationFailed
 from kiosk_tickets.schemas.loading import loader
+from tests.helpers import schemas_with_nested
 
 # Values of every JSON type, and of the forms fields take: each field is fed each of them.
 CANDIDATES: list[Any] = [
@@ -53,23 +54,10 @@ CANDIDATES: list[Any] = [
 
 def _input_schemas(routed_app) -> list[Schema]:
     """Every schema a route loads its body or query with, and the nested ones they hold."""
-    found: dict[str, Schema] = {}
-    pending: list[Any] = []
+    declared = []
     for view in routed_app.view_functions.values():
-        pending += [getattr(view, "body_schema", None), getattr(view, "query_schema", None)]
-    while pending:
-        declared = pending.pop()
-        if declared is None:
-            continue
-        schema = declared if isinstance(declared, Schema) else schemas.instance(declared)
-        if type(schema).__name__ in found:
-            continue
-        found[type(schema).__name__] = schema
-        for field in schema.load_fields.values():
-            inner = field.inner if isinstance(field, fields.List) else field
-            if isinstance(inner, fields.Nested):
-                pending.append(inner.schema)
-    return list(found.values())
+        declared += [getattr(view, "body_schema", None), getattr(view, "query_schema", None)]
+    return schemas_with_nested(declared, "load")
 
 
 def _outcome(load: Any, data: dict[str, Any]) -> tuple[str, Any]:
