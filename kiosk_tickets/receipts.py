@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from .fonts import LATIN_BOLD, LATIN_REGULAR
-
-if TYPE_CHECKING:  # fpdf is imported where a PDF is made: it costs start-up some 0.25 s
-    pass
 
 # A thermal roll is 80 mm wide and prints about 72 mm of it.
 WIDTH_MM = 80.0
@@ -56,7 +52,7 @@ def _height(receipt: Receipt) -> float:
 
 def render_receipt(receipt: Receipt, created: datetime) -> bytes:
     """Return the receipt as a PDF 80 mm wide and as long as its lines; the same input gives the same bytes."""
-    from fpdf import FPDF
+    from fpdf import FPDF  # here, not at the top: importing it costs start-up some 0.25 s
 
     pdf = FPDF(unit="mm", format=(WIDTH_MM, _height(receipt)))
     pdf.set_creation_date(created)

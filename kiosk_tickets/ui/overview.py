@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import abort, current_app, render_template, request
 from flask_babel import gettext
@@ -29,9 +29,6 @@ from .events import choose_event, event_context, events_of
 from .i18n import day as short_day
 from .i18n import long_day
 from .printing import PAYMENT_NAMES
-
-if TYPE_CHECKING:  # fpdf is imported where a PDF is made: it costs start-up some 0.25 s
-    pass
 
 SCREEN = "reports.read"
 
@@ -264,7 +261,7 @@ def overview_report_csv(principal: Principal, event: str) -> Response:
 
 
 def _pdf(figures: reports.Figures, printed: datetime) -> bytes:
-    from fpdf import FPDF
+    from fpdf import FPDF  # here, not at the top: importing it costs start-up some 0.25 s
 
     pdf = FPDF(format="A4")
     pdf.set_creation_date(printed)
