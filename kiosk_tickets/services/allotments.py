@@ -65,10 +65,14 @@ def _live_units(tx: Transaction, orders: Iterable[Mapping[str, Any]], own: bool)
     return units
 
 
+def _in_quota(tx: Transaction, quota: Mapping[str, Any], units: Counter[Key]) -> int:
+    """The part of `units` (by product) that draws from `quota`."""
+    return sum(units[key] for key in set(quotas.quota_keys(tx, quota)))
+
+
 def _units_in(tx: Transaction, quota: Mapping[str, Any], own: bool) -> int:
     """Units of the quota that live orders take: those sold here (`own`) or those that came from the central."""
-    units = _live_units(tx, tx.find("orders", event=quota["event"]), own)
-    return sum(units[key] for key in set(quotas.quota_keys(tx, dict(quota))))
+    return _in_quota(tx, quota, _live_units(tx, tx.find("orders", event=quota["event"]), own))
 
 
 def central_units(tx: Transaction, codes: Iterable[str]) -> Counter[Key]:
@@ -134,9 +138,7 @@ def apply_sizes(tx: Transaction, event_id: int) -> None:
         if quota is None or quota_id >= LOCAL_IDS_FROM:
             continue
         central_size = quota.get("central_size", quota["size"])
-        size = None
-        if central_size is not None:
-            size = units.get(quota_id, 0) + sum(central[key] for key in set(quotas.quota_keys(tx, quota)))
+        size = None if central_size is None else units.get(quota_id, 0) + _in_quota(tx, quota, central)
         if (quota["size"], quota.get("central_size", ...)) != (size, central_size):
             tx.update("quotas", quota_id, {"size": size, "central_size": central_size})
 
@@ -151,7 +153,7 @@ def shift_sizes(tx: Transaction, event_id: int, before: Counter[Key], after: Cou
         quota = tx.get("quotas", quota_id)
         if quota is None or quota_id >= LOCAL_IDS_FROM or quota["size"] is None or "central_size" not in quota:
             continue
-        shift = sum(gained[key] for key in set(quotas.quota_keys(tx, quota)))
+        shift = _in_quota(tx, quota, gained)
         if shift:
             tx.update("quotas", quota_id, {"size": quota["size"] + shift})
 
