@@ -298,13 +298,15 @@ def shortage_message(quota: Doc) -> str:
     return f'There is not enough quota available on quota "{quota["name"]}" to perform the operation.'
 
 
+def _holds_variation(quota: Doc, variation_id: int | None) -> bool:
+    """Whether a position of one of the quota's items, in this variation (or none), needs a unit of it."""
+    return variation_id is None or variation_id in quota["variations"]
+
+
 def quotas_for(tx: Transaction, event_id: int, item_id: int, variation_id: int | None) -> list[dict]:
     """Return the quotas a position of this item (and variation) needs a unit of."""
-    return [
-        quota
-        for quota in tx.find("quotas", event=event_id, items=item_id)
-        if variation_id is None or variation_id in quota["variations"]
-    ]
+    found = tx.find("quotas", event=event_id, items=item_id)
+    return [quota for quota in found if _holds_variation(quota, variation_id)]
 
 
 def quota_ids_for(tx: Transaction, event_id: int, item_id: int, variation_id: int | None) -> tuple[int, ...]:
@@ -312,7 +314,7 @@ def quota_ids_for(tx: Transaction, event_id: int, item_id: int, variation_id: in
     return tuple(
         quota["id"]
         for quota in tx.scan("quotas", event=event_id, items=item_id)
-        if variation_id is None or variation_id in quota["variations"]
+        if _holds_variation(quota, variation_id)
     )
 
 
