@@ -23,7 +23,6 @@ import argparse
 import compileall
 import http.client
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from pathlib import Path
 from common import (
     EVENT,
     ORGANIZER,
+    cpu_seconds,
     environment_line,
     free_port,
     order_position_document,
@@ -101,7 +101,7 @@ def serve_probe(data_dir: Path, path: str, token: str) -> dict:
                         raise RuntimeError(log.read().decode()) from None
                     time.sleep(0.002)
             seconds = time.perf_counter() - started
-            cpu = process_cpu(process.pid)
+            cpu = cpu_seconds(process.pid)
             at_first = status(process.pid, "VmRSS")
             # The ticket fonts are read in a thread once the server listens: wait for the memory to settle.
             settled, deadline = at_first, time.monotonic() + 10
@@ -123,13 +123,6 @@ def serve_probe(data_dir: Path, path: str, token: str) -> dict:
 def status(pid: int, field: str) -> float:
     with open(f"/proc/{pid}/status") as lines:
         return int(next(line for line in lines if line.startswith(field)).split()[1]) / 1024
-
-
-def process_cpu(pid: int) -> float:
-    """User and system CPU seconds the process `pid` has used."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def seed(data_dir: Path, positions: int) -> str:
