@@ -1,13 +1,16 @@
 """API creates per second through waitress on 127.0.0.1, beside a trivial Flask+waitress ceiling.
 
-    python bench/api_bench.py [--operation vouchers|carts] [--sizes 1000,10000,100000] [--rounds 3]
+    python bench/api_bench.py [--operation vouchers|carts|read] [--sizes 1000,10000,100000] [--rounds 3]
                               [--concurrency 1,8] [--load auto|wrk|python] [--seconds 5] [--requests 600]
 
 For each store size it seeds that many records (vouchers, or live cart positions of one item in a
 quota), starts `kiosk-tickets serve` beside the trivial app, and at each concurrency alternates rounds
-of creates with rounds of the trivial app's JSON POST. Alternating keeps a shared machine's drift out of
-the ratio; the medians of the rounds are printed, with each server's CPU time per request (all its
-threads, from /proc), which other work on the machine hardly moves.
+of creates with rounds of the trivial app's JSON POST. `--operation read` GETs the event instead (the
+seeded vouchers beside it): the same pipeline (token, store transaction, JSON answer) without a write,
+so the gap between its ratio and a create's is what the write and its sync to disk cost. Alternating
+keeps a shared machine's drift out of the ratio; the medians of the rounds are printed, with each
+server's CPU time per request (all its threads, from /proc), which other work on the machine hardly
+moves.
 
 The load comes from wrk (`apt-get install wrk`) where it is installed: `--seconds` per round, one wrk
 thread holding `--concurrency` keep-alive connections, the bodies numbered by `wrk_post.lua`. wrk takes
@@ -80,7 +83,8 @@ def _found(pattern: str, text: str) -> str:
 def wrk_rate(
     port: int, path: str, template: str, headers: dict[str, str], seconds: int, level: int, expect: int
 ) -> Rate:
-    """POST `template` (its NUMBER replaced per request) for `seconds` over `level` connections with wrk."""
+    """POST `template` (its NUMBER replaced per request; GET if it is empty) for `seconds` over `level`
+    connections with wrk."""
     command = ["wrk", "-t1", f"-c{level}", f"-d{seconds}s", "--latency", "-s", str(WRK_SCRIPT)]
     for name, value in {"Content-Type": "application/json", **headers}.items():
         command += ["-H", f"{name}: {value}"]
@@ -100,9 +104,17 @@ def wrk_rate(
 def python_rate(
     port: int, path: str, template: str, headers: dict[str, str], requests: int, level: int, expect: int
 ) -> Rate:
-    """The same round from this script's own threads: `requests` POSTs in all."""
+    """The same round from this script's own threads: `requests` POSTs (GETs without a template) in all."""
+    method = "POST" if template else "GET"
     result = generate_load(
-        port, "POST", path, lambda n: json.loads(template.replace(NUMBER, str(n))), headers, requests, level, expect
+        port,
+        method,
+        path,
+        lambda n: json.loads(template.replace(NUMBER, str(n))) if template else None,
+        headers,
+        requests,
+        level,
+        expect,
     )
     return Rate(result.per_second, result.p50, result.p99, result.failures, result.requests)
 
@@ -112,7 +124,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", default="1,8")
-    parser.add_argument("--operation", choices=("vouchers", "carts"), default="vouchers")
+    parser.add_argument("--operation", choices=("vouchers", "carts", "read"), default="vouchers")
     parser.add_argument("--load", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--seconds", type=int, default=5, help="length of a round with wrk (whole seconds)")
     parser.add_argument("--requests", type=int, default=600, help="requests of a round without wrk")
@@ -120,22 +132,26 @@ def main() -> None:
     use_wrk = args.load == "wrk" or (args.load == "auto" and shutil.which("wrk") is not None)
     levels = [int(part) for part in args.concurrency.split(",")]
     rounds = f"{args.seconds:g} s with wrk" if use_wrk else f"{args.requests} requests from Python threads"
+    what = "event reads (the seeded vouchers beside it)" if args.operation == "read" else f"{args.operation} creates"
+    unit = "read" if args.operation == "read" else "create"
     print(
-        f"{args.operation} creates through waitress ({THREADS} threads), {args.rounds} rounds of {rounds}, "
+        f"{what} through waitress ({THREADS} threads), {args.rounds} rounds of {rounds}, "
         f"alternating with the trivial Flask+waitress JSON POST; medians; {environment_line()}"
     )
     print(
-        f"{'records':>8} {'conc':>5} {'creates/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'failed':>7} {'trivial/s':>10} "
-        f"{'ratio':>6} {'CPU ms/create':>14} {'CPU ms/trivial':>15}"
+        f"{'records':>8} {'conc':>5} {unit + 's/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'failed':>7} {'trivial/s':>10} "
+        f"{'ratio':>6} {'CPU ms/' + unit:>14} {'CPU ms/trivial':>15}"
     )
 
-    def round_(pid: int, port: int, path: str, template: str, headers: dict[str, str], level: int) -> Rate:
+    def round_(
+        pid: int, port: int, path: str, template: str, headers: dict[str, str], level: int, expect: int
+    ) -> Rate:
         """One round against the server `pid` listening on `port`, with the CPU time it spent per request."""
         before = cpu_seconds(pid)
         if use_wrk:
-            rate = wrk_rate(port, path, template, headers, args.seconds, level, 201)
+            rate = wrk_rate(port, path, template, headers, args.seconds, level, expect)
         else:
-            rate = python_rate(port, path, template, headers, args.requests, level, 201)
+            rate = python_rate(port, path, template, headers, args.requests, level, expect)
         return replace(rate, cpu_ms=(cpu_seconds(pid) - before) * 1000 / rate.requests)
 
     for size in (int(part) for part in args.sizes.split(",")):
@@ -146,9 +162,10 @@ def main() -> None:
                 template = json.dumps({"item": item_id, "price": "10.00", "attendee_name": "P{prefix}N" + NUMBER})
             else:
                 token = seed_store(data_dir, size)
-                template = json.dumps({"code": "P{prefix}N" + NUMBER})
-            collection = "cartpositions" if args.operation == "carts" else "vouchers"
-            path = f"/api/v1/organizers/{ORGANIZER}/events/{EVENT}/{collection}/"
+                template = json.dumps({"code": "P{prefix}N" + NUMBER}) if args.operation == "vouchers" else ""
+            collection = {"carts": "cartpositions/", "vouchers": "vouchers/", "read": ""}[args.operation]
+            path = f"/api/v1/organizers/{ORGANIZER}/events/{EVENT}/{collection}"
+            expect = 200 if args.operation == "read" else 201
             headers = {"Authorization": f"Token {token}"}
             trivial_body = json.dumps({"n": NUMBER})
             api_port, trivial_port = free_port(), free_port()
@@ -162,8 +179,8 @@ def main() -> None:
                 for number in range(args.rounds):
                     # Voucher codes and attendee names stay unique across rounds, levels and sizes.
                     round_template = template.replace("{prefix}", f"{level}S{size}R{number}")
-                    ceilings.append(round_(trivial.pid, trivial_port, "/", trivial_body, {}, level))
-                    creates.append(round_(api.pid, api_port, path, round_template, headers, level))
+                    ceilings.append(round_(trivial.pid, trivial_port, "/", trivial_body, {}, level, 201))
+                    creates.append(round_(api.pid, api_port, path, round_template, headers, level, expect))
                     ratios.append(creates[-1].per_second / ceilings[-1].per_second)
                 result, ceiling = median_rate(creates), median_rate(ceilings)
                 print(

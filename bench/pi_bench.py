@@ -9,7 +9,9 @@ Runs, one after another, each in fresh processes on stores of its own:
   the ticket fonts are read;
 - `sale_bench.py`: bytes written to the disk and syncs per sale, in pretix's three calls and in one;
 - `api_bench.py --operation carts`: cart position creates per second beside a bare Flask+waitress endpoint,
-  with the ratio, at concurrency 1 and 8 (wrk where installed, else the project's own load generator).
+  with the ratio, at concurrency 1 and 8 (wrk where installed, else the project's own load generator);
+- `api_bench.py --operation read`: the same for reading the event at concurrency 8, the request pipeline
+  without a write, so that what the write and its sync to disk add shows beside it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def main() -> None:
         ["startup_bench.py", "--positions", args.positions],
         ["sale_bench.py", "--sales", args.sales],
         ["api_bench.py", "--operation", "carts", "--sizes", "1000", "--concurrency", "1,8", "--seconds", args.seconds],
+        ["api_bench.py", "--operation", "read", "--sizes", "1000", "--concurrency", "8", "--seconds", args.seconds],
     ]
     for script, *options in runs:
         started = time.monotonic()

@@ -1,5 +1,6 @@
--- wrk script for api_bench.py: POSTs a JSON body whose "{n}" is a number unique to the request, and counts
--- the answers whose status is not the expected one (wrk itself only counts those outside 2xx and 3xx).
+-- wrk script for api_bench.py: POSTs a JSON body whose "{n}" is a number unique to the request (GETs the URL
+-- if the body is empty), and counts the answers whose status is not the expected one (wrk itself only counts
+-- those outside 2xx and 3xx).
 --   wrk ... URL -- EXPECTED_STATUS 'BODY WITH {n}'
 
 local threads = {}
@@ -18,6 +19,9 @@ function init(args)
 end
 
 function request()
+  if template == "" then
+    return wrk.format("GET")
+  end
   counter = counter + 1
   local body = string.gsub(template, "{n}", tostring(counter))
   return wrk.format("POST", nil, nil, body)
