@@ -12,6 +12,7 @@ from pathlib import Path
 from common import (
     EVENT,
     ORGANIZER,
+    SEEDED_AT,
     environment_line,
     free_port,
     generate_load,
@@ -46,7 +47,7 @@ def seed_tickets(data_dir: Path, positions: int) -> tuple[str, int]:
                     "valid_if_pending": False,
                     "checkin_attention": False,
                     "checkin_text": None,
-                    "datetime": "2030-01-01T10:00:00Z",
+                    "datetime": SEEDED_AT,
                     "total": "46.00",  # its two positions; the overview's figures add it up
                     "payments": [],
                 },

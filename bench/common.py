@@ -14,15 +14,21 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from kiosk_tickets.isotime import format_datetime
 from kiosk_tickets.services import auth, events
 from kiosk_tickets.store import Store
 
 ORGANIZER = "bench"
 EVENT = "bench"
-NOW = datetime(2030, 1, 1, tzinfo=UTC)
+NOW = datetime.now(UTC).replace(microsecond=0)
+# Seeded records were made yesterday: a moment stored ahead of the clock would put the server's clock guard
+# in its "clock behind" state (dates held at that moment), which is not what a box normally runs in.
+SEEDED_AT = format_datetime(NOW - timedelta(days=1))
+EXPIRES_AT = format_datetime(NOW + timedelta(days=14))
+EVENT_STARTS_AT = format_datetime(NOW + timedelta(days=180))
 
 
 def voucher_document(event_id: int, number: int) -> dict:
@@ -51,7 +57,7 @@ def voucher_document(event_id: int, number: int) -> dict:
         "all_bundles_included": False,
         "budget": None,
         "budget_used": "0.00",
-        "created": "2030-01-01T00:00:00Z",
+        "created": SEEDED_AT,
     }
 
 
@@ -69,14 +75,14 @@ def paid_order_document(event_id: int, code: str, number: int, total: str) -> di
     return {
         "event": event_id, "code": code, "status": "p", "testmode": False, "secret": "s" * 16,
         "email": f"o{number}@example.org", "phone": None, "customer": None, "locale": "en",
-        "sales_channel": "web", "datetime": "2030-01-01T10:00:00Z", "expires": "2030-01-15T10:00:00Z",
+        "sales_channel": "web", "datetime": SEEDED_AT, "expires": EXPIRES_AT,
         "total": total, "tax_rounding_mode": "line", "comment": "", "api_meta": {},
         "custom_followup_at": None, "checkin_attention": False, "checkin_text": None,
         "invoice_address": None, "require_approval": False, "valid_if_pending": False,
-        "payments": [{"local_id": 1, "state": "confirmed", "amount": total, "created": "2030-01-01T10:00:00Z",
-                      "payment_date": "2030-01-01T10:00:00Z", "provider": "cash", "payment_url": None,
+        "payments": [{"local_id": 1, "state": "confirmed", "amount": total, "created": SEEDED_AT,
+                      "payment_date": SEEDED_AT, "provider": "cash", "payment_url": None,
                       "details": {}}],
-        "refunds": [], "last_modified": "2030-01-01T10:00:00Z", "cancellation_date": None,
+        "refunds": [], "last_modified": SEEDED_AT, "cancellation_date": None,
     }
 
 
@@ -132,7 +138,7 @@ def seed_store(data_dir: Path, records: int) -> str:
                 "live": False,
                 "testmode": False,
                 "currency": "EUR",
-                "date_from": "2030-06-01T10:00:00Z",
+                "date_from": EVENT_STARTS_AT,
                 "date_to": None,
                 "date_admission": None,
                 "is_public": True,
@@ -209,7 +215,7 @@ def seed_carts(data_dir: Path, positions: int) -> tuple[str, int]:
                     "answers": [],
                     "includes_tax": True,
                     "sales_channel": "web",
-                    "datetime": "2030-01-01T00:00:00Z",
+                    "datetime": SEEDED_AT,
                     "expires": "2099-01-01T00:00:00Z",
                 },
             )
