@@ -132,15 +132,17 @@ class QuotaLedger:
                         del self.orders[order_id]
         else:
             # A change takes the position out under its old fields first, so it is never in the entry twice.
-            self.orders[order_id] = (*(entry or (None,)), doc_id, key)
+            self.orders[order_id] = (None, doc_id, key) if entry is None else entry + (doc_id, key)
         self._hold(state, doc_id, key, remove)
 
     def _order(self, order_id: int, old: list[Any] | None, order: list[Any] | None) -> None:
         """Follow an order given by its `_ORDER_FIELDS` (None: there is none), before and after a change."""
-        entry = self.orders.get(order_id) or (None,)
-        held = list(zip(entry[1::2], entry[2::2], strict=True))
-        for position_id, key in held:
-            self._hold(entry[0], position_id, key, remove=True)
+        entry = self.orders.get(order_id)
+        held: tuple[Any, ...] = ()  # position id, key, position id, key, ...
+        if entry is not None:
+            held = entry[1:]
+            for at in range(0, len(held), 2):
+                self._hold(entry[0], held[at], held[at + 1], remove=True)
         state = None  # the order's (status, deadline) after the change
         for fields, remove in ((old, True), (order, False)):
             if fields is not None:
@@ -155,13 +157,13 @@ class QuotaLedger:
         if order is None or state is None:
             # Its positions are still followed, for when they go or the order comes back.
             if held:
-                self.orders[order_id] = (None, *entry[1:])
+                self.orders[order_id] = (None, *held)
             else:
                 self.orders.pop(order_id, None)
             return
-        self.orders[order_id] = (state, *entry[1:])
-        for position_id, key in held:
-            self._hold(state, position_id, key, remove=False)
+        self.orders[order_id] = (state, *held)
+        for at in range(0, len(held), 2):
+            self._hold(state, held[at], held[at + 1], remove=False)
 
     def _cart(self, doc_id: int, cart: Doc | None, remove: bool) -> None:
         if cart is None:
