@@ -59,8 +59,8 @@ class QuotaLedger:
         # (`state, id, key, id, key, ...`). The state is (status, deadline), the deadline being when a pending
         # order no longer holds quota, or None while only positions of the order are known. With 100,000
         # positions this is most of the ledger's memory: one tuple per order and one key object per product
-        # (`_keys`) take 5 MiB where a state, a list of positions per order and a dict of keys per position
-        # took 14, and a dict per order holding a key per position 19.
+        # (`_keys`) take 7 MiB where a state, a list of positions per order and a dict of keys per position
+        # took 15, and a dict per order holding a key per position 19.
         self.orders: dict[int, tuple[Any, ...]] = {}
         self._keys: dict[Key, Key] = {}
         self._states: dict[str, tuple[str, float]] = {}
