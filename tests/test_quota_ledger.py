@@ -185,8 +185,6 @@ def counts(ledger_: QuotaLedger) -> dict:
     """Everything the ledger holds, as plain values."""
     return {
         "orders": ledger_.orders,
-        "order_positions": {key: value for key, value in ledger_.order_positions.items() if value},
-        "position_keys": ledger_.position_keys,
         "paid": +ledger_.paid,
         **{
             name: {key: list(entries) for key, entries in getattr(ledger_, name).items() if entries}
@@ -232,6 +230,36 @@ def test_counting_a_whole_store_at_once_gives_what_following_each_document_gives
     assert counts(book(**tables)) == counts(followed)
     assert counts(followed)["paid"] == {TICKET: 1, SHIRT_M: 1}
     assert sum(len(entries) for entries in counts(followed)["pending"].values()) == 5
+
+
+
+def test_changes_in_any_order_leave_what_counting_the_end_result_gives():
+    """Positions before their order, an order gone and back, a position moved, canceled and deleted."""
+    followed = book()
+    changes = [
+        ("orderpositions", 1, None, position(1)),
+        ("orderpositions", 2, None, position(1, SHIRT_M)),
+        ("orders", 1, None, order("n")),
+        ("orders", 2, None, order("p")),
+        ("orderpositions", 3, None, position(2)),
+        ("orders", 1, order("n"), None),
+        ("orderpositions", 2, position(1, SHIRT_M), position(2, SHIRT_M)),
+        ("orders", 1, None, order("p")),
+        ("orderpositions", 3, position(2), position(2, canceled=True)),
+        ("orderpositions", 1, position(1), None),
+        ("orderpositions", 4, None, position(3)),
+        ("orderpositions", 4, position(3), None),
+    ]
+    for table, doc_id, old, new in changes:
+        followed.changed(table, doc_id, old, new)
+    ended = book(
+        orders={1: order("p"), 2: order("p")},
+        orderpositions={2: position(2, SHIRT_M), 3: position(2, canceled=True)},
+    )
+
+    assert counts(followed) == counts(ended)
+    assert counts(followed)["paid"] == {SHIRT_M: 1}
+    assert 3 not in followed.orders  # nothing is kept of an order without a document or positions
 
 
 # ---------------------------------------------------------------------------------------- usage of a quota, on a store

@@ -55,13 +55,13 @@ class QuotaLedger:
     Sorted lists of their own (not a list kept sorted) make an insert cost the same with 100,000 carts."""
 
     def reset(self, tables: Mapping[str, FrozenTable]) -> None:
-        # Per order: its status and, while pending, the deadline after which it no longer holds quota.
-        self.orders: dict[int, tuple[str, float]] = {}
-        # The positions that hold quota, per order, and the key of each. With 100,000 positions these are most
-        # of the ledger's memory: a list per order and one key object per product (`_keys`) take half of
-        # what a dict per order holding a key per position took (9 MiB instead of 19).
-        self.order_positions: dict[int, list[int]] = defaultdict(list)
-        self.position_keys: dict[int, Key] = {}
+        # Per order, one flat tuple: its state, then the id and key of each position that can hold quota
+        # (`state, id, key, id, key, ...`). The state is (status, deadline), the deadline being when a pending
+        # order no longer holds quota, or None while only positions of the order are known. With 100,000
+        # positions this is most of the ledger's memory: one tuple per order and one key object per product
+        # (`_keys`) take 7 MiB where a state, a list of positions per order and a dict of keys per position
+        # took 15, and a dict per order holding a key per position 19.
+        self.orders: dict[int, tuple[Any, ...]] = {}
         self._keys: dict[Key, Key] = {}
         self._states: dict[str, tuple[str, float]] = {}
         self.paid: Counter[Key] = Counter()
@@ -100,9 +100,8 @@ class QuotaLedger:
             if new is not None and new.get("block_quota"):
                 self.blocking_vouchers[doc_id] = new
 
-    def _hold(self, order_id: int, position_id: int, key: Key, remove: bool) -> None:
-        """Add or take away one position's unit under its order's current state."""
-        state = self.orders.get(order_id)
+    def _hold(self, state: tuple[str, float] | None, position_id: int, key: Key, remove: bool) -> None:
+        """Add or take away one position's unit under its order's state (None: the order is not known)."""
         if state is None:
             return
         status, deadline = state
@@ -119,23 +118,31 @@ class QuotaLedger:
         if canceled:
             return
         key = self._keys.setdefault((item, variation), (item, variation))
+        entry = self.orders.get(order_id)
+        state = entry[0] if entry is not None else None
         if remove:
-            self.position_keys.pop(doc_id, None)
-            held = self.order_positions.get(order_id)
-            if held is not None and doc_id in held:
-                held.remove(doc_id)
+            if entry is not None:
+                held = entry[1::2]
+                if doc_id in held:
+                    at = 1 + 2 * held.index(doc_id)
+                    rest = entry[:at] + entry[at + 2 :]
+                    if len(rest) > 1 or state is not None:
+                        self.orders[order_id] = rest
+                    else:
+                        del self.orders[order_id]
         else:
-            # A change takes the position out under its old fields first, so it is never in the list twice.
-            self.position_keys[doc_id] = key
-            self.order_positions[order_id].append(doc_id)
-        self._hold(order_id, doc_id, key, remove)
+            # A change takes the position out under its old fields first, so it is never in the entry twice.
+            self.orders[order_id] = (None, doc_id, key) if entry is None else entry + (doc_id, key)
+        self._hold(state, doc_id, key, remove)
 
     def _order(self, order_id: int, old: list[Any] | None, order: list[Any] | None) -> None:
         """Follow an order given by its `_ORDER_FIELDS` (None: there is none), before and after a change."""
-        keys = self.position_keys
-        held = [(position_id, keys[position_id]) for position_id in self.order_positions.get(order_id, ())]
-        for position_id, key in held:
-            self._hold(order_id, position_id, key, remove=True)
+        entry = self.orders.get(order_id)
+        held: tuple[Any, ...] = ()  # position id, key, position id, key, ...
+        if entry is not None:
+            held = entry[1:]
+            for at in range(0, len(held), 2):
+                self._hold(entry[0], held[at], held[at + 1], remove=True)
         state = None  # the order's (status, deadline) after the change
         for fields, remove in ((old, True), (order, False)):
             if fields is not None:
@@ -148,11 +155,15 @@ class QuotaLedger:
                 else:
                     state = self._states.setdefault(status, (status, deadline))
         if order is None or state is None:
-            self.orders.pop(order_id, None)
+            # Its positions are still followed, for when they go or the order comes back.
+            if held:
+                self.orders[order_id] = (None, *held)
+            else:
+                self.orders.pop(order_id, None)
             return
-        self.orders[order_id] = state
-        for position_id, key in held:
-            self._hold(order_id, position_id, key, remove=False)
+        self.orders[order_id] = (state, *held)
+        for at in range(0, len(held), 2):
+            self._hold(state, held[at], held[at + 1], remove=False)
 
     def _cart(self, doc_id: int, cart: Doc | None, remove: bool) -> None:
         if cart is None:

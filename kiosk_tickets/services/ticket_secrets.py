@@ -23,23 +23,17 @@ import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    PublicFormat,
-    load_pem_private_key,
-    load_pem_public_key,
-)
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFound
 from ..isotime import format_datetime, parse_datetime
 from ..store import Doc, Transaction
 from .common import order_documents, random_string
+
+# cryptography is imported where a key is made, read or used: loading its OpenSSL bindings adds some 7 MiB of
+# resident memory, which a server whose events keep random secrets never needs.
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 # The event setting that chooses how new secrets are made, and its values (pretix's generator identifiers).
 SETTING = "ticket_secret_generator"
@@ -208,7 +202,12 @@ def verify(secret: str, public_keys: Iterable[str]) -> SignedTicket | None:
         ticket = decode_ticket(payload)
     except MalformedSecret:
         return None
-    for key in public_keys:
+    keys = tuple(public_keys)
+    if not keys:
+        return None  # an event that never signed: no cause to load cryptography
+    from cryptography.exceptions import InvalidSignature
+
+    for key in keys:
         try:
             _public_key(key).verify(signature, payload)
         except InvalidSignature:
@@ -230,6 +229,9 @@ def sign(ticket: SignedTicket, private_key: str) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _private_key(stored: str) -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
     # Parsing the PEM costs more than signing; the key objects are immutable, so parsed ones are kept.
     key = load_pem_private_key(base64.b64decode(stored), password=None)
     if not isinstance(key, Ed25519PrivateKey):
@@ -239,6 +241,9 @@ def _private_key(stored: str) -> Ed25519PrivateKey:
 
 @functools.lru_cache(maxsize=64)
 def _public_key(published: str) -> Ed25519PublicKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
     key = load_pem_public_key(base64.b64decode(published))
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError("not an Ed25519 public key")
@@ -275,6 +280,9 @@ def _signing_key(tx: Transaction, event_id: int, now: datetime) -> Doc:
     existing = next((key for key in tx.find(KEYS_TABLE, event=event_id, scheme=SIG1) if key["private_key"]), None)
     if existing is not None:
         return existing
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+
     private = Ed25519PrivateKey.generate()
     # Stored as pretix stores them (base64 of the PEM), so the public one is published as it is.
     return tx.insert(
