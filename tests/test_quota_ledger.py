@@ -232,7 +232,6 @@ def test_counting_a_whole_store_at_once_gives_what_following_each_document_gives
     assert sum(len(entries) for entries in counts(followed)["pending"].values()) == 5
 
 
-
 def test_changes_in_any_order_leave_what_counting_the_end_result_gives():
     """Positions before their order, an order gone and back, a position moved, canceled and deleted."""
     followed = book()
