@@ -21,6 +21,9 @@ pytestmark = pytest.mark.slow  # real processes and real sockets
 ORGANIZER = "conn"
 HEADER_TIMEOUT = 2.0  # seconds; short, so that the tests wait little
 SLACK = 2.0  # the server checks its deadlines once a second, and the machine is shared
+# Connections over an address's limit are closed as new ones are accepted, not at a deadline: well before the
+# header timeout these tests set (30 s), however long a busy shared machine keeps the server's loop waiting.
+OVER_LIMIT_CLOSED_WITHIN = 5.0
 TRICKLE = 0.2  # seconds between two bytes of a slow client
 ANSWER_WITHIN = 2.0  # seconds an honest request may take while slow clients are held
 SLOW_HEAD = b"GET /api/v1/organizers/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
@@ -175,14 +178,14 @@ def test_one_address_holds_at_most_its_limit_of_connections(start, tricklers, to
     slow = tricklers(server.port, 20)
 
     # The 12 connections beyond the limit made room by closing the ones that had waited longest, promptly.
-    assert slow.wait(lambda: slow.open_count() == limit, timeout=SLACK)
+    assert slow.wait(lambda: slow.open_count() == limit, timeout=OVER_LIMIT_CLOSED_WITHIN)
     closed = [index for index, moment in enumerate(slow.closed) if moment is not None]
     assert closed == list(range(12))
-    assert max(moment for moment in slow.closed if moment is not None) - slow.opened[-1] < SLACK
+    assert max(moment for moment in slow.closed if moment is not None) - slow.opened[-1] < OVER_LIMIT_CLOSED_WITHIN
 
     # An honest request from the same address still gets its answer, in place of the oldest slow connection.
     assert honest_get(server, token) < ANSWER_WITHIN
-    assert slow.wait(lambda: slow.open_count() == limit - 1, timeout=SLACK)
+    assert slow.wait(lambda: slow.open_count() == limit - 1, timeout=OVER_LIMIT_CLOSED_WITHIN)
     assert slow.closed[12] is not None
     slow.close()
 
@@ -199,14 +202,14 @@ def test_one_address_holds_at_most_its_limit_of_connections(start, tricklers, to
             thread.start()
         time.sleep(1.0)  # real sockets: let the server read the requests before the next connection arrives
         refused_began = time.monotonic()
-        with socket.create_connection(("127.0.0.1", server.port), timeout=SLACK) as extra:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=OVER_LIMIT_CLOSED_WITHIN) as extra:
             extra.sendall(b"GET /api/v1/organizers/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             try:
                 reply = extra.recv(4096)
             except ConnectionResetError:
                 reply = b""
         assert reply == b""
-        assert time.monotonic() - refused_began < SLACK
+        assert time.monotonic() - refused_began < OVER_LIMIT_CLOSED_WITHIN
     for thread in busy:
         thread.join(15)
     assert answers == [200] * limit
