@@ -7,6 +7,7 @@ import ctypes
 import gc
 import sys
 import threading
+from typing import Any
 
 from .. import clock_sync, create_app, logs, tickets
 from ..access_log import AccessLog
@@ -90,7 +91,7 @@ def _limit_malloc_arenas() -> None:
     threads seldom wait for the shared arena (cart creates through waitress at concurrency 8 were no slower).
     Elsewhere (musl, macOS) there is no such call and nothing is done.
     """
-    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    mallopt = _c_library_function("mallopt")
     if mallopt is not None:
         mallopt(_M_ARENA_MAX, 1)
 
@@ -108,7 +109,12 @@ def _release_free_heap() -> None:
     the heap by itself: `malloc_trim` releases the free pages wherever they lie, some 6 MiB with 100,000 order
     positions, in about a millisecond. Elsewhere (musl, macOS) there is no such call and nothing is done.
     """
-    # The symbols the process has loaded, the C library's among them.
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    trim = _c_library_function("malloc_trim")
     if trim is not None:
         trim(0)
+
+
+def _c_library_function(name: str) -> Any:
+    """The C library's function `name` as the process has it loaded, or None where its C library has none."""
+    # CDLL(None): the symbols the process has loaded, the C library's among them.
+    return getattr(ctypes.CDLL(None), name, None)
