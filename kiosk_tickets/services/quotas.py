@@ -141,8 +141,7 @@ class QuotaLedger:
         held: tuple[Any, ...] = ()  # position id, key, position id, key, ...
         if entry is not None:
             held = entry[1:]
-            for at in range(0, len(held), 2):
-                self._hold(entry[0], held[at], held[at + 1], remove=True)
+            self._hold_all(entry[0], held, remove=True)
         state = None  # the order's (status, deadline) after the change
         for fields, remove in ((old, True), (order, False)):
             if fields is not None:
@@ -162,8 +161,12 @@ class QuotaLedger:
                 self.orders.pop(order_id, None)
             return
         self.orders[order_id] = (state, *held)
+        self._hold_all(state, held, remove=False)
+
+    def _hold_all(self, state: tuple[str, float] | None, held: tuple[Any, ...], remove: bool) -> None:
+        """`_hold` for each of an order's positions, given as `position id, key, position id, key, ...`."""
         for at in range(0, len(held), 2):
-            self._hold(state, held[at], held[at + 1], remove=False)
+            self._hold(state, held[at], held[at + 1], remove)
 
     def _cart(self, doc_id: int, cart: Doc | None, remove: bool) -> None:
         if cart is None:
